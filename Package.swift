@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+// semcom — a generative semantic communication simulator (GESCO reproduction).
+import PackageDescription
+
+let package = Package(
+    name: "semcom",
+    products: [
+        .executable(name: "semcom", targets: ["semcom"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // System libraries: headers and link flags come from pkg-config; `make deps` installs them.
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Seeded random numbers shared by scenes, channels and samplers.
+        .target(name: "Randomness"),
+        // Images, label maps, palettes and file formats.
+        .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
+        // Procedural street scenes and readers for real datasets.
+        .target(name: "Scenes", dependencies: ["Imaging", "Randomness"]),
+
+        .executableTarget(
+            name: "semcom",
+            dependencies: [
+                "Imaging", "Scenes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
+    ]
+)
