@@ -21,6 +21,8 @@ let package = Package(
 
         // Seeded random numbers shared by scenes, channels and samplers.
         .target(name: "Randomness"),
+        // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
+        .target(name: "ChannelModels", dependencies: ["Randomness"]),
         // Images, label maps, palettes and file formats.
         .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
         // Procedural street scenes and readers for real datasets.
@@ -37,5 +39,6 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
+        .testTarget(name: "ChannelModelsTests", dependencies: ["ChannelModels", "Randomness"]),
     ]
 )

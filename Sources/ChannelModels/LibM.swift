@@ -1,0 +1,17 @@
+// Foundation-free libm access: ChannelModels depends only on the standard library and
+// `Randomness`, so it builds fast and links into every process without Foundation.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
+
+@inline(__always) func libmLog(_ x: Double) -> Double { log(x) }
+@inline(__always) func libmLog1p(_ x: Double) -> Double { log1p(x) }
+@inline(__always) func libmLog10(_ x: Double) -> Double { log10(x) }
+@inline(__always) func libmLog2(_ x: Double) -> Double { log2(x) }
+@inline(__always) func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+@inline(__always) func libmErfc(_ x: Double) -> Double { erfc(x) }
+@inline(__always) func libmSqrt(_ x: Double) -> Double { x.squareRoot() }
