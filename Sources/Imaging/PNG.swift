@@ -130,7 +130,7 @@ public enum PNG {
 }
 
 /// Reads a whole file, with an error naming the path.
-func readFile(_ path: String) throws -> [UInt8] {
+public func readFile(_ path: String) throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else {
         throw ImagingError("\(path): no such file")
     }
@@ -141,7 +141,7 @@ func readFile(_ path: String) throws -> [UInt8] {
 }
 
 /// Writes a whole file atomically, creating parent directories.
-func writeFile(_ bytes: [UInt8], to path: String) throws {
+public func writeFile(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     do {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
