@@ -27,6 +27,11 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
         // Procedural street scenes and readers for real datasets.
         .target(name: "Scenes", dependencies: ["Imaging", "Randomness"]),
+        // Wire protocol v1: frames, codecs, payload encodings (protocol/PROTOCOL.md).
+        .target(
+            name: "SemanticWire",
+            dependencies: ["Imaging", "CZlib", .product(name: "NIOCore", package: "swift-nio")]
+        ),
 
         .executableTarget(
             name: "semcom",
@@ -39,6 +44,15 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
+        .testTarget(
+            name: "SemanticWireTests",
+            dependencies: [
+                "SemanticWire", "Imaging",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ChannelModelsTests", dependencies: ["ChannelModels", "Randomness"]),
     ]
 )

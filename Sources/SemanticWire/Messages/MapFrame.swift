@@ -1,0 +1,230 @@
+import NIOCore
+
+/// How the symbols of an analog MAP_FRAME are laid out (the CRC-protected part of GESCO's frame).
+public struct AnalogLayout: Sendable, Equatable {
+    /// Block size of the downsampling: 1, 2 or 4 pixels per side.
+    public var downsample: UInt8
+    /// How each symbol is stored.
+    public var sampleFormat: SampleFormat
+    /// Class ids that have a symbol plane, strictly ascending, each `< classCount`. GESCO's
+    /// compression: the planes of absent classes are not sent.
+    public var presentClasses: [UInt8]
+
+    public init(downsample: UInt8, sampleFormat: SampleFormat, presentClasses: [UInt8]) {
+        self.downsample = downsample
+        self.sampleFormat = sampleFormat
+        self.presentClasses = presentClasses
+    }
+
+    /// Symbol-plane width for a map `width` pixels wide: ⌈width / downsample⌉.
+    public func planeWidth(mapWidth width: Int) -> Int { (width + Int(downsample) - 1) / Int(downsample) }
+    /// Symbol-plane height for a map `height` pixels high: ⌈height / downsample⌉.
+    public func planeHeight(mapHeight height: Int) -> Int { (height + Int(downsample) - 1) / Int(downsample) }
+}
+
+/// The payload encoding of a MAP_FRAME with its encoding-specific header fields.
+public enum MapEncoding: Sendable, Equatable {
+    case digital
+    case analog(AnalogLayout)
+
+    public var kind: PayloadEncoding {
+        switch self {
+        case .digital: .digital
+        case .analog: .analog
+        }
+    }
+}
+
+/// A zlib-compressed payload as it travels: its declared sizes and CRC are in the protected control
+/// part; the compressed bytes are what the channel may corrupt.
+public struct CompressedPayload: Sendable, Equatable {
+    /// Size after inflating, in bytes; must equal the size the frame's fields imply.
+    public var uncompressedLength: Int
+    /// CRC-32 (zlib / ISO-HDLC) of `bytes` as the encoder wrote them.
+    public var crc32: UInt32
+    /// The zlib stream (RFC 1950).
+    public var bytes: [UInt8]
+
+    public init(uncompressedLength: Int, crc32: UInt32, bytes: [UInt8]) {
+        self.uncompressedLength = uncompressedLength
+        self.crc32 = crc32
+        self.bytes = bytes
+    }
+
+    /// Compresses `raw` with zlib at `level` (0…9) and records its size and CRC.
+    public init(compressing raw: [UInt8], level: Int32) {
+        let bytes = Zlib.compress(raw, level: level)
+        self.init(uncompressedLength: raw.count, crc32: CRC32.checksum(bytes), bytes: bytes)
+    }
+
+    /// Whether `bytes` still match `crc32`.
+    public var isIntact: Bool { CRC32.checksum(bytes) == crc32 }
+}
+
+/// MAP_FRAME (type 2): one semantic map, its path so far, and its payload.
+public struct MapFrame: Sendable, Equatable {
+    /// Chosen by the sender, unique per origin; retransmissions keep it.
+    public var frameID: UInt64
+    /// 0 for the first transmission, +1 for each retransmission.
+    public var attempt: UInt16
+    /// The image's name, a file stem (1…255 UTF-8 bytes, no '/', '\', control characters or leading '.').
+    public var name: String
+    /// Map width in pixels (1…65535).
+    public var width: Int
+    /// Map height in pixels (1…65535).
+    public var height: Int
+    /// Size of the label space (19 for Cityscapes train ids); valid ids are `0..<classCount` and 255 (void).
+    public var classCount: UInt8
+    /// Digital or analog, with the analog layout.
+    public var encoding: MapEncoding
+    /// What each relay did, in path order (at most 16).
+    public var hops: [HopAnnotation]
+    /// The compressed payload.
+    public var payload: CompressedPayload
+
+    public init(
+        frameID: UInt64, attempt: UInt16 = 0, name: String, width: Int, height: Int, classCount: UInt8,
+        encoding: MapEncoding, hops: [HopAnnotation] = [], payload: CompressedPayload
+    ) {
+        self.frameID = frameID
+        self.attempt = attempt
+        self.name = name
+        self.width = width
+        self.height = height
+        self.classCount = classCount
+        self.encoding = encoding
+        self.hops = hops
+        self.payload = payload
+    }
+
+    /// The uncompressed payload size the fields imply, in bytes: width·height for digital,
+    /// K·⌈H/d⌉·⌈W/d⌉·bytes-per-sample for analog.
+    public var expectedUncompressedLength: Int {
+        switch encoding {
+        case .digital:
+            return width * height
+        case .analog(let layout):
+            return layout.presentClasses.count * layout.planeWidth(mapWidth: width)
+                * layout.planeHeight(mapHeight: height) * layout.sampleFormat.byteCount
+        }
+    }
+
+    /// Checks every control field against the rules of protocol v1 and `limits`.
+    public func validate(limits: WireLimits = .default) throws {
+        try FieldRules.frameName(name, in: "MAP_FRAME")
+        guard (1...Int(UInt16.max)).contains(width), (1...Int(UInt16.max)).contains(height) else {
+            throw WireError.invalidField("MAP_FRAME size \(width)×\(height) must be 1…65535 pixels per side")
+        }
+        guard classCount >= 1 else {
+            throw WireError.invalidField("MAP_FRAME class count must be at least 1")
+        }
+        if case .analog(let layout) = encoding {
+            guard [1, 2, 4].contains(layout.downsample) else {
+                throw WireError.invalidField("MAP_FRAME downsample factor \(layout.downsample) must be 1, 2 or 4")
+            }
+            for (index, id) in layout.presentClasses.enumerated() {
+                guard id < classCount else {
+                    throw WireError.invalidField(
+                        "MAP_FRAME present class \(id) is not below the class count \(classCount)")
+                }
+                if index > 0, layout.presentClasses[index - 1] >= id {
+                    throw WireError.invalidField("MAP_FRAME present classes must be strictly ascending")
+                }
+            }
+        }
+        guard hops.count <= WireProtocol.maxHops else {
+            throw WireError.invalidField(
+                "MAP_FRAME carries \(hops.count) hop annotations; the limit is \(WireProtocol.maxHops)")
+        }
+        for (index, hop) in hops.enumerated() { try hop.validate(index: index) }
+        let expected = expectedUncompressedLength
+        guard expected <= limits.maxUncompressedLength else {
+            throw WireError.lengthOverLimit(
+                what: "MAP_FRAME \(width)×\(height) \(encoding.kind) payload", declared: expected,
+                limit: limits.maxUncompressedLength)
+        }
+        guard payload.uncompressedLength == expected else {
+            throw WireError.declaredSizeMismatch(
+                what: "MAP_FRAME uncompressed length for \(width)×\(height) \(encoding.kind)",
+                declared: payload.uncompressedLength, actual: expected)
+        }
+        guard payload.bytes.count <= Int(UInt32.max) else {
+            throw WireError.lengthOverLimit(
+                what: "compressed payload", declared: payload.bytes.count, limit: Int(UInt32.max))
+        }
+    }
+
+    /// Writes the control part (everything but the compressed bytes).
+    func writeControl(into buffer: inout ByteBuffer) {
+        buffer.writeInteger(frameID, endianness: .big)
+        buffer.writeInteger(attempt, endianness: .big)
+        buffer.writeLengthPrefixed(name)
+        buffer.writeInteger(UInt16(width), endianness: .big)
+        buffer.writeInteger(UInt16(height), endianness: .big)
+        buffer.writeInteger(classCount)
+        buffer.writeInteger(encoding.kind.rawValue)
+        if case .analog(let layout) = encoding {
+            buffer.writeInteger(layout.downsample)
+            buffer.writeInteger(layout.sampleFormat.rawValue)
+            buffer.writeInteger(UInt8(layout.presentClasses.count))
+            buffer.writeBytes(layout.presentClasses)
+        }
+        buffer.writeInteger(UInt8(hops.count))
+        for hop in hops { hop.write(into: &buffer) }
+        buffer.writeInteger(UInt32(payload.uncompressedLength), endianness: .big)
+        buffer.writeInteger(UInt32(payload.bytes.count), endianness: .big)
+        buffer.writeInteger(payload.crc32, endianness: .big)
+    }
+
+    /// Reads a frame from its control part and the compressed bytes that follow it, then validates it.
+    static func read(control reader: inout BodyReader, compressed: ByteBuffer, limits: WireLimits) throws -> MapFrame {
+        let frameID: UInt64 = try reader.integer("frame id")
+        let attempt: UInt16 = try reader.integer("attempt")
+        let name = try reader.string("name", maxBytes: WireProtocol.maxNameBytes)
+        let width = Int(try reader.integer("width", as: UInt16.self))
+        let height = Int(try reader.integer("height", as: UInt16.self))
+        let classCount: UInt8 = try reader.integer("class count")
+        let encodingRaw: UInt8 = try reader.integer("encoding")
+        let encoding: MapEncoding
+        switch PayloadEncoding(rawValue: encodingRaw) {
+        case .digital:
+            encoding = .digital
+        case .analog:
+            let downsample: UInt8 = try reader.integer("downsample factor")
+            let formatRaw: UInt8 = try reader.integer("sample format")
+            guard let format = SampleFormat(rawValue: formatRaw) else {
+                throw WireError.invalidField(
+                    "MAP_FRAME sample format \(formatRaw) is neither 1 (float16) nor 2 (float32)")
+            }
+            let count = Int(try reader.integer("present class count", as: UInt8.self))
+            let classes = try reader.bytes("present classes", count: count)
+            encoding = .analog(AnalogLayout(downsample: downsample, sampleFormat: format, presentClasses: classes))
+        case nil:
+            throw WireError.invalidField("MAP_FRAME encoding \(encodingRaw) is neither 1 (digital) nor 2 (analog)")
+        }
+        let hopCount = Int(try reader.integer("hop count", as: UInt8.self))
+        guard hopCount <= WireProtocol.maxHops else {
+            throw WireError.invalidField(
+                "MAP_FRAME carries \(hopCount) hop annotations; the limit is \(WireProtocol.maxHops)")
+        }
+        var hops: [HopAnnotation] = []
+        for index in 0..<hopCount { hops.append(try HopAnnotation.read(from: &reader, index: index)) }
+        let uncompressedLength = Int(try reader.integer("uncompressed length", as: UInt32.self))
+        let compressedLength = Int(try reader.integer("compressed length", as: UInt32.self))
+        let crc: UInt32 = try reader.integer("payload crc")
+        try reader.expectEnd()
+        guard compressedLength == compressed.readableBytes else {
+            throw WireError.declaredSizeMismatch(
+                what: "MAP_FRAME compressed length vs bytes after the control part",
+                declared: compressedLength, actual: compressed.readableBytes)
+        }
+        let frame = MapFrame(
+            frameID: frameID, attempt: attempt, name: name, width: width, height: height, classCount: classCount,
+            encoding: encoding, hops: hops,
+            payload: CompressedPayload(
+                uncompressedLength: uncompressedLength, crc32: crc,
+                bytes: compressed.getBytes(at: compressed.readerIndex, length: compressedLength) ?? []))
+        try frame.validate(limits: limits)
+        return frame
+    }
+}

@@ -1,0 +1,42 @@
+/// Fixed facts of wire protocol v1 and the limits a peer enforces before it allocates.
+///
+/// See `protocol/PROTOCOL.md` for the normative description.
+public enum WireProtocol {
+    /// The four bytes every frame starts with: ASCII "SMCM".
+    public static let magic: [UInt8] = [0x53, 0x4D, 0x43, 0x4D]
+    /// Protocol versions this implementation speaks.
+    public static let supportedVersions: ClosedRange<UInt8> = 1...1
+    /// The version HELLO frames (and an ERROR answering a HELLO) always carry in their envelope.
+    public static let helloEnvelopeVersion: UInt8 = 1
+    /// Size of the fixed envelope in bytes.
+    public static let envelopeSize = 20
+    /// Longest frame, peer or file name, in UTF-8 bytes.
+    public static let maxNameBytes = 255
+    /// Longest free text (NACK, LOST, ERROR, BYE), in UTF-8 bytes.
+    public static let maxTextBytes = 1024
+    /// Most hop annotations one MAP_FRAME may carry.
+    public static let maxHops = 16
+    /// Size of one hop annotation record in bytes.
+    public static let hopRecordSize = 56
+}
+
+/// Limits a peer enforces on what it reads; every length from the wire is checked against
+/// these before anything is allocated for it.
+public struct WireLimits: Sendable, Equatable {
+    /// Largest body accepted, in bytes (the envelope's body length field). Default 64 MiB.
+    public var maxBodyLength: Int
+    /// Largest uncompressed payload accepted, in bytes (what inflating may allocate).
+    /// Default 256 MiB: a 1024×2048 map with 19 classes in float32 is 152 MiB.
+    public var maxUncompressedLength: Int
+
+    public init(maxBodyLength: Int = 64 << 20, maxUncompressedLength: Int = 256 << 20) {
+        precondition(maxBodyLength > 0 && maxBodyLength <= Int(UInt32.max), "body limit must fit in u32")
+        precondition(
+            maxUncompressedLength > 0 && maxUncompressedLength <= Int(UInt32.max), "payload limit must fit in u32")
+        self.maxBodyLength = maxBodyLength
+        self.maxUncompressedLength = maxUncompressedLength
+    }
+
+    /// The defaults of protocol v1.
+    public static let `default` = WireLimits()
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Writes the wire protocol v1 test vectors (*.hex) beside this file.
+
+An independent implementation of protocol/PROTOCOL.md using only the Python standard library, so the
+vectors check the Swift codec against the spec rather than against itself. Run it from anywhere:
+    python3 protocol/vectors/generate.py
+Re-running rewrites the files; zlib's output may differ between zlib versions, which only matters if the
+vectors are regenerated (the tests re-encode the decoded message, never recompress).
+"""
+import os
+import struct
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAN = 0x7FC00000  # "not set" for f32 fields
+
+TYPES = {"hello": 1, "map_frame": 2, "ack": 3, "nack": 4, "lost": 5, "error": 6, "bye": 7}
+
+
+def string(text):
+    raw = text.encode("utf-8")
+    return struct.pack(">H", len(raw)) + raw
+
+
+def frame(msg_type, body, control_length=None, version=1, flags=0):
+    """Envelope: magic | version u8 | type u8 | flags u16 | body length u32 | control length u32 | header CRC u32."""
+    if control_length is None:
+        control_length = len(body)
+    head = b"SMCM" + struct.pack(">BBHII", version, TYPES[msg_type], flags, len(body), control_length)
+    crc = zlib.crc32(body[:control_length], zlib.crc32(head))
+    return head + struct.pack(">I", crc) + body
+
+
+def f32(value):
+    return struct.pack(">I", NAN) if value is None else struct.pack(">f", value)
+
+
+def hop(model, mode, snr, measured, seed, bit_errors, bits_on_air, channel_uses,
+        modulation=0, code=0, rate=(0, 0), block=0, micros=0):
+    record = struct.pack(">BBBBHH", model, mode, modulation, code, rate[0], rate[1])
+    record += f32(snr) + f32(measured)
+    record += struct.pack(">QQQQII", seed, bit_errors, bits_on_air, channel_uses, block, micros)
+    assert len(record) == 56
+    return record
+
+
+def map_frame(frame_id, attempt, name, width, height, class_count, encoding, analog, hops, raw, compressed=None, crc=None):
+    """encoding 1 = digital, 2 = analog; analog = (downsample, sample format, present classes)."""
+    if compressed is None:
+        compressed = zlib.compress(raw, 9 if encoding == 1 else 6)
+    if crc is None:
+        crc = zlib.crc32(compressed)
+    control = struct.pack(">QH", frame_id, attempt) + string(name)
+    control += struct.pack(">HHBB", width, height, class_count, encoding)
+    if encoding == 2:
+        downsample, sample_format, classes = analog
+        control += struct.pack(">BBB", downsample, sample_format, len(classes)) + bytes(classes)
+    control += struct.pack(">B", len(hops)) + b"".join(hops)
+    control += struct.pack(">III", len(raw), len(compressed), crc)
+    return frame("map_frame", control + compressed, control_length=len(control))
+
+
+# The 8x4 label map of the map-frame vectors: road (0), sidewalk (1), car (13), sky (10), void (255).
+MAP_8X4 = bytes([
+    10, 10, 10, 10, 10, 10, 255, 255,
+    10, 10, 13, 13, 10, 10, 255, 255,
+    0, 0, 13, 13, 0, 0, 1, 1,
+    0, 0, 0, 0, 0, 1, 1, 1,
+])
+
+
+def one_hot(ids, width, height, downsample):
+    """Block-majority downsampling (ties to the lower id), then one plane per class present."""
+    pw, ph = -(-width // downsample), -(-height // downsample)
+    blocks = []
+    for by in range(ph):
+        for bx in range(pw):
+            members = [ids[y * width + x]
+                       for y in range(by * downsample, min(by * downsample + downsample, height))
+                       for x in range(bx * downsample, min(bx * downsample + downsample, width))]
+            blocks.append(min(set(members), key=lambda i: (-members.count(i), i)))
+    classes = sorted({b for b in blocks if b != 255})
+    planes = [[1.0 if b == c else 0.0 for b in blocks] for c in classes]
+    return classes, [v for plane in planes for v in plane]
+
+
+def samples(values, sample_format):
+    return b"".join(struct.pack("<e" if sample_format == 1 else "<f", v) for v in values)
+
+
+def write(name, comment, data):
+    lines = ["# " + line for line in comment.strip().splitlines()]
+    lines += [data[i:i + 16].hex(" ") for i in range(0, len(data), 16)]
+    with open(os.path.join(HERE, name + ".hex"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def main():
+    hello_body = struct.pack(">BBB", 1, 1, 1) + string("sender-a") + string("sender-a")
+    write("hello", "HELLO from a client: versions 1...1, role 1 (sender), peer name and origin \"sender-a\".",
+          frame("hello", hello_body))
+
+    answer_body = struct.pack(">BBB", 1, 1, 3) + string("receiver-1") + string("")
+    write("hello-answer", "HELLO answer from a server: chosen version 1 (min = max = 1), role 3 (receiver),\n"
+          "peer name \"receiver-1\", empty origin.", frame("hello", answer_body))
+
+    write("map-frame-digital",
+          "MAP_FRAME, digital: frame id 42, attempt 0, name \"scene-0001\", 8x4 pixels, 19 classes, no hops.\n"
+          "Payload: zlib (level 9) of the 32 label ids, row-major:\n"
+          + "\n".join(" ".join(str(v) for v in MAP_8X4[r * 8:r * 8 + 8]) for r in range(4)),
+          map_frame(42, 0, "scene-0001", 8, 4, 19, 1, None, [], MAP_8X4))
+
+    raw = MAP_8X4
+    compressed = bytearray(zlib.compress(raw, 9))
+    crc = zlib.crc32(bytes(compressed))
+    compressed[3] ^= 0x10  # one bit error on the channel
+    corrupted_hop = hop(3, 1, 6.0, None, 99, 1, len(compressed) * 8, len(compressed) * 8)
+    write("map-frame-digital-corrupted",
+          "MAP_FRAME, digital, after a relay flipped one payload bit (byte 3, bit 4): frame id 42, attempt 1,\n"
+          "\"scene-0001\", 8x4, 19 classes; hop: model 3 (bsc-bpsk), mode 1, snr 6 dB, measured NaN (not set),\n"
+          "seed 99, 1 bit error, bits on air = channel uses = 8 x compressed length.\n"
+          "The header CRC is valid; the payload CRC is the sender's, so payload decoding reports a CRC mismatch.",
+          map_frame(42, 1, "scene-0001", 8, 4, 19, 1, None, [corrupted_hop], raw, bytes(compressed), crc))
+
+    classes, values = one_hot(MAP_8X4, 8, 4, 2)
+    write("map-frame-analog",
+          "MAP_FRAME, analog as sent: frame id 7, attempt 0, \"scene-0002\", 8x4, 19 classes, downsample 2,\n"
+          "sample format 1 (float16 little-endian), present classes %s (block majority of the map in\n"
+          "map-frame-digital.hex), no hops. Payload: zlib (level 6) of %d one-hot planes of 4x2 symbols."
+          % (classes, len(classes)),
+          map_frame(7, 0, "scene-0002", 8, 4, 19, 2, (2, 1, classes), [], samples(values, 1)))
+
+    classes1, values1 = one_hot(MAP_8X4, 8, 4, 1)
+    noisy = [v + ((i * 37) % 11 - 5) / 64.0 for i, v in enumerate(values1)]
+    relay_hop = hop(1, 2, 10.0, 9.875, 12345, 0, 0, len(noisy) // 2, micros=250)
+    write("map-frame-analog-relayed",
+          "MAP_FRAME, analog after one relay: frame id 8, attempt 2, \"scene-0003\", 8x4, 19 classes, downsample 1,\n"
+          "sample format 2 (float32 little-endian), present classes %s; hop: model 1 (awgn-psnr), mode 2,\n"
+          "snr 10 dB, measured 9.875 dB, seed 12345, 0 bit errors, 0 bits on air, %d channel uses, 250 us.\n"
+          "Symbol i = one-hot value + ((i*37) mod 11 - 5)/64 (a deterministic stand-in for noise)."
+          % (classes1, len(noisy) // 2),
+          map_frame(8, 2, "scene-0003", 8, 4, 19, 2, (1, 2, classes1), [relay_hop], samples(noisy, 2)))
+
+    write("ack", "ACK: frame id 42, attempt 1, status 1 (accepted).",
+          frame("ack", struct.pack(">QHB", 42, 1, 1)))
+    write("nack", "NACK: frame id 42, attempt 1, reason 1 (payload-crc-mismatch), text \"payload CRC mismatch\".",
+          frame("nack", struct.pack(">QHB", 42, 1, 1) + string("payload CRC mismatch")))
+    write("lost", "LOST: frame id 42, 8 attempts, name \"scene-0001\", text \"gave up after 8 attempts\".",
+          frame("lost", struct.pack(">QH", 42, 8) + string("scene-0001") + string("gave up after 8 attempts")))
+    write("error", "ERROR: code 1 (unsupported-version), text \"this peer speaks versions 1...1\".",
+          frame("error", struct.pack(">H", 1) + string("this peer speaks versions 1...1")))
+    write("bye", "BYE: reason 1 (done), text \"16 sent, 16 acknowledged, 0 lost\".",
+          frame("bye", struct.pack(">B", 1) + string("16 sent, 16 acknowledged, 0 lost")))
+
+
+if __name__ == "__main__":
+    main()
