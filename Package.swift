@@ -33,12 +33,25 @@ let package = Package(
             dependencies: ["Imaging", "CZlib", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Sender, relay and receiver daemons: NIO servers and clients run as services, with live logs.
+        .target(
+            name: "Daemons",
+            dependencies: [
+                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes",
+                "Imaging", "Scenes", "Daemons", "SemanticWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -54,5 +67,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChannelModelsTests", dependencies: ["ChannelModels", "Randomness"]),
+        .testTarget(
+            name: "DaemonsTests",
+            dependencies: [
+                "Daemons", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire"]),
     ]
 )

@@ -5,6 +5,8 @@ struct Semcom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "semcom",
         abstract: "Generative semantic communication: send semantic maps, regenerate images.",
-        subcommands: [ScenesCommand.self, DemoCommand.self]
+        subcommands: [
+            ScenesCommand.self, SendCommand.self, RelayCommand.self, ReceiveCommand.self, DemoCommand.self,
+        ]
     )
 }

@@ -1,0 +1,47 @@
+/// A TCP endpoint written `HOST:PORT` on the command line (`127.0.0.1:7000`, `localhost:0`, `[::1]:7000`).
+/// Port 0 on a listening endpoint means "pick a free port"; the daemon logs the one it bound.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Host name or IP address (IPv6 without brackets).
+    public var host: String
+    /// TCP port, 0…65535.
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; IPv6 addresses go in brackets (`[::1]:7000`).
+    public init(parsing text: String) throws(DaemonError) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else {
+                throw DaemonError("endpoint '\(text)' has no port: write [HOST]:PORT, e.g. [::1]:7000")
+            }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else {
+                throw DaemonError("endpoint '\(text)' has no port: write HOST:PORT, e.g. 127.0.0.1:7000")
+            }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw DaemonError("endpoint '\(text)': port '\(portText)' is not a number in 0…65535")
+        }
+        self.init(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A configuration or start-up problem a user can act on; the message says what and what to do.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import SemanticWire
+
+/// The metadata keys of the live logs, in one place.
+enum FrameMetadata {
+    /// `frame.id`, `frame.name`, `frame.attempt`, `frame.bytes` (compressed payload), `frame.encoding`.
+    static func of(_ frame: MapFrame) -> Logger.Metadata {
+        [
+            "frame.id": "\(frame.frameID)", "frame.name": "\(frame.name)", "frame.attempt": "\(frame.attempt)",
+            "frame.bytes": "\(frame.payload.bytes.count)", "frame.encoding": "\(frame.encoding.kind)",
+            "frame.size": "\(frame.width)x\(frame.height)",
+        ]
+    }
+
+    /// The channel figures of the last hop (`channel.model`, `channel.snr_db`, `channel.measured_snr_db`,
+    /// `channel.bit_errors`, `channel.uses`), or `channel.model=direct` when no relay was crossed.
+    static func channel(_ hops: [HopAnnotation]) -> Logger.Metadata {
+        guard let hop = hops.last else { return ["channel.model": "direct", "frame.hops": "0"] }
+        var metadata = channel(hop)
+        metadata["frame.hops"] = "\(hops.count)"
+        return metadata
+    }
+
+    static func channel(_ hop: HopAnnotation) -> Logger.Metadata {
+        [
+            "channel.model": "\(hop.channelModel)", "channel.snr_db": .decimal(hop.snrDB.map(Double.init)),
+            "channel.measured_snr_db": .decimal(hop.measuredSNRDB.map(Double.init)),
+            "channel.bit_errors": "\(hop.bitErrors)", "channel.uses": "\(hop.channelUses)",
+            "channel.seed": "\(hop.seed)",
+        ]
+    }
+
+    static func duration(since start: ContinuousClock.Instant) -> Logger.Metadata.Value {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return .decimal(ms, digits: 3)
+    }
+}
+
+/// Facts about this machine for HELLO peer names.
+public enum HostName {
+    public static var current: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : String(name.prefix(200))
+    }
+}

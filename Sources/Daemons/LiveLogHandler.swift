@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+
+/// How the daemons write their live transmission logs.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// `2026-11-25T10:00:00.123Z info relay: frame relayed channel.model=awgn-psnr frame.id=3 …`
+    case text
+    /// One JSON object per line: `{"ts":"…","level":"info","label":"relay","message":"frame relayed","frame.id":3,…}`
+    case json
+}
+
+/// A `LogHandler` that writes one line per event to standard error, as text or JSON.
+///
+/// Each line goes out in a single `write(2)`, so lines of concurrent connections never interleave
+/// and a process reading the pipe sees complete lines as soon as they happen (no buffering).
+/// Metadata keys are sorted so that lines of the same event line up.
+public struct LiveLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let format: LogFormat
+    private let fileDescriptor: Int32
+
+    /// A handler for loggers labelled `label` (the daemon's role: `sender`, `relay`, `receiver`).
+    public init(label: String, format: LogFormat, level: Logger.Level, fileDescriptor: Int32 = 2) {
+        self.label = label
+        self.format = format
+        self.logLevel = level
+        self.fileDescriptor = fileDescriptor
+    }
+
+    /// Bootstraps swift-log with this handler; call once, from `main`.
+    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+        LoggingSystem.bootstrap { label in LiveLogHandler(label: label, format: format, level: level) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let line = Self.format(
+            date: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged,
+            format: format)
+        let bytes = Array(line.utf8)
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+    }
+
+    /// One formatted line, newline included.
+    static func format(
+        date: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, format: LogFormat
+    ) -> String {
+        let timestamp = Self.timestamp(date)
+        let keys = metadata.keys.sorted()
+        switch format {
+        case .text:
+            var line = "\(timestamp) \(level) \(label): \(message)"
+            for key in keys { line += " \(key)=\(textValue(metadata[key]!))" }
+            return line + "\n"
+        case .json:
+            var line = "{\"ts\":\(jsonString(timestamp)),\"level\":\(jsonString(level.rawValue)),"
+            line += "\"label\":\(jsonString(label)),\"message\":\(jsonString(message))"
+            for key in keys { line += ",\(jsonString(key)):\(jsonValue(metadata[key]!))" }
+            return line + "}\n"
+        }
+    }
+
+    /// ISO 8601 in UTC with milliseconds: `2026-11-25T10:00:00.123Z`.
+    static func timestamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+    }
+
+    private static func textValue(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text):
+            return text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || text.isEmpty
+                ? jsonString(text) : text
+        case .stringConvertible(let convertible):
+            return textValue(.string(convertible.description))
+        case .array(let items):
+            return "[" + items.map(textValue).joined(separator: ",") + "]"
+        case .dictionary(let entries):
+            return "{" + entries.keys.sorted().map { "\($0)=\(textValue(entries[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    private static func jsonValue(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text):
+            return jsonString(text)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let number as any BinaryInteger: return "\(number)"
+            case let number as Double: return number.isFinite ? "\(number)" : "null"
+            case let number as Float: return number.isFinite ? "\(number)" : "null"
+            case let flag as Bool: return flag ? "true" : "false"
+            default: return jsonString(convertible.description)
+            }
+        case .array(let items):
+            return "[" + items.map(jsonValue).joined(separator: ",") + "]"
+        case .dictionary(let entries):
+            return "{" + entries.keys.sorted().map { "\(jsonString($0)):\(jsonValue(entries[$0]!))" }
+                .joined(separator: ",") + "}"
+        }
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension Logger.MetadataValue {
+    /// A number with `digits` decimals (for dB figures and milliseconds), or the string "none".
+    static func decimal(_ value: Double?, digits: Int = 2) -> Logger.MetadataValue {
+        guard let value, value.isFinite else { return .string("none") }
+        let scale = pow(10, Double(digits))
+        return .stringConvertible((value * scale).rounded() / scale)
+    }
+}

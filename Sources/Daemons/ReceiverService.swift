@@ -1,0 +1,331 @@
+import ChannelModels
+import Foundation
+import Imaging
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SemanticWire
+import Synchronization
+
+/// `semcom receive`: accepts MAP_FRAMEs, decides each map (FDS + argmax for analog frames), writes
+/// `NAME.labels.png` and `NAME.map.png` atomically, answers ACK or NACK, de-duplicates retransmissions
+/// by (origin, frame id), and hands each written map to the `ReconstructionStage`.
+///
+/// One bad connection (garbage bytes, an oversized length, a protocol violation) gets an ERROR, a log
+/// line and a close; the others never notice.
+public struct ReceiverService: Service {
+    public struct Configuration: Sendable {
+        /// Where to listen (port 0: a free port, logged and printed as `listening on HOST:PORT`).
+        public var listen: Endpoint
+        /// Output folder; created if missing.
+        public var outputDirectory: String
+        /// Name in HELLO and logs.
+        public var peerName: String
+        /// A client must say HELLO within this time (protocol v1 §7.1: 10 s).
+        public var helloTimeout: Duration = .seconds(10)
+        /// After SIGTERM, how long a connection may take to finish its exchange of BYEs.
+        public var shutdownGrace: Duration = .seconds(3)
+        /// Maps waiting for the reconstruction stage before connections wait.
+        public var stageQueueCapacity: Int = 8
+        public var limits: WireLimits = .default
+
+        public init(listen: Endpoint, outputDirectory: String, peerName: String = "receiver@\(HostName.current)") {
+            self.listen = listen
+            self.outputDirectory = outputDirectory
+            self.peerName = peerName
+        }
+    }
+
+    public let configuration: Configuration
+    public let stage: any ReconstructionStage
+    private let logger: Logger
+    private let deduplication = DeduplicationTable()
+    private let bound: @Sendable (Endpoint) -> Void
+
+    /// - Parameter onListening: called with the bound endpoint once the socket listens (tests, benchmarks).
+    public init(
+        configuration: Configuration, stage: any ReconstructionStage = MapsOnlyStage(), logger: Logger,
+        onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.stage = stage
+        self.logger = logger
+        self.bound = onListening
+    }
+
+    public func run() async throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw DaemonError("cannot create the output folder \(configuration.outputDirectory): \(error)")
+        }
+        let server = try await WireConnections.listen(at: configuration.listen, limits: configuration.limits)
+        let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
+        WireConnections.announce(endpoint, role: "receiver", logger: logger)
+        bound(endpoint)
+        let queue = BoundedQueue<ReceivedMap>(capacity: configuration.stageQueueCapacity)
+        let stage = self.stage
+        let logger = self.logger
+        try await withThrowingDiscardingTaskGroup { outer in
+            outer.addTask {
+                while let map = await queue.pop() {
+                    let start = ContinuousClock.now
+                    do {
+                        try await stage.reconstruct(map, logger: logger)
+                        logger.debug(
+                            "frame reconstructed",
+                            metadata: [
+                                "frame.id": "\(map.frameID)", "frame.name": "\(map.name)", "stage": "\(stage.name)",
+                                "duration_ms": FrameMetadata.duration(since: start),
+                            ])
+                    } catch {
+                        logger.error(
+                            "reconstruction failed",
+                            metadata: [
+                                "frame.id": "\(map.frameID)", "frame.name": "\(map.name)", "stage": "\(stage.name)",
+                                "error": "\(error)",
+                            ])
+                    }
+                }
+            }
+            await withDiscardingTaskGroup { connections in
+                await withGracefulShutdownHandler {
+                    do {
+                        try await server.executeThenClose { inbound in
+                            for try await connection in inbound {
+                                connections.addTask { await self.serve(connection, queue: queue) }
+                            }
+                        }
+                    } catch {
+                        logger.debug("listener closed", metadata: ["error": "\(error)"])
+                    }
+                } onGracefulShutdown: {
+                    logger.info("shutting down: no new connections; open ones finish their frames and say BYE")
+                    server.channel.close(promise: nil)
+                }
+            }
+            await queue.finish()
+        }
+        let accepted = await deduplication.acceptedCount
+        logger.info("receiver stopped", metadata: ["frames.accepted": "\(accepted)"])
+    }
+
+    /// One connection, from HELLO to BYE (or to an error).
+    private func serve(_ connection: WireConnection, queue: BoundedQueue<ReceivedMap>) async {
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(WireConnections.peerDescription(connection))"
+        logger.info("connection opened")
+        let state = ConnectionFlags()
+        let configuration = self.configuration
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await withGracefulShutdownHandler {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        let timerLogger = logger
+                        group.addTask {
+                            try await Task.sleep(for: configuration.helloTimeout)
+                            guard !state.helloReceived else { return }
+                            timerLogger.warning(
+                                "connection error: no HELLO within the timeout; closing",
+                                metadata: ["error.code": "timeout"])
+                            try? await outbound.write(
+                                .error(ErrorMessage(code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                            connection.channel.close(promise: nil)
+                        }
+                        defer { group.cancelAll() }
+                        try await self.exchange(
+                            inbound: inbound, outbound: outbound, state: state, queue: queue, logger: &logger)
+                    }
+                } onGracefulShutdown: {
+                    Task {
+                        if state.markByeSent() {
+                            try? await outbound.write(
+                                .bye(Bye(reason: .shuttingDown, text: "receiver shutting down")))
+                        }
+                        try? await Task.sleep(for: configuration.shutdownGrace)
+                        connection.channel.close(promise: nil)
+                    }
+                }
+            }
+        } catch {
+            logger.info("connection closed", metadata: ["reason": "\(error)"])
+            return
+        }
+        logger.info("connection closed")
+    }
+
+    /// Reads messages until BYE, ERROR, a fatal error or the end of the stream.
+    private func exchange(
+        inbound: NIOAsyncChannelInboundStream<WireMessage>, outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
+        state: ConnectionFlags, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
+    ) async throws {
+        var origin = ""
+        do {
+            for try await message in inbound {
+                switch message {
+                case .hello(let hello) where !state.helloReceived:
+                    guard let version = hello.negotiate() else {
+                        logger.warning(
+                            "connection error: no common protocol version; closing",
+                            metadata: ["peer.versions": "\(hello.minVersion)…\(hello.maxVersion)"])
+                        try await outbound.write(
+                            .error(ErrorMessage(WireError.unsupportedVersion(
+                                hello.maxVersion, supported: WireProtocol.supportedVersions))))
+                        return
+                    }
+                    state.helloReceived = true
+                    origin = hello.origin
+                    logger[metadataKey: "origin"] = "\(origin)"
+                    logger.info(
+                        "hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+                    try await outbound.write(
+                        .hello(.answer(version: version, role: .receiver, peerName: configuration.peerName)))
+                case .mapFrame(let frame) where state.helloReceived:
+                    let answer = await receive(frame, origin: origin, queue: queue, logger: logger)
+                    try await outbound.write(answer)
+                case .lost(let lost) where state.helloReceived:
+                    logger.warning(
+                        "frame lost",
+                        metadata: [
+                            "frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)",
+                            "frame.attempts": "\(lost.attempts)", "reason": "\(lost.text)",
+                        ])
+                case .bye(let bye) where state.helloReceived:
+                    // Every frame received so far has been answered: answer BYE and close.
+                    logger.info("bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
+                    if state.markByeSent() {
+                        try await outbound.write(.bye(Bye(reason: .done, text: "receiver: goodbye")))
+                    }
+                    return
+                case .error(let error):
+                    logger.warning(
+                        "peer reported an error; closing",
+                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                    return
+                default:
+                    let what = state.helloReceived ? "\(message.type) is not expected from a client" :
+                        "\(message.type) before HELLO"
+                    logger.warning(
+                        "connection error: unexpected message; closing", metadata: ["error": "\(what)"])
+                    try await outbound.write(.error(ErrorMessage(code: .unexpectedMessage, text: what)))
+                    return
+                }
+            }
+        } catch let error as WireError {
+            logger.warning(
+                "connection error: \(error.errorCode); sending ERROR and closing; other connections are not affected",
+                metadata: ["error.code": "\(error.errorCode)", "error": "\(error)"])
+            try? await outbound.write(.error(ErrorMessage(error)))
+        }
+    }
+
+    /// Decides, stores and answers one frame.
+    private func receive(
+        _ frame: MapFrame, origin: String, queue: BoundedQueue<ReceivedMap>, logger: Logger
+    ) async -> WireMessage {
+        let start = ContinuousClock.now
+        var metadata = FrameMetadata.of(frame)
+        metadata.merge(FrameMetadata.channel(frame.hops)) { $1 }
+        logger.info("frame received", metadata: metadata)
+        func nack(_ reason: NackReason, _ text: String) -> WireMessage {
+            var details = metadata
+            details["reason"] = "\(reason)"
+            details["error"] = "\(text)"
+            logger.warning("frame nacked", metadata: details)
+            return .nack(Nack(frameID: frame.frameID, attempt: frame.attempt, reason: reason,
+                              text: ErrorMessage.fitting(text)))
+        }
+        let files: OutputNames
+        do {
+            files = try OutputNames(name: frame.name, directory: configuration.outputDirectory)
+        } catch {
+            return nack(.invalid, "\(error)")
+        }
+        switch await deduplication.claim(origin: origin, frameID: frame.frameID) {
+        case .duplicate:
+            logger.info("frame acked", metadata: metadata.merging(["ack.status": "duplicate"]) { $1 })
+            return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .duplicate))
+        case .inProgress:
+            return nack(.unavailable, "frame \(frame.frameID) is being stored from another connection; retry")
+        case .new:
+            break
+        }
+        let labels: LabelMap
+        do {
+            labels = try MapDecision.labels(of: frame, limits: configuration.limits)
+        } catch let error as WireError {
+            await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
+            return nack(error.nackReason, "\(error)")
+        } catch {
+            await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
+            return nack(.invalid, "\(error)")
+        }
+        do {
+            try PNG.write(labels, to: files.labelsPath)
+            try PNG.write(Cityscapes.colorize(labels), to: files.colorMapPath)
+        } catch {
+            await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
+            logger.error("cannot store frame", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return nack(.unavailable, "receiver cannot store the map: \(error)")
+        }
+        await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
+        var written = metadata
+        written["file"] = "\(files.labelsPath)"
+        written["duration_ms"] = FrameMetadata.duration(since: start)
+        logger.info("frame written", metadata: written)
+        await queue.push(
+            ReceivedMap(
+                name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,
+                encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: configuration.outputDirectory,
+                files: files))
+        logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })
+        return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))
+    }
+}
+
+/// How a receiver turns a MAP_FRAME into a label map.
+public enum MapDecision {
+    /// Digital: the decoded map. Analog: the symbols → FDS (3×3 average, then 3×3 max) → the class of
+    /// the largest symbol per pixel (nearest upsampling of downsampled planes; void where no plane
+    /// reaches 0.5).
+    /// - Throws: `WireError` from payload decoding (answer NACK with its `nackReason`).
+    public static func labels(of frame: MapFrame, limits: WireLimits = .default, denoise: Bool = true) throws
+        -> LabelMap
+    {
+        switch frame.encoding {
+        case .digital:
+            return try frame.decodeDigitalMap(limits: limits)
+        case .analog:
+            var symbols = try frame.decodeAnalogSymbols(limits: limits)
+            guard !symbols.classes.isEmpty else {
+                return LabelMap(width: frame.width, height: frame.height, fill: LabelMap.void)
+            }
+            if denoise {
+                let planes = ClassPlanes(
+                    channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
+                    values: symbols.values)
+                symbols.values = FastDenoisingSemantic.apply(planes).values
+            }
+            return symbols.hardDecision(width: frame.width, height: frame.height)
+        }
+    }
+}
+
+/// Per-connection flags shared between the reading task, the HELLO timer and the shutdown handler.
+final class ConnectionFlags: Sendable {
+    private let state = Mutex((hello: false, byeSent: false))
+
+    var helloReceived: Bool {
+        get { state.withLock { $0.hello } }
+        set { state.withLock { $0.hello = newValue } }
+    }
+
+    /// Marks BYE as sent; true only for the first caller (send it then).
+    func markByeSent() -> Bool {
+        state.withLock { flags in
+            defer { flags.byeSent = true }
+            return !flags.byeSent
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Imaging
+import Logging
+import SemanticWire
+
+/// A map the receiver accepted and wrote, handed to the reconstruction stage.
+public struct ReceivedMap: Sendable {
+    /// The frame's name (a validated file stem).
+    public var name: String
+    /// The sender's origin and frame id.
+    public var origin: String
+    public var frameID: UInt64
+    /// The decided (and, for analog frames, denoised) label map.
+    public var labels: LabelMap
+    /// How the map travelled.
+    public var encoding: PayloadEncoding
+    /// What each relay did.
+    public var hops: [HopAnnotation]
+    /// The receiver's output folder and the files written for this frame.
+    public var outputDirectory: String
+    public var files: OutputNames
+}
+
+/// What the receiver does with a map after writing `NAME.labels.png` and `NAME.map.png`: the seam where
+/// the diffusion generator plugs in (it writes `NAME.png` beside the maps).
+///
+/// The receiver calls it from one task of its own, fed through a bounded queue, so a slow stage never
+/// blocks the event loops; when the queue is full, connections wait before acknowledging further
+/// frames. Errors are logged, never fatal for the receiver.
+public protocol ReconstructionStage: Sendable {
+    /// A short name for logs (`maps-only`, `diffusion`).
+    var name: String { get }
+    /// Processes one received map.
+    func reconstruct(_ map: ReceivedMap, logger: Logger) async throws
+}
+
+/// The stage until a generator exists: the maps are already written, nothing more to do.
+public struct MapsOnlyStage: ReconstructionStage {
+    public init() {}
+    public var name: String { "maps-only" }
+    public func reconstruct(_ map: ReceivedMap, logger: Logger) async throws {}
+}

@@ -1,0 +1,128 @@
+import ChannelModels
+import Dispatch
+import Randomness
+import SemanticWire
+
+/// The channel a relay applies to every MAP_FRAME payload, with the conventions of protocol v1 §5.2.1.
+///
+/// - Analog frames: AWGN on the decoded symbols, either GESCO's PSNR convention (peak 1,
+///   σ = 10^(−PSNR/20)) or Es/N0 (σ² = P̄·10^(−Es/N0/10)), stored back in the frame's own sample format.
+/// - Digital frames: independent bit flips of the compressed payload at the uncoded BPSK bit error rate
+///   Q(√(2·Es/N0)), the payload CRC left as the sender wrote it (the receiver detects the damage).
+///
+/// Noise for a frame comes from `SeededGenerator(seed: hop seed, stream: frame id)`, where the hop seed
+/// is the relay's seed for a first transmission and a mix of it with the attempt number for a
+/// retransmission (a retransmission must not meet the very same noise). The hop seed goes in the
+/// annotation, so any frame's noise can be drawn again.
+public struct RelayChannel: Sendable {
+    /// The relay's setting.
+    public enum Setting: Sendable, Equatable, CustomStringConvertible {
+        /// `--psnr DB`: GESCO's peak SNR for analog frames.
+        case psnr(dB: Double)
+        /// `--snr DB`: Es/N0 per complex channel use.
+        case esN0(dB: Double)
+
+        public var dB: Double {
+            switch self {
+            case .psnr(let dB), .esN0(let dB): dB
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .psnr(let dB): "PSNR \(dB) dB (GESCO, peak 1)"
+            case .esN0(let dB): "Es/N0 \(dB) dB"
+            }
+        }
+    }
+
+    /// What one application did, for the log line.
+    public struct Outcome: Sendable {
+        /// The frame as forwarded: noisy payload, hop annotation appended.
+        public var frame: MapFrame
+        /// The annotation appended.
+        public var hop: HopAnnotation
+        /// The channel's figures.
+        public var report: ChannelReport
+        /// Analog symbols carried (0 for digital frames).
+        public var symbols: Int
+        /// Whether the frame's encoding differs from the relay's stated `--mode`.
+        public var modeMismatch: Bool
+    }
+
+    public let setting: Setting
+    /// Base seed of the relay's noise.
+    public let seed: UInt64
+    /// The encoding the relay says it expects (`--mode`); frames of the other one are still handled by
+    /// their own encoding, and the mismatch is reported.
+    public let expectedMode: PayloadEncoding?
+    private let bits: BPSKBitErrorChannel
+    private let analog: AWGNChannel
+
+    public init(setting: Setting, seed: UInt64, expectedMode: PayloadEncoding? = nil) throws {
+        guard setting.dB.isFinite else {
+            throw DaemonError("channel setting \(setting.dB) dB is not a finite number; give a value such as 10")
+        }
+        self.setting = setting
+        self.seed = seed
+        self.expectedMode = expectedMode
+        switch setting {
+        case .psnr(let dB): analog = .psnr(dB)
+        case .esN0(let dB): analog = .esN0(dB)
+        }
+        // A digital frame always meets bit errors at Es/N0; under --psnr the same number is used as Es/N0
+        // (and the log line says so), since a peak SNR has no meaning for bits.
+        bits = try BPSKBitErrorChannel(esN0DB: setting.dB)
+    }
+
+    /// The hop seed for transmission `attempt` (0 = first).
+    public func hopSeed(attempt: UInt16) -> UInt64 {
+        attempt == 0 ? seed : SeededGenerator.mix(seed, UInt64(attempt))
+    }
+
+    /// Applies the channel to `frame` and appends the hop annotation.
+    /// - Throws: a `WireError` when an analog payload cannot be decoded here (answer NACK with its
+    ///   `nackReason`), or `.invalidField` when the frame already carries 16 hops.
+    public func apply(to frame: MapFrame) throws -> Outcome {
+        guard frame.hops.count < WireProtocol.maxHops else {
+            throw WireError.invalidField(
+                "frame \(frame.frameID) already crossed \(frame.hops.count) relays; the limit is \(WireProtocol.maxHops)")
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let hopSeed = hopSeed(attempt: frame.attempt)
+        var rng = SeededGenerator(seed: hopSeed, stream: frame.frameID)
+        var out: MapFrame
+        var hop: HopAnnotation
+        let report: ChannelReport
+        var symbols = 0
+        switch frame.encoding {
+        case .analog:
+            var values = try frame.decodeAnalogSymbols().values
+            symbols = values.count
+            let statistics = analog.apply(to: &values, using: &rng)
+            out = try frame.replacingAnalogSymbols(values)
+            report = ChannelReport(statistics, seed: hopSeed)
+            let isPSNR = if case .psnr = setting { true } else { false }
+            let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
+            hop = HopAnnotation(
+                channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),
+                measuredSNRDB: measured.map(Float.init), seed: hopSeed, channelUses: UInt64(statistics.channelUses))
+        case .digital:
+            out = frame
+            let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
+            report = ChannelReport(statistics, channel: bits, seed: hopSeed)
+            let headerBits = 8 * ((try? WireMessage.mapFrame(frame).encodedBytes().count) ?? 0)
+                - 8 * frame.payload.bytes.count
+            hop = HopAnnotation(
+                channelModel: .bscBPSK, mode: .digital, modulation: .bpsk, snrDB: Float(setting.dB),
+                seed: hopSeed, bitErrors: UInt64(statistics.bitErrors),
+                bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
+                channelUses: UInt64(statistics.channelUses + headerBits))
+        }
+        let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1000
+        hop.processingMicroseconds = UInt32(min(micros, UInt64(UInt32.max)))
+        out.hops.append(hop)
+        let mismatch = expectedMode.map { $0 != frame.encoding.kind } ?? false
+        return Outcome(frame: out, hop: hop, report: report, symbols: symbols, modeMismatch: mismatch)
+    }
+}

@@ -1,0 +1,346 @@
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SemanticWire
+import Synchronization
+
+/// `semcom relay`: for every upstream connection it opens its own downstream connection (HELLO with the
+/// upstream's origin), applies its `RelayChannel` to each MAP_FRAME payload, appends a hop annotation
+/// and forwards the frame; ACK and NACK travel back upstream unchanged, LOST travels on downstream.
+/// Relays chain: the downstream peer may be another relay.
+///
+/// When the downstream peer cannot be reached, MAP_FRAMEs are answered with NACK unavailable (the sender
+/// retries later) and the relay tries again at most once a second; when an established downstream
+/// connection drops, the upstream connection is closed too, so the sender reconnects and resends what
+/// was not acknowledged.
+public struct RelayService: Service {
+    public struct Configuration: Sendable {
+        public var listen: Endpoint
+        public var forward: Endpoint
+        public var channel: RelayChannel
+        public var peerName: String
+        public var helloTimeout: Duration = .seconds(10)
+        public var shutdownGrace: Duration = .seconds(3)
+        /// Pause between attempts to reach an unreachable downstream peer.
+        public var reconnectInterval: Duration = .seconds(1)
+        public var limits: WireLimits = .default
+
+        public init(listen: Endpoint, forward: Endpoint, channel: RelayChannel, peerName: String = "relay@\(HostName.current)") {
+            self.listen = listen
+            self.forward = forward
+            self.channel = channel
+            self.peerName = peerName
+        }
+    }
+
+    public let configuration: Configuration
+    private let logger: Logger
+    private let bound: @Sendable (Endpoint) -> Void
+
+    public init(
+        configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.bound = onListening
+    }
+
+    public func run() async throws {
+        let server = try await WireConnections.listen(at: configuration.listen, limits: configuration.limits)
+        let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
+        logger.info(
+            "relay configured",
+            metadata: [
+                "forward": "\(configuration.forward)", "channel.setting": "\(configuration.channel.setting)",
+                "channel.seed": "\(configuration.channel.seed)",
+                "relay.mode": "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")",
+            ])
+        WireConnections.announce(endpoint, role: "relay", logger: logger)
+        bound(endpoint)
+        let logger = self.logger
+        await withDiscardingTaskGroup { connections in
+            await withGracefulShutdownHandler {
+                do {
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            connections.addTask { await self.serve(connection) }
+                        }
+                    }
+                } catch {
+                    logger.debug("listener closed", metadata: ["error": "\(error)"])
+                }
+            } onGracefulShutdown: {
+                logger.info("shutting down: no new connections; open ones say BYE on both sides")
+                server.channel.close(promise: nil)
+            }
+        }
+        logger.info("relay stopped")
+    }
+
+    /// One upstream connection and the downstream connection that goes with it.
+    private func serve(_ upstream: WireConnection) async {
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(WireConnections.peerDescription(upstream))"
+        logger.info("connection opened")
+        let flags = RelayFlags()
+        let configuration = self.configuration
+        do {
+            try await upstream.executeThenClose { upIn, upOut in
+                try await withGracefulShutdownHandler {
+                    var messages = upIn.makeAsyncIterator()
+                    // HELLO first, within the timeout.
+                    let timerLogger = logger
+                    let first = try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await Task.sleep(for: configuration.helloTimeout)
+                            timerLogger.warning("connection error: no HELLO within the timeout; closing")
+                            try? await upOut.write(.error(ErrorMessage(
+                                code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                            upstream.channel.close(promise: nil)
+                        }
+                        let message = try await messages.next()
+                        group.cancelAll()
+                        return message
+                    }
+                    guard case .hello(let hello) = first else {
+                        if let first {
+                            logger.warning(
+                                "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
+                            try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
+                        }
+                        return
+                    }
+                    guard let version = hello.negotiate() else {
+                        try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
+                            hello.maxVersion, supported: WireProtocol.supportedVersions))))
+                        logger.warning("connection error: no common protocol version; closing")
+                        return
+                    }
+                    logger[metadataKey: "origin"] = "\(hello.origin)"
+                    logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+                    flags.upstreamOpen = true
+                    try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
+                    try await self.relay(
+                        messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
+                        logger: logger)
+                } onGracefulShutdown: {
+                    Task {
+                        if flags.markUpstreamByeSent() {
+                            try? await upOut.write(.bye(Bye(reason: .shuttingDown, text: "relay shutting down")))
+                        }
+                        flags.shuttingDown()
+                        try? await Task.sleep(for: configuration.shutdownGrace)
+                        upstream.channel.close(promise: nil)
+                    }
+                }
+            }
+        } catch let error as WireError {
+            logger.warning("connection error: \(error.errorCode); closing", metadata: ["error": "\(error)"])
+            return
+        } catch {
+            logger.info("connection closed", metadata: ["reason": "\(error)"])
+            return
+        }
+        logger.info("connection closed")
+    }
+
+    /// Forwards frames between `upstream` (already past HELLO) and a downstream connection.
+    private func relay(
+        messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator, upstream: WireConnection,
+        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: RelayFlags, logger: Logger
+    ) async throws {
+        let configuration = self.configuration
+        while true {
+            // Reach the downstream peer, or answer frames with NACK unavailable until it can be reached.
+            let downstream: WireConnection
+            do {
+                downstream = try await WireConnections.connect(to: configuration.forward, limits: configuration.limits)
+            } catch {
+                logger.warning(
+                    "downstream unreachable; answering frames with NACK unavailable",
+                    metadata: ["forward": "\(configuration.forward)", "error": "\(error)"])
+                let retryAt = ContinuousClock.now + configuration.reconnectInterval
+                guard try await answerUnavailable(
+                    messages: &messages, upOut: upOut, until: retryAt, flags: flags, logger: logger)
+                else { return }
+                continue
+            }
+            try await downstream.executeThenClose { downIn, downOut in
+                try await downOut.write(.hello(.offer(role: .relay, peerName: configuration.peerName, origin: origin)))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // Answers travel back upstream as they come.
+                    group.addTask {
+                        do {
+                            for try await message in downIn {
+                                switch message {
+                                case .hello(let hello):
+                                    logger.info(
+                                        "downstream connected",
+                                        metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
+                                case .ack(let ack):
+                                    logger.debug("ack forwarded", metadata: ["frame.id": "\(ack.frameID)", "ack.status": "\(ack.status)"])
+                                    try await upOut.write(message)
+                                case .nack(let nack):
+                                    logger.info(
+                                        "nack forwarded",
+                                        metadata: ["frame.id": "\(nack.frameID)", "reason": "\(nack.reason)", "frame.attempt": "\(nack.attempt)"])
+                                    try await upOut.write(message)
+                                case .bye(let bye):
+                                    logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
+                                    if flags.markUpstreamByeSent() {
+                                        try? await upOut.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
+                                    }
+                                    upstream.channel.close(promise: nil)
+                                    return
+                                case .error(let error):
+                                    logger.warning(
+                                        "downstream reported an error; closing both sides",
+                                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                                    try? await upOut.write(.error(ErrorMessage(
+                                        code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
+                                    upstream.channel.close(promise: nil)
+                                    return
+                                default:
+                                    try? await downOut.write(.error(ErrorMessage(
+                                        code: .unexpectedMessage, text: "\(message.type) is not expected from a server")))
+                                    upstream.channel.close(promise: nil)
+                                    return
+                                }
+                            }
+                            logger.warning("downstream connection closed; closing upstream so the sender resends")
+                        } catch {
+                            logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
+                        }
+                        upstream.channel.close(promise: nil)
+                    }
+                    defer {
+                        downstream.channel.close(promise: nil)
+                        group.cancelAll()
+                    }
+                    while let message = try await messages.next() {
+                        switch message {
+                        case .mapFrame(let frame):
+                            if flags.isShuttingDown {
+                                try await upOut.write(.nack(Nack(
+                                    frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
+                                    text: "relay shutting down")))
+                                continue
+                            }
+                            if let answer = self.forward(frame, logger: logger) {
+                                switch answer {
+                                case .forward(let out): try await downOut.write(.mapFrame(out))
+                                case .answer(let nack): try await upOut.write(nack)
+                                }
+                            }
+                        case .lost(let lost):
+                            logger.warning(
+                                "frame lost", metadata: ["frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
+                            try await downOut.write(message)
+                        case .bye(let bye):
+                            logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
+                            try await downOut.write(.bye(Bye(reason: bye.reason, text: "relay: upstream said \(bye.text)")))
+                        case .error(let error):
+                            logger.warning(
+                                "peer reported an error; closing", metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                            return
+                        default:
+                            logger.warning("connection error: unexpected message; closing", metadata: ["error": "\(message.type)"])
+                            try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected here")))
+                            return
+                        }
+                    }
+                }
+            }
+            return
+        }
+    }
+
+    private enum Forwarding {
+        case forward(MapFrame)
+        case answer(WireMessage)
+    }
+
+    /// Applies the channel to one frame.
+    private func forward(_ frame: MapFrame, logger: Logger) -> Forwarding? {
+        let start = ContinuousClock.now
+        do {
+            let outcome = try configuration.channel.apply(to: frame)
+            var metadata = FrameMetadata.of(outcome.frame)
+            metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
+            metadata["channel.symbols"] = "\(outcome.symbols)"
+            metadata["duration_ms"] = FrameMetadata.duration(since: start)
+            if outcome.modeMismatch {
+                metadata["relay.mode"] = "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")"
+                logger.notice(
+                    "frame encoding differs from the relay's --mode; applying the \(frame.encoding.kind) channel",
+                    metadata: ["frame.id": "\(frame.frameID)"])
+            }
+            logger.info("frame relayed", metadata: metadata)
+            return .forward(outcome.frame)
+        } catch let error as WireError {
+            logger.warning(
+                "frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "\(error.nackReason)", "error": "\(error)"]) { $1 })
+            return .answer(.nack(Nack(
+                frameID: frame.frameID, attempt: frame.attempt, reason: error.nackReason,
+                text: ErrorMessage.fitting("relay: \(error)"))))
+        } catch {
+            return .answer(.nack(Nack(
+                frameID: frame.frameID, attempt: frame.attempt, reason: .invalid, text: ErrorMessage.fitting("relay: \(error)"))))
+        }
+    }
+
+    /// While the downstream peer is unreachable: NACK unavailable every MAP_FRAME until `deadline` has
+    /// passed and a frame arrives (then the caller tries to connect again). Returns false when the
+    /// upstream connection ended.
+    private func answerUnavailable(
+        messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, until deadline: ContinuousClock.Instant, flags: RelayFlags,
+        logger: Logger
+    ) async throws -> Bool {
+        while let message = try await messages.next() {
+            switch message {
+            case .mapFrame(let frame):
+                try await upOut.write(.nack(Nack(
+                    frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
+                    text: "relay: downstream \(configuration.forward) unreachable")))
+                logger.info("frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "unavailable"]) { $1 })
+                if ContinuousClock.now >= deadline && !flags.isShuttingDown { return true }
+            case .bye:
+                if flags.markUpstreamByeSent() {
+                    try await upOut.write(.bye(Bye(reason: .done, text: "relay: goodbye")))
+                }
+                return false
+            case .lost(let lost):
+                logger.warning("frame lost", metadata: ["frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
+            case .error:
+                return false
+            default:
+                try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected here")))
+                return false
+            }
+        }
+        return false
+    }
+}
+
+/// Per-connection flags of a relay, shared with its shutdown handler and answer task.
+final class RelayFlags: Sendable {
+    private let state = Mutex((open: false, byeUp: false, stopping: false))
+
+    var upstreamOpen: Bool {
+        get { state.withLock { $0.open } }
+        set { state.withLock { $0.open = newValue } }
+    }
+
+    var isShuttingDown: Bool { state.withLock { $0.stopping } }
+    func shuttingDown() { state.withLock { $0.stopping = true } }
+
+    /// True for the first caller only: that caller sends BYE upstream.
+    func markUpstreamByeSent() -> Bool {
+        state.withLock { flags in
+            defer { flags.byeUp = true }
+            return !flags.byeUp
+        }
+    }
+}

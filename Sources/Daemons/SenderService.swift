@@ -1,0 +1,477 @@
+import Foundation
+import Imaging
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SemanticWire
+
+/// `semcom send`: reads `DIR/images/*.png` with their maps, sends each as a MAP_FRAME, keeps at most
+/// `window` frames unacknowledged, retransmits after NACKs, reports a frame LOST after `maxRetries`
+/// refused retransmissions (or a NACK invalid), and after a lost connection reconnects with exponential
+/// backoff and resends every unacknowledged frame. A frame ends acknowledged or reported lost, never
+/// dropped silently. Without `watch` it says BYE and returns once every frame is settled; with `watch`
+/// it keeps polling the folder for new images until SIGTERM/SIGINT.
+public struct SenderService: Service {
+    public struct Configuration: Sendable {
+        public var target: Endpoint
+        /// The scene folder: `images/NAME.png` (+ `labels/NAME.png` for `GroundTruthLabels`).
+        public var inputDirectory: String
+        public var encoding: PayloadEncoding = .analog
+        /// Analog block size: 1, 2 or 4 pixels per side.
+        public var downsample: Int = 1
+        public var sampleFormat: SampleFormat = .float16
+        /// Size of the label space (19 Cityscapes train ids).
+        public var classCount: UInt8 = 19
+        /// Unacknowledged frames allowed on the wire.
+        public var window: Int = 8
+        /// Retransmissions after channel NACKs before a frame is reported lost.
+        public var maxRetries: Int = 3
+        /// Keep polling for new images until SIGTERM.
+        public var watch: Bool = false
+        public var pollInterval: Duration = .seconds(1)
+        /// Pause between first transmissions of successive frames (pacing); zero sends as fast as the window allows.
+        public var frameInterval: Duration = .zero
+        /// First and largest pause between connection attempts (doubling in between).
+        public var initialBackoff: Duration = .milliseconds(100)
+        public var maxBackoff: Duration = .seconds(2)
+        /// Pause before resending a frame a peer answered with NACK unavailable.
+        public var unavailableRetryDelay: Duration = .milliseconds(500)
+        /// After SIGTERM (or at the end), how long to wait for outstanding answers and the peer's BYE.
+        public var shutdownGrace: Duration = .seconds(2)
+        /// The sender's stable name: frames are unique per origin, and receivers de-duplicate by it.
+        public var origin: String
+        public var peerName: String
+
+        public init(target: Endpoint, inputDirectory: String, origin: String? = nil) {
+            self.target = target
+            self.inputDirectory = inputDirectory
+            self.origin = origin ?? "sender@\(HostName.current)"
+            self.peerName = "sender@\(HostName.current)"
+        }
+    }
+
+    /// The final count, also printed as `summary frames=… sent=… acknowledged=… lost=… retransmissions=… unacknowledged=…`.
+    public struct Summary: Sendable, Equatable {
+        public var frames = 0, sent = 0, acknowledged = 0, lost = 0, retransmissions = 0, unacknowledged = 0
+        public var line: String {
+            "summary frames=\(frames) sent=\(sent) acknowledged=\(acknowledged) lost=\(lost) "
+                + "retransmissions=\(retransmissions) unacknowledged=\(unacknowledged)"
+        }
+    }
+
+    public let configuration: Configuration
+    public let labelSource: any LabelSource
+    private let logger: Logger
+    private let onFinish: @Sendable (Summary) -> Void
+
+    public init(
+        configuration: Configuration, labelSource: (any LabelSource)? = nil, logger: Logger,
+        onFinish: @escaping @Sendable (Summary) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.labelSource = labelSource ?? GroundTruthLabels(directory: configuration.inputDirectory)
+        self.logger = logger
+        self.onFinish = onFinish
+    }
+
+    enum Event: Sendable {
+        case message(WireMessage, generation: Int)
+        case closed(generation: Int, reason: String?)
+        case images([ImageFile])
+        case tick
+        case shutdown
+    }
+
+    struct ImageFile: Sendable {
+        var name: String
+        var path: String
+    }
+
+    public func run() async throws {
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let configuration = self.configuration
+        let source = labelSource
+        let summary = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(25))
+                    continuation.yield(.tick)
+                }
+            }
+            if configuration.watch {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: configuration.pollInterval)
+                        let ready = InputFolder.images(in: configuration.inputDirectory).filter {
+                            source.isReady(name: $0.name, imagePath: $0.path)
+                        }
+                        continuation.yield(.images(ready.map { ImageFile(name: $0.name, path: $0.path) }))
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            let runner = SenderRunner(
+                configuration: configuration, source: source, logger: logger, continuation: continuation)
+            return try await withGracefulShutdownHandler {
+                try await runner.run(events: events)
+            } onGracefulShutdown: {
+                continuation.yield(.shutdown)
+            }
+        }
+        StandardOutput.writeLine(summary.line)
+        onFinish(summary)
+    }
+}
+
+/// The sender's loop: owns the window and the connection; runs in one task.
+final class SenderRunner {
+    typealias Event = SenderService.Event
+    let configuration: SenderService.Configuration
+    let source: any LabelSource
+    var logger: Logger
+    let continuation: AsyncStream<Event>.Continuation
+
+    var window: SendWindow
+    var frames: [UInt64: MapFrame] = [:]
+    var files: [UInt64: SenderService.ImageFile] = [:]
+    var pendingLost: [Lost] = []
+    var shuttingDown = false
+    var generation = 0
+    var backoff: Duration
+    var nextFirstTransmission = ContinuousClock.now
+    var delayedRetryAt: ContinuousClock.Instant?
+
+    init(
+        configuration: SenderService.Configuration, source: any LabelSource, logger: Logger,
+        continuation: AsyncStream<Event>.Continuation
+    ) {
+        self.configuration = configuration
+        self.source = source
+        self.logger = logger
+        self.continuation = continuation
+        self.window = SendWindow(capacity: configuration.window, maxRetries: configuration.maxRetries)
+        self.backoff = configuration.initialBackoff
+    }
+
+    enum SessionEnd {
+        case finished, stopped, lost
+    }
+
+    func run(events: AsyncStream<Event>) async throws -> SenderService.Summary {
+        logger.info(
+            "sender starting",
+            metadata: [
+                "input": "\(configuration.inputDirectory)", "connect": "\(configuration.target)",
+                "frame.encoding": "\(configuration.encoding)", "downsample": "\(configuration.downsample)",
+                "window": "\(configuration.window)", "max_retries": "\(configuration.maxRetries)",
+                "watch": "\(configuration.watch)", "origin": "\(configuration.origin)",
+            ])
+        let initial = InputFolder.images(in: configuration.inputDirectory)
+        if initial.isEmpty && !configuration.watch {
+            logger.warning("no images to send", metadata: ["input": "\(configuration.inputDirectory)/images"])
+        }
+        add(initial.map { SenderService.ImageFile(name: $0.name, path: $0.path) })
+        var iterator = events.makeAsyncIterator()
+        while !isFinished && !shuttingDown {
+            let connection: WireConnection
+            do {
+                connection = try await WireConnections.connect(to: configuration.target)
+            } catch {
+                logger.warning(
+                    "cannot connect; retrying",
+                    metadata: [
+                        "connect": "\(configuration.target)", "retry_in_ms": "\(milliseconds(backoff))",
+                        "error": "\(error)",
+                    ])
+                await pause(for: backoff, events: &iterator)
+                backoff = min(backoff * 2, configuration.maxBackoff)
+                continue
+            }
+            generation += 1
+            let generation = self.generation
+            let continuation = self.continuation
+            logger.info("connection opened", metadata: ["connect": "\(configuration.target)"])
+            let end: SessionEnd
+            do {
+                end = try await connection.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                for try await message in inbound {
+                                    continuation.yield(.message(message, generation: generation))
+                                }
+                                continuation.yield(.closed(generation: generation, reason: nil))
+                            } catch {
+                                continuation.yield(.closed(generation: generation, reason: "\(error)"))
+                            }
+                        }
+                        defer {
+                            connection.channel.close(promise: nil)
+                            group.cancelAll()
+                        }
+                        return try await session(outbound: outbound, events: &iterator)
+                    }
+                }
+            } catch {
+                logger.warning("connection failed", metadata: ["error": "\(error)"])
+                end = .lost
+            }
+            let resent = window.connectionLost()
+            if resent > 0 {
+                logger.info("connection closed with frames unacknowledged; they will be resent",
+                            metadata: ["frames": "\(resent)"])
+            } else {
+                logger.info("connection closed")
+            }
+            if end == .lost && !isFinished && !shuttingDown {
+                await pause(for: backoff, events: &iterator)
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+        var summary = SenderService.Summary()
+        summary.frames = window.knownCount
+        summary.sent = window.sent
+        summary.acknowledged = window.acknowledged
+        summary.lost = window.lost
+        summary.retransmissions = window.retransmissions
+        summary.unacknowledged = window.outstanding
+        let level: Logger.Level = summary.unacknowledged > 0 || summary.lost > 0 ? .warning : .info
+        logger.log(
+            level: level, "sender finished",
+            metadata: [
+                "frames": "\(summary.frames)", "sent": "\(summary.sent)", "acknowledged": "\(summary.acknowledged)",
+                "lost": "\(summary.lost)", "retransmissions": "\(summary.retransmissions)",
+                "unacknowledged": "\(summary.unacknowledged)",
+            ])
+        if summary.unacknowledged > 0 {
+            logger.warning(
+                "frames handed back unacknowledged: a later run sends them again (the receiver de-duplicates)",
+                metadata: ["frames": "\(summary.unacknowledged)"])
+        }
+        return summary
+    }
+
+    /// Done when not watching and every frame is acknowledged or lost (and the LOST reports went out or
+    /// cannot be sent any more).
+    var isFinished: Bool { !configuration.watch && window.isDone && pendingLost.isEmpty }
+
+    /// One connection: HELLO, then frames out and answers in until done, shutdown or loss.
+    private func session(
+        outbound: NIOAsyncChannelOutboundWriter<WireMessage>, events: inout AsyncStream<Event>.Iterator
+    ) async throws -> SessionEnd {
+        try await outbound.write(
+            .hello(.offer(role: .sender, peerName: configuration.peerName, origin: configuration.origin)))
+        let helloDeadline = ContinuousClock.now + .seconds(10)
+        var connected = false
+        var byeSentAt: ContinuousClock.Instant?
+        while true {
+            if connected && byeSentAt == nil {
+                for lost in pendingLost { try await outbound.write(.lost(lost)) }
+                pendingLost.removeAll()
+                try await fillWindow(outbound: outbound)
+                if isFinished || shuttingDown {
+                    let reason: ByeReason = shuttingDown ? .shuttingDown : .done
+                    try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
+                    logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": "\(window.outstanding)"])
+                    byeSentAt = .now
+                }
+            }
+            guard let event = await events.next() else { return .stopped }
+            switch event {
+            case .message(let message, let generation) where generation == self.generation:
+                switch message {
+                case .hello(let hello) where !connected:
+                    guard hello.negotiate() != nil else {
+                        try? await outbound.write(.error(ErrorMessage(WireError.unsupportedVersion(
+                            hello.minVersion, supported: WireProtocol.supportedVersions))))
+                        logger.error("peer speaks no common protocol version", metadata: ["peer.version": "\(hello.minVersion)"])
+                        return .lost
+                    }
+                    connected = true
+                    backoff = configuration.initialBackoff
+                    logger.info("connected", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+                case .ack(let ack):
+                    acknowledged(ack)
+                case .nack(let nack):
+                    refused(nack)
+                case .bye(let bye):
+                    logger.info("peer said bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
+                    if byeSentAt == nil {
+                        try? await outbound.write(.bye(Bye(reason: .shuttingDown, text: "sender: goodbye")))
+                    }
+                    return byeSentAt == nil ? .lost : (isFinished ? .finished : .stopped)
+                case .error(let error):
+                    logger.error(
+                        "peer reported an error; closing",
+                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                    return .lost
+                default:
+                    logger.error("unexpected message from the peer; closing", metadata: ["message": "\(message.type)"])
+                    try? await outbound.write(.error(ErrorMessage(
+                        code: .unexpectedMessage, text: "\(message.type) is not expected by a sender")))
+                    return .lost
+                }
+            case .closed(let generation, let reason) where generation == self.generation:
+                if byeSentAt == nil || !isFinished {
+                    logger.warning("connection lost", metadata: ["reason": "\(reason ?? "closed by peer")"])
+                }
+                return byeSentAt != nil && isFinished ? .finished : .lost
+            case .message, .closed:
+                break  // from an earlier connection
+            case .images(let images):
+                add(images)
+            case .shutdown:
+                if !shuttingDown { logger.info("shutting down: finishing frames in flight") }
+                shuttingDown = true
+            case .tick:
+                if !connected && ContinuousClock.now > helloDeadline {
+                    logger.error("no HELLO answer from the peer; reconnecting")
+                    return .lost
+                }
+                if let sentAt = byeSentAt, ContinuousClock.now - sentAt > configuration.shutdownGrace {
+                    logger.warning("no BYE from the peer in time; closing")
+                    return isFinished ? .finished : .stopped
+                }
+                if let due = delayedRetryAt, ContinuousClock.now >= due {
+                    delayedRetryAt = nil
+                    window.retryDelayed()
+                }
+            }
+        }
+    }
+
+    /// Puts frames on the wire while the window has room (and pacing allows).
+    private func fillWindow(outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
+        while true {
+            if configuration.frameInterval > .zero, let head = window.waiting.first, head.attempt == 0,
+                ContinuousClock.now < nextFirstTransmission
+            {
+                return
+            }
+            guard let entry = window.nextToSend() else { return }
+            var frame: MapFrame
+            if let cached = frames[entry.frameID] {
+                frame = cached
+            } else {
+                do {
+                    frame = try await build(entry)
+                    frames[entry.frameID] = frame
+                } catch {
+                    giveUp(entry, attempts: 0, text: "cannot encode: \(error)")
+                    continue
+                }
+            }
+            frame.attempt = entry.attempt
+            try await outbound.write(.mapFrame(frame))
+            var metadata = FrameMetadata.of(frame)
+            metadata["window.in_flight"] = "\(window.inFlight.count)"
+            if entry.attempt == 0 {
+                nextFirstTransmission = .now + configuration.frameInterval
+                logger.info("frame sent", metadata: metadata)
+            } else {
+                logger.info("frame retransmitted", metadata: metadata)
+            }
+        }
+    }
+
+    private func build(_ entry: SendWindow.Entry) async throws -> MapFrame {
+        guard let file = files[entry.frameID] else { throw DaemonError("no file for frame \(entry.frameID)") }
+        let map = try await source.labels(name: file.name, imagePath: file.path)
+        switch configuration.encoding {
+        case .digital:
+            return try MapFrame.digital(
+                frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount)
+        case .analog:
+            return try MapFrame.analog(
+                frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
+                downsample: configuration.downsample, sampleFormat: configuration.sampleFormat)
+        }
+    }
+
+    private func add(_ images: [SenderService.ImageFile]) {
+        for image in images {
+            let id = InputFolder.frameID(forName: image.name)
+            if window.enqueue(frameID: id, name: image.name) {
+                files[id] = image
+                logger.debug("frame queued", metadata: ["frame.id": "\(id)", "frame.name": "\(image.name)"])
+            }
+        }
+    }
+
+    private func acknowledged(_ ack: Ack) {
+        guard let entry = window.acknowledge(frameID: ack.frameID) else {
+            logger.debug("answer for a frame not in flight ignored", metadata: ["frame.id": "\(ack.frameID)"])
+            return
+        }
+        frames[entry.frameID] = nil
+        logger.info(
+            "frame acknowledged",
+            metadata: [
+                "frame.id": "\(ack.frameID)", "frame.name": "\(entry.name)", "frame.attempt": "\(ack.attempt)",
+                "ack.status": "\(ack.status)",
+            ])
+    }
+
+    private func refused(_ nack: Nack) {
+        let name = window.inFlight[nack.frameID]?.name ?? "?"
+        let decision = window.refuse(frameID: nack.frameID, attempt: nack.attempt, reason: nack.reason, text: nack.text)
+        var metadata: Logger.Metadata = [
+            "frame.id": "\(nack.frameID)", "frame.name": "\(name)", "frame.attempt": "\(nack.attempt)",
+            "reason": "\(nack.reason)", "error": "\(nack.text)",
+        ]
+        switch decision {
+        case .ignored:
+            logger.debug("answer for a frame not in flight ignored", metadata: metadata)
+        case .retransmit(let attempt):
+            metadata["next_attempt"] = "\(attempt)"
+            logger.warning("frame nacked; retransmitting", metadata: metadata)
+        case .retransmitLater(let attempt):
+            metadata["next_attempt"] = "\(attempt)"
+            logger.warning("frame nacked (peer unavailable); retransmitting after a pause", metadata: metadata)
+            if delayedRetryAt == nil { delayedRetryAt = .now + configuration.unavailableRetryDelay }
+        case .lost(let entry, let attempts, let text):
+            logger.warning("frame nacked", metadata: metadata)
+            reportLost(entry, attempts: attempts, text: text)
+        }
+    }
+
+    /// A frame that failed before it could be sent (e.g. no label map).
+    private func giveUp(_ entry: SendWindow.Entry, attempts: UInt16, text: String) {
+        _ = window.refuse(frameID: entry.frameID, attempt: entry.attempt, reason: .invalid, text: text)
+        reportLost(entry, attempts: attempts, text: text)
+    }
+
+    private func reportLost(_ entry: SendWindow.Entry, attempts: UInt16, text: String) {
+        frames[entry.frameID] = nil
+        logger.error(
+            "frame lost",
+            metadata: [
+                "frame.id": "\(entry.frameID)", "frame.name": "\(entry.name)", "frame.attempts": "\(attempts)",
+                "reason": "\(text)",
+            ])
+        pendingLost.append(
+            Lost(frameID: entry.frameID, attempts: attempts, name: entry.name, text: ErrorMessage.fitting(text)))
+    }
+
+    /// Waits `duration` while handling events that need no connection.
+    private func pause(for duration: Duration, events: inout AsyncStream<Event>.Iterator) async {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline && !shuttingDown {
+            guard let event = await events.next() else { return }
+            switch event {
+            case .images(let images): add(images)
+            case .shutdown: shuttingDown = true
+            case .tick:
+                if let due = delayedRetryAt, ContinuousClock.now >= due {
+                    delayedRetryAt = nil
+                    window.retryDelayed()
+                }
+            case .message, .closed: break
+            }
+        }
+    }
+
+    private func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

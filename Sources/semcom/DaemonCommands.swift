@@ -1,0 +1,128 @@
+import ArgumentParser
+import Daemons
+import Logging
+import SemanticWire
+import ServiceLifecycle
+
+/// Flags every daemon shares: how its live logs look.
+struct LogOptions: ParsableArguments {
+    @Option(help: "Log line format: text or json (one object per line).") var logFormat: LogFormat = .text
+    @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    /// Bootstraps swift-log (once per process) and returns the daemon's logger.
+    func bootstrap(label: String) -> Logger {
+        LiveLogHandler.bootstrap(format: logFormat, level: logLevel)
+        return Logger(label: label)
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension Endpoint: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(parsing: argument) }
+}
+
+/// Runs `service` until it returns (a sender with nothing left to send) or SIGTERM/SIGINT has shut it
+/// down gracefully; either way the process then exits 0.
+func runDaemon(_ service: some Service, logger: Logger) async throws {
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [], logger: logger))
+    try await group.run()
+}
+
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send the semantic maps of DIR/images/*.png (maps from DIR/labels) to a relay or receiver.")
+
+    @Option(help: "Relay or receiver to connect to, HOST:PORT.") var connect: Endpoint
+    @Option(help: "Scene folder with images/ and labels/ (as `semcom scenes` writes it).") var input: String
+    @Option(help: "Payload encoding: digital (zlib label bytes) or analog (GESCO one-hot symbols).")
+    var encoding: EncodingArgument = .analog
+    @Option(help: "Analog only: block size of the symbol planes, 1, 2 or 4 pixels.") var downsample: Int = 1
+    @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = 8
+    @Option(help: "Retransmissions after NACKs before a frame is reported LOST.") var maxRetries: Int = 3
+    @Flag(help: "Keep polling the folder for new images until SIGTERM/SIGINT.") var watch = false
+    @Option(help: "Milliseconds between first transmissions of successive frames (pacing; 0 = none).")
+    var intervalMs: Int = 0
+    @Option(help: "The sender's stable name; the receiver de-duplicates frames per origin.") var origin: String?
+    @OptionGroup var logging: LogOptions
+
+    func validate() throws {
+        guard [1, 2, 4].contains(downsample) else { throw ValidationError("--downsample must be 1, 2 or 4") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
+        guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }
+    }
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "sender")
+        var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
+        configuration.encoding = encoding.encoding
+        configuration.downsample = downsample
+        configuration.window = window
+        configuration.maxRetries = maxRetries
+        configuration.watch = watch
+        configuration.frameInterval = .milliseconds(intervalMs)
+        try await runDaemon(SenderService(configuration: configuration, logger: logger), logger: logger)
+    }
+}
+
+enum EncodingArgument: String, ExpressibleByArgument, CaseIterable {
+    case digital, analog
+    var encoding: PayloadEncoding { self == .digital ? .digital : .analog }
+}
+
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Apply a channel to every frame between a sender and a receiver (or the next relay).",
+        discussion: """
+            --psnr DB: GESCO's convention for analog frames: symbols in {0,1}, peak 1, noise σ = 10^(−PSNR/20).
+            --snr DB: Es/N0 per complex channel use (unit average power, N0/2 per real dimension).
+            Digital frames get uncoded BPSK bit errors, p = Q(√(2·Es/N0)), with the given number as Es/N0.
+            """)
+
+    @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
+    @Option(help: "Next hop (receiver or relay), HOST:PORT.") var forward: Endpoint
+    @Option(help: "Es/N0 in dB.") var snr: Double?
+    @Option(help: "Peak SNR in dB (GESCO convention, analog).") var psnr: Double?
+    @Option(help: "The encoding this relay expects (analog or digital); others are still handled, and logged.")
+    var mode: EncodingArgument?
+    @Option(help: "Seed of the relay's noise (per frame: stream = frame id).") var seed: UInt64 = 1
+    @OptionGroup var logging: LogOptions
+
+    func validate() throws {
+        guard (snr == nil) != (psnr == nil) else { throw ValidationError("give exactly one of --snr DB or --psnr DB") }
+        if let value = snr ?? psnr, !value.isFinite { throw ValidationError("the SNR must be a finite number of dB") }
+    }
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "relay")
+        let setting: RelayChannel.Setting = if let psnr { .psnr(dB: psnr) } else { .esN0(dB: snr!) }
+        let channel = try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding)
+        let configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
+        try await runDaemon(RelayService(configuration: configuration, logger: logger), logger: logger)
+    }
+}
+
+struct ReceiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receive",
+        abstract: "Receive semantic maps, denoise analog ones (FDS), write NAME.labels.png and NAME.map.png.")
+
+    @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
+    @Option(help: "Output folder.") var out: String
+    @OptionGroup var logging: LogOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "receiver")
+        let configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
+        try await runDaemon(ReceiverService(configuration: configuration, logger: logger), logger: logger)
+    }
+}
