@@ -18,6 +18,7 @@ struct LogOptions: ParsableArguments {
 }
 
 extension LogFormat: ExpressibleByArgument {}
+extension DenoisingPolicy: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 extension Endpoint: ExpressibleByArgument {
@@ -118,11 +119,18 @@ struct ReceiveCommand: AsyncParsableCommand {
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
     @Option(help: "Output folder.") var out: String
+    @Option(
+        help: """
+            Fast Denoising Semantic block on analog maps: always (GESCO), never, or auto (when the symbols' \
+            noise σ ≥ 0.2; FDS erodes 1–2 pixel structures, so clean maps skip it).
+            """)
+    var fds: DenoisingPolicy = .auto
     @OptionGroup var logging: LogOptions
 
     func run() async throws {
         let logger = logging.bootstrap(label: "receiver")
-        let configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
+        var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
+        configuration.denoising = fds
         try await runDaemon(ReceiverService(configuration: configuration, logger: logger), logger: logger)
     }
 }

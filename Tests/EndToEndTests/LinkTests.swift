@@ -1,0 +1,189 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+
+/// The real `semcom send`, `relay` and `receive` processes on 127.0.0.1 with ports picked by the system.
+@Suite("End to end: real processes on loopback", .serialized)
+struct LinkTests {
+    /// Starts a receiver and a relay in front of it; returns them with the relay's port.
+    func startLink(_ workspace: Workspace, channel: [String], extra: [String] = []) async throws
+        -> (receiver: DaemonProcess, relay: DaemonProcess, relayPort: Int)
+    {
+        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output])
+        let receiverPort = try await receiver.listeningPort()
+        let relay = try DaemonProcess(
+            "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)"] + channel + extra)
+        return (receiver, relay, try await relay.listeningPort())
+    }
+
+    func send(_ workspace: Workspace, port: Int, _ extra: [String] = []) throws -> DaemonProcess {
+        try DaemonProcess(
+            "sender", ["send", "--connect", "127.0.0.1:\(port)", "--input", workspace.scenes] + extra)
+    }
+
+    func stop(_ processes: DaemonProcess...) async throws {
+        for process in processes { process.signal(SIGTERM) }
+        for process in processes { #expect(try await process.waitForExit() == 0, "\(process.name) exit status") }
+    }
+
+    @Test("analog at 30 dB PSNR: all acknowledged, maps ≥ 99 % accurate; at 5 dB still > 80 % after FDS",
+          arguments: [(30.0, 0.99), (5.0, 0.80)])
+    func analogLink(psnr: Double, minimumAccuracy: Double) async throws {
+        let workspace = try Workspace(count: 8)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "\(psnr)", "--mode", "analog"])
+        let sender = try send(workspace, port: port, ["--encoding", "analog"])
+        #expect(try await sender.waitForExit() == 0)
+        let summary = try sender.summary()
+        #expect(summary["acknowledged"] == 8 && summary["lost"] == 0 && summary["unacknowledged"] == 0)
+        #expect(workspace.receivedCount == 8)
+        let accuracies = try workspace.accuracies()
+        let mean = accuracies.values.reduce(0, +) / Double(max(1, accuracies.count))
+        print("PSNR \(psnr) dB: mean pixel accuracy \(mean), worst \(accuracies.values.min() ?? 0)")
+        #expect(accuracies.count == 8)
+        #expect(mean >= minimumAccuracy)
+        if psnr >= 30 { #expect(accuracies.values.allSatisfy { $0 >= minimumAccuracy }) }
+        #expect(relay.lines(containing: "frame relayed", "channel.model=awgn-psnr").count == 8)
+        try await stop(relay, receiver)
+    }
+
+    @Test("digital at a low SNR: NACKs, retransmissions and LOST are counted; nothing disappears unreported")
+    func digitalCliff() async throws {
+        let workspace = try Workspace(count: 8)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(
+            workspace, channel: ["--snr", "7.5", "--mode", "digital", "--seed", "3"])
+        let sender = try send(workspace, port: port, ["--encoding", "digital", "--max-retries", "2"])
+        #expect(try await sender.waitForExit() == 0)
+        let summary = try sender.summary()
+        let acknowledged = summary["acknowledged"] ?? -1, lost = summary["lost"] ?? -1
+        print("digital at Es/N0 7.5 dB: \(summary)")
+        #expect(acknowledged + lost == 8, "every frame ends acknowledged or lost")
+        #expect(summary["unacknowledged"] == 0)
+        #expect((summary["retransmissions"] ?? 0) > 0)
+        #expect(sender.lines(containing: "frame nacked").count > 0)
+        // The receiver stored exactly the acknowledged frames and heard of every lost one.
+        try await receiver.waitForLine(containing: "bye")
+        #expect(workspace.receivedCount == acknowledged)
+        #expect(receiver.lines(containing: "frame written").count == acknowledged)
+        #expect(receiver.lines(containing: "frame lost").count == lost)
+        #expect(receiver.lines(containing: "frame nacked", "reason=payload-crc-mismatch").count > 0)
+        try await stop(relay, receiver)
+    }
+
+    @Test("relay killed and restarted on the same port mid-stream: every frame delivered exactly once")
+    func relayRestart() async throws {
+        let workspace = try Workspace(count: 12)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "20"])
+        let receiverPort = try #require(
+            Int(try await receiver.waitForLine(containing: "listening on ").split(separator: ":").last ?? ""))
+        let sender = try send(workspace, port: port, ["--interval-ms", "100", "--window", "2"])
+        try await receiver.waitForLine(containing: "frame written", count: 3)
+        relay.signal(SIGKILL)
+        _ = try await relay.waitForExit()
+        try await sender.waitForLine(containing: "connection lost")
+        let restarted = try DaemonProcess(
+            "relay2", ["relay", "--listen", "127.0.0.1:\(port)", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "20"])
+        _ = try await restarted.listeningPort()
+        #expect(try await sender.waitForExit(timeout: 30) == 0)
+        let summary = try sender.summary()
+        print("relay restart: \(summary)")
+        #expect(summary["acknowledged"] == 12 && summary["lost"] == 0 && summary["unacknowledged"] == 0)
+        let written = receiver.lines(containing: "frame written")
+        #expect(written.count == 12, "each frame stored once")
+        #expect(Set(written.compactMap { $0.split(separator: " ").first { $0.hasPrefix("frame.name=") } }).count == 12)
+        #expect(workspace.receivedCount == 12)
+        try await stop(restarted, receiver)
+    }
+
+    @Test("garbage bytes and an oversized length: ERROR, a clear log line, that connection closed, others served")
+    func badConnections() async throws {
+        let workspace = try Workspace(count: 2)
+        defer { workspace.remove() }
+        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output])
+        let port = try await receiver.listeningPort()
+        // An open connection that stays quiet must not block anyone.
+        let idle = try RawConnection(port: port)
+        defer { idle.close() }
+
+        let garbage = try RawConnection(port: port)
+        try garbage.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        let answer = try garbage.readUntilClosed()
+        #expect(answer.prefix(4) == [0x53, 0x4D, 0x43, 0x4D], "an ERROR frame comes back")
+        #expect(answer.count > 5 && answer[5] == 6, "message type 6 (ERROR)")
+        try await receiver.waitForLine(containing: "bad-magic")
+
+        let oversized = try RawConnection(port: port)
+        // Envelope: magic, version 1, type 2 (MAP_FRAME), flags, body length 0xFFFFFFFF.
+        try oversized.send([0x53, 0x4D, 0x43, 0x4D, 1, 2, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])
+        let refusal = try oversized.readUntilClosed()
+        #expect(refusal.count > 5 && refusal[5] == 6)
+        try await receiver.waitForLine(containing: "length-over-limit")
+
+        let sender = try send(workspace, port: port)
+        #expect(try await sender.waitForExit() == 0)
+        #expect(try sender.summary()["acknowledged"] == 2)
+        #expect(workspace.receivedCount == 2)
+        try await stop(receiver)
+    }
+
+    @Test("SIGTERM: each daemon exits 0, also with connections open")
+    func gracefulShutdown() async throws {
+        let workspace = try Workspace(count: 4)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "10"])
+        let sender = try send(workspace, port: port, ["--watch"])
+        try await sender.waitForLine(containing: "frame acknowledged", count: 4)
+        // The relay stops first, with both of its connections open; the sender keeps trying to reconnect.
+        relay.signal(SIGTERM)
+        #expect(try await relay.waitForExit() == 0)
+        try await sender.waitForLine(containing: "connection closed")
+        sender.signal(SIGTERM)
+        #expect(try await sender.waitForExit() == 0)
+        #expect(try sender.summary()["acknowledged"] == 4)
+        receiver.signal(SIGINT)
+        #expect(try await receiver.waitForExit() == 0)
+    }
+}
+
+/// A plain TCP client for feeding a server bytes that are not the protocol.
+final class RawConnection {
+    private let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard status == 0 else { throw TestFailure("cannot connect to 127.0.0.1:\(port)") }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        guard Glibc.send(socket, bytes, bytes.count, 0) == bytes.count else { throw TestFailure("send failed") }
+    }
+
+    /// Reads until the server closes the connection (or 10 s pass).
+    func readUntilClosed() throws -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            if n < 0 { throw TestFailure("the server did not close the connection") }
+            if n == 0 { return result }
+            result += buffer[0..<n]
+        }
+    }
+
+    func close() { Glibc.close(socket) }
+}
