@@ -22,3 +22,19 @@ for size in 64x128 256x512; do
     echo "| scenes --count 100 (run $run) | $size | $t s, $files PNGs |"
   done
 done
+
+# Link benchmarks (semcom bench-link): bytes per frame and loopback throughput.
+echo
+echo "| size | image PNG (B) | JPEG q75 (B) | digital frame (B) | analog frame, as sent (B) | analog frame after 10 dB relay (B) |"
+echo "|---|---|---|---|---|---|"
+link_rows=()
+for spec in 64x128:64 256x512:16; do
+  size=${spec%%:*}; count=${spec##*:}
+  out=$("$bin" bench-link --size "$size" --count "$count" --snr 10 | grep '^|')
+  echo "$out" | head -1
+  link_rows+=("$(echo "$out" | tail -n +2)")
+done
+echo
+echo "| measurement | size | result |"
+echo "|---|---|---|"
+printf '%s\n' "${link_rows[@]}"

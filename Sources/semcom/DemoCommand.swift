@@ -2,16 +2,50 @@ import ArgumentParser
 import Foundation
 import Scenes
 
+/// `semcom demo`: 16 generated scenes sent through a receiver, a relay at 10 dB PSNR (analog) and a
+/// sender on loopback, with their live logs; it runs `deploy/semcom-link.sh`, the operators' launch script.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run a small demonstration (for now: write 16 scenes).")
+        commandName: "demo",
+        abstract: "Send 16 generated scenes through receiver, relay (10 dB PSNR) and sender on loopback.")
 
-    @Option(help: "Output folder.") var out: String = "demo-output"
+    @Option(help: "Output folder (scenes/, received/, logs/).") var out: String = "demo-output"
+    @Option(help: "Relay channel: peak SNR in dB (GESCO convention).") var psnr: Double = 10
+    @Option(help: "Number of scenes (64x128, seed 1).") var count: Int = 16
+    @Option(help: "Payload encoding: analog or digital.") var encoding: EncodingArgument = .analog
+    @Option(help: "The launch script (default: deploy/semcom-link.sh beside the checkout).") var script: String?
 
     func run() throws {
         let generator = StreetSceneGenerator(width: 128, height: 64)
-        let dir = (out as NSString).appendingPathComponent("scenes")
-        let names = try SceneSet.write(count: 16, seed: 1, generator: generator, to: dir).names
-        print("wrote \(names.count) scenes to \(dir)/{images,labels,color}")
+        let scenes = (out as NSString).appendingPathComponent("scenes")
+        let names = try SceneSet.write(count: count, seed: 1, generator: generator, to: scenes).names
+        print("wrote \(names.count) scenes (64x128, seed 1) to \(scenes)/{images,labels,color}")
+        fflush(nil)  // the launcher writes to the same terminal
+
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        // The checkout holding .build/…/semcom: look upwards from the executable.
+        var ancestors: [String] = []
+        var folder = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        while folder.path != "/" {
+            ancestors.append(folder.appendingPathComponent("deploy/semcom-link.sh").path)
+            folder = folder.deletingLastPathComponent()
+        }
+        let candidates = ([script, "deploy/semcom-link.sh"] + ancestors).compactMap { $0 }
+        guard let launcher = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ValidationError("cannot find deploy/semcom-link.sh; run from the checkout or pass --script PATH")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [
+            launcher, "--bin", executable, "--input", scenes,
+            "--out", (out as NSString).appendingPathComponent("received"),
+            "--logs", (out as NSString).appendingPathComponent("logs"),
+            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--", "--interval-ms", "100",
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+        print("scenes sent: \(scenes)/images; colour maps as sent: \(scenes)/color")
     }
 }

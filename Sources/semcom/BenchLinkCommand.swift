@@ -1,0 +1,105 @@
+import ArgumentParser
+import Daemons
+import Foundation
+import Imaging
+import Logging
+import Scenes
+import SemanticWire
+import ServiceLifecycle
+
+/// `semcom bench-link`: bytes per frame against PNG and JPEG, the relay's channel throughput, and the
+/// throughput of a whole loopback link (sender → relay → receiver, in one process) for analog and
+/// digital frames. Prints markdown rows for BENCHMARKS.md.
+struct BenchLinkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-link", abstract: "Measure frame sizes and link throughput on loopback (markdown).")
+
+    @Option(help: "Image size HxW.") var size = ImageSize(height: 64, width: 128)
+    @Option(help: "Scenes to send.") var count: Int = 32
+    @Option(help: "Relay PSNR in dB (analog) / Es/N0 (digital).") var snr: Double = 10
+
+    func run() async throws {
+        LiveLogHandler.bootstrap(format: .text, level: .error)
+        let logger = Logger(label: "bench")
+        let root = NSTemporaryDirectory() + "semcom-bench-link-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scenes = root + "/scenes"
+        let generator = StreetSceneGenerator(width: size.width, height: size.height)
+        let names = try SceneSet.write(count: count, seed: 1, generator: generator, to: scenes).names
+
+        // Bytes per frame, averaged over the scenes.
+        var png = 0, jpeg = 0, digital = 0, analog = 0, analogNoisy = 0, symbols = 0
+        var relayAnalogSeconds = 0.0, relayDigitalSeconds = 0.0
+        let analogChannel = try RelayChannel(setting: .psnr(dB: snr), seed: 1)
+        let digitalChannel = try RelayChannel(setting: .esN0(dB: snr), seed: 1)
+        for (index, name) in names.enumerated() {
+            let imagePath = SceneSet.path(scenes, SceneSet.imagesFolder, name)
+            png += try readFile(imagePath).count
+            jpeg += try JPEG.encode(try PNG.readRGB(path: imagePath), quality: 75).count
+            let map = try PNG.readLabels(path: SceneSet.path(scenes, SceneSet.labelsFolder, name))
+            let d = try MapFrame.digital(frameID: UInt64(index), name: name, map: map, classCount: 19)
+            let a = try MapFrame.analog(frameID: UInt64(index), name: name, map: map, classCount: 19)
+            digital += try WireMessage.mapFrame(d).encodedBytes().count
+            analog += try WireMessage.mapFrame(a).encodedBytes().count
+            var start = Date()
+            let noisy = try analogChannel.apply(to: a)
+            relayAnalogSeconds += Date().timeIntervalSince(start)
+            analogNoisy += try WireMessage.mapFrame(noisy.frame).encodedBytes().count
+            symbols += noisy.symbols
+            start = Date()
+            _ = try digitalChannel.apply(to: d)
+            relayDigitalSeconds += Date().timeIntervalSince(start)
+        }
+        let n = Double(count)
+        func mean(_ total: Int) -> String { String(format: "%.0f", Double(total) / n) }
+        print("| \(size) | \(mean(png)) | \(mean(jpeg)) | \(mean(digital)) | \(mean(analog)) | \(mean(analogNoisy)) |")
+        print(String(
+            format: "| relay channel only | %@ | analog: %.1f frames/s, %.2f M symbols/s | digital: %.0f frames/s |",
+            size.description, n / relayAnalogSeconds, Double(symbols) / relayAnalogSeconds / 1e6,
+            n / relayDigitalSeconds))
+
+        for encoding in [PayloadEncoding.analog, .digital] {
+            let seconds = try await link(scenes: scenes, encoding: encoding, root: root, logger: logger)
+            let perSecond = n / seconds
+            let extra = encoding == .analog
+                ? String(format: ", %.2f M symbols/s", Double(symbols) / seconds / 1e6) : ""
+            print(String(
+                format: "| loopback link, %@ | %@ | %.2f s for %d frames: %.1f frames/s%@ |", "\(encoding)",
+                size.description, seconds, count, perSecond, extra))
+        }
+    }
+
+    /// Runs receiver and relay in this process, sends every scene, returns the sender's wall time.
+    private func link(scenes: String, encoding: PayloadEncoding, root: String, logger: Logger) async throws -> Double {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Endpoint.self)
+        var portIterator = ports.makeAsyncIterator()
+        let receiver = ReceiverService(
+            configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: root + "/out-\(encoding)"),
+            logger: logger, onListening: { portContinuation.yield($0) })
+        let receiverGroup = ServiceGroup(services: [receiver], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await receiverGroup.run() }
+            guard let receiverEndpoint = await portIterator.next() else { throw ExitCode.failure }
+            let setting: RelayChannel.Setting = encoding == .analog ? .psnr(dB: snr) : .esN0(dB: snr)
+            let relay = RelayService(
+                configuration: .init(
+                    listen: Endpoint(host: "127.0.0.1", port: 0), forward: receiverEndpoint,
+                    channel: try RelayChannel(setting: setting, seed: 1)),
+                logger: logger, onListening: { portContinuation.yield($0) })
+            let relayGroup = ServiceGroup(services: [relay], logger: logger)
+            group.addTask { try await relayGroup.run() }
+            guard let relayEndpoint = await portIterator.next() else { throw ExitCode.failure }
+            var configuration = SenderService.Configuration(
+                target: relayEndpoint, inputDirectory: scenes, origin: "bench-\(encoding)")
+            configuration.encoding = encoding
+            configuration.maxRetries = 1000  // throughput, not loss: digital frames retry until they pass
+            let start = Date()
+            try await SenderService(configuration: configuration, logger: logger).run()
+            let seconds = Date().timeIntervalSince(start)
+            await relayGroup.triggerGracefulShutdown()
+            await receiverGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return seconds
+        }
+    }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Launches a whole semcom link on one machine: receiver, relay (channel at a chosen SNR) and sender,
+# shows their interleaved live logs, waits for the sender, stops relay and receiver with SIGTERM and
+# prints where the outputs are. `make demo` (through `semcom demo`) uses it.
+#
+#   deploy/semcom-link.sh --input DIR [--out DIR] [--psnr DB | --snr DB] [--encoding analog|digital]
+#                         [--host 127.0.0.1] [--receiver-port 0] [--relay-port 0] [--bin PATH]
+#                         [--logs DIR] [--log-format text|json] [--no-relay] [-- extra sender flags]
+#
+# Ports 0 let the system pick free ones; the script reads them from each daemon's
+# `listening on HOST:PORT` line. For several machines, run the three commands it prints on each
+# machine instead (or the systemd units in deploy/systemd).
+set -euo pipefail
+
+bin=${SEMCOM_BIN:-}
+input=""
+out=""
+host=127.0.0.1
+receiver_port=0
+relay_port=0
+channel=(--psnr 10)
+encoding=analog
+logs=""
+log_format=text
+use_relay=1
+sender_extra=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) bin=$2; shift 2 ;;
+    --input) input=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --host) host=$2; shift 2 ;;
+    --receiver-port) receiver_port=$2; shift 2 ;;
+    --relay-port) relay_port=$2; shift 2 ;;
+    --psnr) channel=(--psnr "$2"); shift 2 ;;
+    --snr) channel=(--snr "$2"); shift 2 ;;
+    --encoding) encoding=$2; shift 2 ;;
+    --logs) logs=$2; shift 2 ;;
+    --log-format) log_format=$2; shift 2 ;;
+    --no-relay) use_relay=0; shift ;;
+    --) shift; sender_extra=("$@"); break ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "semcom-link: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "$bin" ]; then
+  for candidate in "$here/../.build/release/semcom" "$here/../.build/debug/semcom" "$(command -v semcom || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then bin=$candidate; break; fi
+  done
+fi
+[ -n "$bin" ] && [ -x "$bin" ] || { echo "semcom-link: no semcom executable; build it (make release) or pass --bin" >&2; exit 2; }
+[ -n "$input" ] && [ -d "$input/images" ] || { echo "semcom-link: --input DIR must hold images/ (semcom scenes --out DIR writes one)" >&2; exit 2; }
+out=${out:-$input/../received}
+logs=${logs:-$out/../logs}
+mkdir -p "$out" "$logs"
+out=$(cd "$out" && pwd)
+logs=$(cd "$logs" && pwd)
+: > "$logs/receiver.log"; : > "$logs/relay.log"; : > "$logs/sender.log"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits until LOG holds a `listening on HOST:PORT` line and prints PORT.
+port_of() {
+  local log=$1 name=$2
+  for _ in $(seq 1 200); do
+    local line
+    line=$(grep -m1 -o 'listening on .*:[0-9]*' "$log" || true)
+    if [ -n "$line" ]; then echo "${line##*:}"; return 0; fi
+    sleep 0.05
+  done
+  echo "semcom-link: the $name did not start listening; see $log" >&2
+  return 1
+}
+
+# Each daemon's lines go to the terminal (interleaved, as they happen) and to its own log file.
+"$bin" receive --listen "$host:$receiver_port" --out "$out" --log-format "$log_format" \
+  > >(tee -a "$logs/receiver.log") 2>&1 &
+pids+=($!)
+rport=$(port_of "$logs/receiver.log" receiver)
+target=$rport
+
+if [ "$use_relay" = 1 ]; then
+  "$bin" relay --listen "$host:$relay_port" --forward "$host:$rport" "${channel[@]}" --mode "$encoding" \
+    --log-format "$log_format" > >(tee -a "$logs/relay.log") 2>&1 &
+  pids+=($!)
+  target=$(port_of "$logs/relay.log" relay)
+fi
+
+status=0
+"$bin" send --connect "$host:$target" --input "$input" --encoding "$encoding" --log-format "$log_format" \
+  "${sender_extra[@]}" > >(tee -a "$logs/sender.log") 2>&1 || status=$?
+
+cleanup
+pids=()
+sleep 0.1  # let tee flush the last lines
+
+summary=$(grep -m1 '^summary ' "$logs/sender.log" || echo "summary: none (see $logs/sender.log)")
+echo
+echo "== semcom link finished (sender exit $status)"
+echo "   channel:   ${channel[*]} ($encoding)$([ "$use_relay" = 1 ] || echo ', no relay: ideal link')"
+echo "   sender:    $summary"
+echo "   received:  $out/NAME.labels.png (class ids) and $out/NAME.map.png (colours): $(ls "$out" | grep -c '\.map\.png$') maps"
+echo "   logs:      $logs/{receiver,relay,sender}.log"
+exit "$status"
