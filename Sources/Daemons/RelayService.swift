@@ -87,57 +87,62 @@ public struct RelayService: Service {
         let configuration = self.configuration
         do {
             try await upstream.executeThenClose { upIn, upOut in
-                try await withGracefulShutdownHandler {
-                    var messages = upIn.makeAsyncIterator()
-                    // HELLO first, within the timeout.
-                    let timerLogger = logger
-                    let first = try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            try await Task.sleep(for: configuration.helloTimeout)
-                            timerLogger.warning("connection error: no HELLO within the timeout; closing")
-                            try? await upOut.write(.error(ErrorMessage(
-                                code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                do {
+                    try await withGracefulShutdownHandler {
+                        var messages = upIn.makeAsyncIterator()
+                        // HELLO first, within the timeout.
+                        let timerLogger = logger
+                        let first = try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                try await Task.sleep(for: configuration.helloTimeout)
+                                timerLogger.warning("connection error: no HELLO within the timeout; closing")
+                                try? await upOut.write(.error(ErrorMessage(
+                                    code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                                upstream.channel.close(promise: nil)
+                            }
+                            let message = try await messages.next()
+                            group.cancelAll()
+                            return message
+                        }
+                        guard case .hello(let hello) = first else {
+                            if let first {
+                                logger.warning(
+                                    "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
+                                try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
+                            }
+                            return
+                        }
+                        guard let version = hello.negotiate() else {
+                            try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
+                                hello.maxVersion, supported: WireProtocol.supportedVersions))))
+                            logger.warning("connection error: no common protocol version; closing")
+                            return
+                        }
+                        logger[metadataKey: "origin"] = "\(hello.origin)"
+                        logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+                        flags.upstreamOpen = true
+                        try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
+                        try await self.relay(
+                            messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
+                            logger: logger)
+                    } onGracefulShutdown: {
+                        Task {
+                            if flags.markUpstreamByeSent() {
+                                try? await upOut.write(.bye(Bye(reason: .shuttingDown, text: "relay shutting down")))
+                            }
+                            flags.shuttingDown()
+                            try? await Task.sleep(for: configuration.shutdownGrace)
                             upstream.channel.close(promise: nil)
                         }
-                        let message = try await messages.next()
-                        group.cancelAll()
-                        return message
                     }
-                    guard case .hello(let hello) = first else {
-                        if let first {
-                            logger.warning(
-                                "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
-                            try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
-                        }
-                        return
-                    }
-                    guard let version = hello.negotiate() else {
-                        try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
-                            hello.maxVersion, supported: WireProtocol.supportedVersions))))
-                        logger.warning("connection error: no common protocol version; closing")
-                        return
-                    }
-                    logger[metadataKey: "origin"] = "\(hello.origin)"
-                    logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                    flags.upstreamOpen = true
-                    try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
-                    try await self.relay(
-                        messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
-                        logger: logger)
-                } onGracefulShutdown: {
-                    Task {
-                        if flags.markUpstreamByeSent() {
-                            try? await upOut.write(.bye(Bye(reason: .shuttingDown, text: "relay shutting down")))
-                        }
-                        flags.shuttingDown()
-                        try? await Task.sleep(for: configuration.shutdownGrace)
-                        upstream.channel.close(promise: nil)
-                    }
+                } catch let error as WireError {
+                    // Bytes after a framing error cannot be trusted: answer ERROR, close this connection only.
+                    logger.warning(
+                        "connection error: \(error.errorCode); sending ERROR and closing; other connections are not affected",
+                        metadata: ["error.code": "\(error.errorCode)", "error": "\(error)"])
+                    try? await upOut.write(.error(ErrorMessage(error)))
                 }
             }
-        } catch let error as WireError {
-            logger.warning("connection error: \(error.errorCode); closing", metadata: ["error": "\(error)"])
-            return
         } catch {
             logger.info("connection closed", metadata: ["reason": "\(error)"])
             return
