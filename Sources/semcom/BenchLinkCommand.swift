@@ -54,7 +54,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
         func mean(_ total: Int) -> String { String(format: "%.0f", Double(total) / n) }
         print("| \(size) | \(mean(png)) | \(mean(jpeg)) | \(mean(digital)) | \(mean(analog)) | \(mean(analogNoisy)) |")
         print(String(
-            format: "| relay channel only | %@ | analog: %.1f frames/s, %.2f M symbols/s | digital: %.0f frames/s |",
+            format: "| relay channel only | %@ | analog: %.1f frames/s, %.2f M symbols/s; digital: %.0f frames/s |",
             size.description, n / relayAnalogSeconds, Double(symbols) / relayAnalogSeconds / 1e6,
             n / relayDigitalSeconds))
 
