@@ -1,0 +1,188 @@
+"""Training of the generator and the segmenter, resumable from checkpoints.
+
+    python -m semcom_train.train generator --data DIR --run DIR [--steps N] [--minutes M]
+    python -m semcom_train.train segmenter --data DIR --run DIR [--steps N] [--minutes M]
+
+A run folder holds `checkpoint.pt` (model, EMA, optimiser, step, RNG states); starting again
+with the same folder resumes. `--minutes` stops cleanly (checkpoint written) so long runs
+can be split across sessions. Fixed seed; bf16 autocast on CPU and CUDA."""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .channel import psnr_to_sigma, receive_analog
+from .config import GeneratorConfig, SegmenterConfig
+from .data import load_scene_set, to_model_range
+from .diffusion import Diffusion
+from .segmenter import Segmenter
+from .unet import SpadeUNet, count_parameters
+
+# Probability that a training map is clean (no channel); otherwise PSNR ~ U(1, 30) dB,
+# GESCO's evaluated range. The map goes through the receiver's exact noise + FDS pipeline.
+CLEAN_MAP_PROBABILITY = 0.3
+PSNR_RANGE_DB = (1.0, 30.0)
+# Map dropout for classifier-free guidance (SDM fine-tunes with 20 %).
+MAP_DROPOUT = 0.2
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def ema_update(ema: torch.nn.Module, model: torch.nn.Module, step: int) -> None:
+    """EMA with warm-up: decay = min(0.999, (n+1)/(n+10))."""
+    decay = min(0.999, (step + 1) / (step + 10))
+    with torch.no_grad():
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+
+
+def save_checkpoint(path, **state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def class_weights(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Inverse square-root frequency, normalised to mean 1: thin classes (poles, persons) count."""
+    valid = labels[labels < num_classes].long()
+    freq = torch.bincount(valid.flatten(), minlength=num_classes).double()
+    w = torch.where(freq > 0, 1 / freq.clamp(min=1).sqrt(), torch.zeros_like(freq))
+    return (w / w[freq > 0].mean()).float()
+
+
+def batches(images, labels, batch: int, gen: torch.Generator, device):
+    """Random batches forever, with horizontal flips (image and map together)."""
+    n = images.shape[0]
+    while True:
+        idx = torch.randint(0, n, (batch,), generator=gen)
+        x, y = images[idx], labels[idx]
+        flip = torch.rand(batch, generator=gen) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        y = torch.where(flip[:, None, None], y.flip(-1), y)
+        yield x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+
+def train(kind: str, args) -> None:
+    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    if device.type == "cpu" and args.threads:
+        torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    images, labels, _ = load_scene_set(args.data)
+    if kind == "generator":
+        cfg = GeneratorConfig(**json.load(open(args.config))) if args.config else GeneratorConfig()
+        cfg.image_height, cfg.image_width = images.shape[2], images.shape[3]
+        model = SpadeUNet(cfg).to(device)
+        diffusion = Diffusion(cfg.diffusion_steps, cfg.beta_start, cfg.beta_end)
+    else:
+        cfg = SegmenterConfig(**json.load(open(args.config))) if args.config else SegmenterConfig()
+        cfg.image_height, cfg.image_width = images.shape[2], images.shape[3]
+        model = Segmenter(cfg).to(device)
+        weights = class_weights(labels, cfg.num_classes).to(device)
+    ema = copy.deepcopy(model).eval()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0 if kind == "generator" else 1e-4)
+    gen = torch.Generator().manual_seed(args.seed)
+    dev_gen = torch.Generator(device=device).manual_seed(args.seed + 1)
+    step = 0
+    ckpt = os.path.join(args.run, "checkpoint.pt")
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        gen.set_state(state["gen"])
+        dev_gen.set_state(state["dev_gen"])
+        print(f"resumed {kind} at step {step}", flush=True)
+    elif args.init:
+        from safetensors.torch import load_file
+        weights = {k: v.float() for k, v in load_file(args.init).items()}
+        model.load_state_dict(weights)
+        ema.load_state_dict(weights)
+        print(f"initialised {kind} from {args.init}", flush=True)
+    print(f"{kind}: {count_parameters(model) / 1e6:.2f} M parameters, {images.shape[0]} scenes "
+          f"{images.shape[2]}x{images.shape[3]}, device {device}, batch {args.batch}", flush=True)
+    with open(os.path.join(args.run, "config.json"), "w") as f:
+        f.write(cfg.to_json())
+
+    stream = batches(images, labels, args.batch, gen, device)
+    start, last_log, losses = time.time(), time.time(), []
+    model.train()
+    while step < args.steps:
+        x_u8, y = next(stream)
+        x0 = to_model_range(x_u8)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=not args.fp32):
+            if kind == "generator":
+                n = x0.shape[0]
+                psnr = torch.empty(n, device=device).uniform_(*PSNR_RANGE_DB, generator=dev_gen)
+                clean = torch.rand(n, device=device, generator=dev_gen) < CLEAN_MAP_PROBABILITY
+                sigma = torch.where(clean, torch.zeros_like(psnr), psnr_to_sigma(psnr))
+                cond = receive_analog(y, cfg.num_classes, sigma, generator=dev_gen)
+                drop = torch.rand(n, device=device, generator=dev_gen) < MAP_DROPOUT
+                cond = cond * (~drop).float()[:, None, None, None]
+                t = torch.randint(0, diffusion.steps, (n,), device=device, generator=dev_gen)
+                noise = torch.randn(x0.shape, device=device, generator=dev_gen)
+                pred = model(diffusion.q_sample(x0, t, noise), t, cond)
+                loss = F.mse_loss(pred[:, :3].float(), noise)
+            else:
+                # Photometric jitter so the segmenter also reads generated images well.
+                n = x0.shape[0]
+                gain = torch.empty(n, 1, 1, 1, device=device).uniform_(0.75, 1.25, generator=dev_gen)
+                bias = torch.empty(n, 1, 1, 1, device=device).uniform_(-0.15, 0.15, generator=dev_gen)
+                jitter = torch.randn(x0.shape, device=device, generator=dev_gen) * 0.03
+                logits = model((x0 * gain + bias + jitter).clamp(-1, 1))
+                loss = F.cross_entropy(logits.float(), y.long(), weight=weights, ignore_index=255)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        ema_update(ema, model, step)
+        losses.append(loss.item())
+        if step % args.log_every == 0 or step == args.steps:
+            rate = args.log_every / max(1e-9, time.time() - last_log)
+            print(f"step {step} loss {sum(losses) / len(losses):.4f} ({rate:.2f} steps/s)", flush=True)
+            losses, last_log = [], time.time()
+        out_of_time = args.minutes and (time.time() - start) > args.minutes * 60
+        if step % args.checkpoint_every == 0 or step == args.steps or out_of_time:
+            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
+                            gen=gen.get_state(), dev_gen=dev_gen.get_state(), config=cfg.to_json())
+        if out_of_time:
+            print(f"stopped at step {step} after {args.minutes} min; run again to resume", flush=True)
+            break
+    print(f"{kind} done: step {step}, {time.time() - start:.0f} s", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("kind", choices=["generator", "segmenter"])
+    p.add_argument("--data", required=True, help="scene set written by `semcom scenes`")
+    p.add_argument("--run", required=True, help="run folder (checkpoint, config)")
+    p.add_argument("--config", help="JSON config overriding the defaults")
+    p.add_argument("--init", help="start from exported weights (model.safetensors) when no checkpoint exists")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--minutes", type=float, default=0, help="stop (resumably) after this many minutes")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--fp32", action="store_true", help="disable bf16 autocast")
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--checkpoint-every", type=int, default=500)
+    args = p.parse_args()
+    train(args.kind, args)
+
+
+if __name__ == "__main__":
+    main()

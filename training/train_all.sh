@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole training pipeline: scenes -> segmenter -> generator -> export -> evaluation.
+# `make train` runs it on the CPU with a budget that fits a session; the shipped weights were
+# made by the same script with DEVICE=cuda and larger budgets (training/REPORT.md).
+#
+# Environment (defaults in brackets):
+#   SEMCOM [.build/release/semcom]  PYTHON [python3]  DEVICE [auto]  WORK [training/runs]
+#   SCENES [4000]  HELDOUT [200]  BATCH [16]  SEG_STEPS [3000]  GEN_STEPS [6000]
+#   GEN_MINUTES [150] (the generator stops resumably after this; run again to continue)
+#   EXPORT [models]  EVAL_COUNT [200]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+SEMCOM=${SEMCOM:-$root/.build/release/semcom}
+PYTHON=${PYTHON:-python3}
+DEVICE=${DEVICE:-auto}
+WORK=${WORK:-$root/training/runs}
+SCENES=${SCENES:-4000}
+HELDOUT=${HELDOUT:-200}
+BATCH=${BATCH:-16}
+SEG_STEPS=${SEG_STEPS:-3000}
+GEN_STEPS=${GEN_STEPS:-6000}
+GEN_MINUTES=${GEN_MINUTES:-150}
+EXPORT=${EXPORT:-$root/models}
+EVAL_COUNT=${EVAL_COUNT:-200}
+export PYTHONUNBUFFERED=1 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
+
+mkdir -p "$WORK"
+[ -d "$WORK/train/images" ] || "$SEMCOM" scenes --count "$SCENES" --seed 1 --out "$WORK/train"
+[ -d "$WORK/heldout/images" ] || "$SEMCOM" scenes --count "$HELDOUT" --seed 2 --out "$WORK/heldout"
+
+"$PYTHON" -m semcom_train.train segmenter --data "$WORK/train" --run "$WORK/segmenter" \
+  --steps "$SEG_STEPS" --batch "$BATCH" --lr 1e-3 --device "$DEVICE"
+"$PYTHON" -m semcom_train.train generator --data "$WORK/train" --run "$WORK/generator" \
+  --steps "$GEN_STEPS" --minutes "$GEN_MINUTES" --batch "$BATCH" --lr 2e-4 --device "$DEVICE"
+
+"$PYTHON" -m semcom_train.export --run "$WORK/segmenter" --out "$EXPORT/segmenter"
+"$PYTHON" -m semcom_train.export --run "$WORK/generator" --out "$EXPORT/generator" --fp16
+"$PYTHON" -m semcom_train.evaluate --data "$WORK/heldout" --generator "$EXPORT/generator" \
+  --segmenter "$EXPORT/segmenter" --out "$WORK/eval" --count "$EVAL_COUNT" --device "$DEVICE"
+echo "models in $EXPORT, evaluation in $WORK/eval"
