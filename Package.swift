@@ -18,11 +18,16 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Seeded random numbers shared by scenes, channels and samplers.
         .target(name: "Randomness"),
         // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
         .target(name: "ChannelModels", dependencies: ["Randomness"]),
+        // CPU tensors and kernels over BLAS; safetensors reader.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // The diffusion generator (SPADE U-Net), samplers and the segmenter.
+        .target(name: "Generator", dependencies: ["Tensor", "Imaging", "Randomness"]),
         // Images, label maps, palettes and file formats.
         .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
         // Procedural street scenes and readers for real datasets.
@@ -56,6 +61,9 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(
+            name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging"],
+            exclude: ["Golden"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
         .testTarget(
             name: "SemanticWireTests",

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The generator's architecture and diffusion settings, read from the `config.json` that
+/// training writes beside the weights (same keys as `training/semcom_train/config.py`).
+public struct GeneratorConfig: Codable, Sendable, Equatable {
+    public var kind: String
+    public var image_height: Int
+    public var image_width: Int
+    public var in_channels: Int
+    public var model_channels: Int
+    public var out_channels: Int
+    public var num_res_blocks: Int
+    /// Downsampling factors at which attention follows each res block.
+    public var attention_resolutions: [Int]
+    public var channel_mult: [Int]
+    public var num_head_channels: Int
+    public var num_heads: Int
+    /// Channels of the conditioning map.
+    public var num_classes: Int
+    public var spade_hidden: Int
+    public var num_groups: Int
+    public var dropout: Double
+    public var resblock_updown: Bool
+    public var use_scale_shift_norm: Bool
+    public var learn_sigma: Bool
+    public var diffusion_steps: Int
+    public var beta_start: Double
+    public var beta_end: Double
+    public var default_guidance: Double
+    public var default_steps: Int
+
+    public static func load(path: String) throws -> GeneratorConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError("\(path): generator config not found")
+        }
+        do {
+            let config = try JSONDecoder().decode(GeneratorConfig.self, from: data)
+            try config.validate(source: path)
+            return config
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw ModelError("\(path): not a valid generator config (\(error))")
+        }
+    }
+
+    func validate(source: String) throws {
+        guard kind == "spade-unet" else { throw ModelError("\(source): kind \(kind) is not spade-unet") }
+        guard resblock_updown else { throw ModelError("\(source): only resblock_updown=true is supported") }
+        guard out_channels == (learn_sigma ? 6 : 3), in_channels == 3 else {
+            throw ModelError("\(source): in/out channels \(in_channels)/\(out_channels) do not match learn_sigma=\(learn_sigma)")
+        }
+        guard model_channels % num_groups == 0 else { throw ModelError("\(source): model_channels not divisible by num_groups") }
+        let levels = channel_mult.count - 1
+        guard image_height % (1 << levels) == 0, image_width % (1 << levels) == 0 else {
+            throw ModelError("\(source): image size \(image_height)x\(image_width) not divisible by 2^\(levels)")
+        }
+    }
+}
+
+/// A failure to build or run a model, with a message naming the file or tensor.
+public struct ModelError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Tensor
+
+/// The generator network ε_θ(x_t, t, map), built from a `GeneratorConfig` and weights named as
+/// in guided-diffusion / SDM (`time_embed.0`, `input_blocks.N.M.…`, `middle_block.…`,
+/// `output_blocks.…`, `out.0`, `out.2`). The map enters only the middle block and decoder
+/// (through SPADE norms); the encoder sees the noisy image and the timestep.
+public final class SpadeUNet: @unchecked Sendable {
+    public let config: GeneratorConfig
+
+    enum Layer {
+        case conv(Conv2D)
+        case res(ResBlock)
+        case sdm(SDMResBlock)
+        case attention(AttentionBlock)
+    }
+
+    let timeEmbedding: TimestepEmbedding
+    let inputBlocks: [[Layer]]
+    let middleBlock: [Layer]
+    let outputBlocks: [[Layer]]
+    let outNorm: GroupNorm
+    let outConv: Conv2D
+
+    /// Loads `config.json` and `model.safetensors` from a model folder.
+    public convenience init(folder: String) throws {
+        let config = try GeneratorConfig.load(path: (folder as NSString).appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(path: (folder as NSString).appendingPathComponent("model.safetensors"))
+        try self.init(config: config, weights: weights)
+    }
+
+    public init(config: GeneratorConfig, weights: SafeTensorsFile, prefix: String = "", requireAllUsed: Bool = true) throws {
+        self.config = config
+        let w = WeightLoader(file: weights)
+        let ch0 = config.model_channels, emb = 4 * ch0
+        func res(_ p: String, _ cin: Int, _ cout: Int, _ r: Resampling) throws -> ResBlock {
+            try w.resBlock(p, config: config, in: cin, out: cout, resampling: r)
+        }
+        func sdm(_ p: String, _ cin: Int, _ cout: Int, _ r: Resampling) throws -> SDMResBlock {
+            try w.sdmResBlock(p, config: config, in: cin, out: cout, resampling: r)
+        }
+        func attention(_ p: String, _ c: Int) throws -> AttentionBlock { try w.attentionBlock(p, config: config, channels: c) }
+        let g = config.num_groups
+        let P = prefix
+        timeEmbedding = TimestepEmbedding(
+            first: try w.linear(P + "time_embed.0", in: ch0, out: emb), second: try w.linear(P + "time_embed.2", in: emb, out: emb),
+            channels: ch0)
+        var input: [[Layer]] = [[.conv(try w.conv(P + "input_blocks.0.0", in: config.in_channels, out: ch0, kernel: 3))]]
+        var skips = [ch0]
+        var ch = ch0, ds = 1
+        for (level, mult) in config.channel_mult.enumerated() {
+            for _ in 0..<config.num_res_blocks {
+                let p = P + "input_blocks.\(input.count)"
+                var layers: [Layer] = [.res(try res(p + ".0", ch, mult * ch0, .none))]
+                ch = mult * ch0
+                if config.attention_resolutions.contains(ds) { layers.append(.attention(try attention(p + ".1", ch))) }
+                input.append(layers)
+                skips.append(ch)
+            }
+            if level != config.channel_mult.count - 1 {
+                input.append([.res(try res(P + "input_blocks.\(input.count).0", ch, ch, .down))])
+                skips.append(ch)
+                ds *= 2
+            }
+        }
+        inputBlocks = input
+        middleBlock = [.sdm(try sdm(P + "middle_block.0", ch, ch, .none)), .attention(try attention(P + "middle_block.1", ch)),
+                       .sdm(try sdm(P + "middle_block.2", ch, ch, .none))]
+        var output: [[Layer]] = []
+        for (level, mult) in config.channel_mult.enumerated().reversed() {
+            for i in 0...config.num_res_blocks {
+                let p = P + "output_blocks.\(output.count)"
+                let skip = skips.removeLast()
+                var layers: [Layer] = [.sdm(try sdm(p + ".0", ch + skip, ch0 * mult, .none))]
+                ch = ch0 * mult
+                if config.attention_resolutions.contains(ds) { layers.append(.attention(try attention(p + ".\(layers.count)", ch))) }
+                if level > 0 && i == config.num_res_blocks {
+                    layers.append(.sdm(try sdm(p + ".\(layers.count)", ch, ch, .up)))
+                    ds /= 2
+                }
+                output.append(layers)
+            }
+        }
+        outputBlocks = output
+        outNorm = try w.groupNorm(P + "out.0", channels: ch, groups: g)
+        outConv = try w.conv(P + "out.2", in: ch0, out: config.out_channels, kernel: 3)
+        if requireAllUsed { try w.checkAllUsed() }
+    }
+
+    /// The map modulations of every SPADE norm for a batch of maps [N, K, H, W], in the order
+    /// the forward pass meets them. Computed once per image and reused at every step.
+    public struct Conditioning {
+        let modulations: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)]
+        public let batch: Int
+    }
+
+    public func condition(on map: Tensor) throws -> Conditioning {
+        guard map.shape.count == 4, map.shape[1] == config.num_classes,
+              map.shape[2] == config.image_height, map.shape[3] == config.image_width
+        else {
+            throw ModelError("semantic map has shape \(map.shape), the generator expects [N, \(config.num_classes), \(config.image_height), \(config.image_width)]")
+        }
+        var mods: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)] = []
+        let levels = config.channel_mult.count - 1
+        var h = config.image_height >> levels, w = config.image_width >> levels
+        for layer in middleBlock { if case .sdm(let b) = layer { mods.append(b.modulations(map: map, height: h, width: w)) } }
+        for block in outputBlocks {
+            for layer in block {
+                if case .sdm(let b) = layer {
+                    mods.append(b.modulations(map: map, height: h, width: w))
+                    if b.resampling == .up { h *= 2; w *= 2 }
+                }
+            }
+        }
+        return Conditioning(modulations: mods, batch: map.shape[0])
+    }
+
+    /// ε (and the variance channels when learn_sigma) for x [N, 3, H, W] at timesteps `t`.
+    public func forward(_ x: Tensor, timesteps t: [Float], conditioning c: Conditioning) -> Tensor {
+        precondition(x.shape[0] == t.count && c.batch == t.count, "batch sizes differ")
+        var emb = timeEmbedding(t)
+        Ops.siluInPlace(&emb)  // every block's emb_layers starts with SiLU
+        var skips: [Tensor] = []
+        var h = x
+        for block in inputBlocks {
+            for layer in block { h = run(layer, h, emb, nil) }
+            skips.append(h)
+        }
+        var m = 0
+        for layer in middleBlock {
+            if case .sdm = layer { h = run(layer, h, emb, c.modulations[m]); m += 1 } else { h = run(layer, h, emb, nil) }
+        }
+        for block in outputBlocks {
+            h = Ops.concatChannels(h, skips.removeLast())
+            for layer in block {
+                if case .sdm = layer { h = run(layer, h, emb, c.modulations[m]); m += 1 } else { h = run(layer, h, emb, nil) }
+            }
+        }
+        outNorm.apply(&h, activation: .silu)
+        return outConv(h)
+    }
+
+    private func run(_ layer: Layer, _ h: Tensor, _ emb: Tensor,
+                     _ m: (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)?) -> Tensor {
+        switch layer {
+        case .conv(let conv): return conv(h)
+        case .res(let block): return block(h, emb: emb)
+        case .sdm(let block): return block(h, emb: emb, m!)
+        case .attention(let block): return block(h)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// A 2-D convolution (square kernel, stride, zero padding) computed as im2col + one GEMM per
+/// sample: out[Cout, HoWo] = W[Cout, Cin·k·k] · cols[Cin·k·k, HoWo]. 1×1 stride-1 convs skip
+/// im2col and multiply the input directly.
+public struct Conv2D: Sendable {
+    /// [Cout, Cin, k, k].
+    public let weight: Tensor
+    /// [Cout].
+    public let bias: [Float]?
+    public let stride: Int, padding: Int
+
+    public var inChannels: Int { weight.shape[1] }
+    public var outChannels: Int { weight.shape[0] }
+    public var kernel: Int { weight.shape[2] }
+
+    public init(weight: Tensor, bias: [Float]?, stride: Int = 1, padding: Int? = nil) {
+        precondition(weight.shape.count == 4 && weight.shape[2] == weight.shape[3], "conv weight must be [Cout,Cin,k,k]")
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding ?? weight.shape[2] / 2
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.count == 4 && x.shape[1] == inChannels,
+                     "conv expects [N,\(inChannels),H,W], got \(x.shape)")
+        let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
+        let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
+        let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo
+        var out = [Float](repeating: 0, count: n * cout * hw)
+        let direct = k == 1 && stride == 1 && padding == 0
+        var cols = direct ? [] : [Float](repeating: 0, count: kk * hw)
+        x.data.withUnsafeBufferPointer { src in
+            weight.data.withUnsafeBufferPointer { wt in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for s in 0..<n {
+                        let input = src.baseAddress! + s * cin * h * w
+                        let output = dst.baseAddress! + s * cout * hw
+                        if let bias {
+                            for c in 0..<cout { (output + c * hw).update(repeating: bias[c], count: hw) }
+                        }
+                        if direct {
+                            BLAS.sgemm(m: cout, n: hw, k: cin, a: wt.baseAddress!, lda: cin, b: input, ldb: hw,
+                                       c: output, ldc: hw, beta: bias == nil ? 0 : 1)
+                        } else {
+                            cols.withUnsafeMutableBufferPointer { colBuf in
+                                Conv2D.im2col(input, channels: cin, height: h, width: w, kernel: k, stride: stride,
+                                              padding: padding, outHeight: ho, outWidth: wo, into: colBuf.baseAddress!)
+                                BLAS.sgemm(m: cout, n: hw, k: kk, a: wt.baseAddress!, lda: kk, b: colBuf.baseAddress!,
+                                           ldb: hw, c: output, ldc: hw, beta: bias == nil ? 0 : 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, cout, ho, wo], data: out)
+    }
+
+    /// Unfolds one CHW image into rows (c, ky, kx) × columns (oy, ox); out-of-image taps are 0.
+    /// Row-contiguous writes: each (c, ky, kx) row is filled along ox, the GEMM's inner dim.
+    static func im2col(
+        _ input: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, kernel k: Int,
+        stride: Int, padding: Int, outHeight ho: Int, outWidth wo: Int, into cols: UnsafeMutablePointer<Float>
+    ) {
+        var row = 0
+        for c in 0..<channels {
+            let plane = input + c * h * w
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let dst = cols + row * ho * wo
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        let line = dst + oy * wo
+                        if iy < 0 || iy >= h {
+                            line.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let srcRow = plane + iy * w
+                        if stride == 1 {
+                            // Valid ox range where 0 <= ox - padding + kx < w.
+                            let lo = max(0, padding - kx), hi = min(wo, w + padding - kx)
+                            if lo > 0 { line.update(repeating: 0, count: lo) }
+                            if hi > lo { (line + lo).update(from: srcRow + (lo - padding + kx), count: hi - lo) }
+                            if hi < wo { (line + max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                line[ox] = ix >= 0 && ix < w ? srcRow[ix] : 0
+                            }
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Resampling and 3×3 filters on NCHW tensors, matching PyTorch's conventions.
+public enum Resample {
+    /// Nearest-neighbour ×2 (F.interpolate(scale_factor=2, mode="nearest")).
+    public static func upsampleNearest2x(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        var out = [Float](repeating: 0, count: n * c * h * w * 4)
+        x.data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for plane in 0..<(n * c) {
+                    let s = src.baseAddress! + plane * h * w, d = dst.baseAddress! + plane * h * w * 4
+                    for y in 0..<h {
+                        let row = d + 2 * y * 2 * w
+                        for xx in 0..<w { let v = s[y * w + xx]; row[2 * xx] = v; row[2 * xx + 1] = v }
+                        (row + 2 * w).update(from: row, count: 2 * w)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, c, 2 * h, 2 * w], data: out)
+    }
+
+    /// 2×2 average pooling, stride 2 (F.avg_pool2d(x, 2)); odd trailing rows/columns dropped.
+    public static func averagePool2x2(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], ho = h / 2, wo = w / 2
+        var out = [Float](repeating: 0, count: n * c * ho * wo)
+        for plane in 0..<(n * c) {
+            let s = plane * h * w, d = plane * ho * wo
+            for y in 0..<ho {
+                for xx in 0..<wo {
+                    let i = s + 2 * y * w + 2 * xx
+                    out[d + y * wo + xx] = (x.data[i] + x.data[i + 1] + x.data[i + w] + x.data[i + w + 1]) * 0.25
+                }
+            }
+        }
+        return Tensor(shape: [n, c, ho, wo], data: out)
+    }
+
+    /// Nearest resize to (height, width): source index ⌊dst·in/out⌋ (PyTorch "nearest").
+    public static func resizeNearest(_ x: Tensor, height: Int, width: Int) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        if h == height && w == width { return x }
+        let sy = Float(h) / Float(height), sx = Float(w) / Float(width)
+        let ys = (0..<height).map { min(h - 1, Int(Float($0) * sy)) }
+        let xs = (0..<width).map { min(w - 1, Int(Float($0) * sx)) }
+        var out = [Float](repeating: 0, count: n * c * height * width)
+        for plane in 0..<(n * c) {
+            for y in 0..<height {
+                for xx in 0..<width { out[(plane * height + y) * width + xx] = x.data[(plane * h + ys[y]) * w + xs[xx]] }
+            }
+        }
+        return Tensor(shape: [n, c, height, width], data: out)
+    }
+
+    /// 3×3 average, stride 1, zero padding counted (AvgPool2d(3,1,1), count_include_pad).
+    public static func average3x3(_ x: Tensor) -> Tensor {
+        filter3x3(x, initial: 0, outside: 0) { $0 + $1 } finish: { $0 / 9 }
+    }
+
+    /// 3×3 maximum, stride 1, padding ignored (MaxPool2d(3,1,1)).
+    public static func maximum3x3(_ x: Tensor) -> Tensor {
+        filter3x3(x, initial: -.infinity, outside: -.infinity) { max($0, $1) } finish: { $0 }
+    }
+
+    /// Separable 3×3 filter: a horizontal then a vertical pass of `combine`.
+    private static func filter3x3(
+        _ x: Tensor, initial: Float, outside: Float, combine: (Float, Float) -> Float, finish: (Float) -> Float
+    ) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        var tmp = [Float](repeating: 0, count: h * w)
+        var out = [Float](repeating: 0, count: x.count)
+        for plane in 0..<(n * c) {
+            let base = plane * h * w
+            for y in 0..<h {
+                for xx in 0..<w {
+                    var acc = initial
+                    for dx in -1...1 {
+                        let ix = xx + dx
+                        acc = combine(acc, ix >= 0 && ix < w ? x.data[base + y * w + ix] : outside)
+                    }
+                    tmp[y * w + xx] = acc
+                }
+            }
+            for y in 0..<h {
+                for xx in 0..<w {
+                    var acc = initial
+                    for dy in -1...1 {
+                        let iy = y + dy
+                        acc = combine(acc, iy >= 0 && iy < h ? tmp[iy * w + xx] : outside)
+                    }
+                    out[base + y * w + xx] = finish(acc)
+                }
+            }
+        }
+        return Tensor(shape: x.shape, data: out)
+    }
+}

@@ -1,0 +1,112 @@
+/// A dense float32 tensor: an explicit shape and a contiguous row-major buffer
+/// (images and feature maps are NCHW).
+public struct Tensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var data: [Float]
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count, "tensor data count \(data.count) does not match shape \(shape)")
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    public var count: Int { data.count }
+
+    /// Size of dimension `i` (negative counts from the end).
+    public func dim(_ i: Int) -> Int { shape[i < 0 ? shape.count + i : i] }
+
+    /// The same data under another shape with the same element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
+
+    /// Sample `n` of an NCHW batch, as a batch of one.
+    public func sample(_ n: Int) -> Tensor {
+        let per = count / shape[0]
+        return Tensor(shape: [1] + shape.dropFirst(), data: Array(data[(n * per)..<((n + 1) * per)]))
+    }
+
+    /// Largest absolute difference to `other` (same shape).
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "shapes differ: \(shape) vs \(other.shape)")
+        var m: Float = 0
+        for i in 0..<count { m = max(m, abs(data[i] - other.data[i])) }
+        return m
+    }
+
+    /// Largest absolute value.
+    public var maxAbs: Float { data.reduce(0) { max($0, abs($1)) } }
+}
+
+/// Element-wise and structural operations.
+public enum Ops {
+    /// a + b (same shape).
+    public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "add: shapes differ \(a.shape) vs \(b.shape)")
+        var out = a
+        out.data.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bb in
+                for i in 0..<o.count { o[i] += bb[i] }
+            }
+        }
+        return out
+    }
+
+    /// Concatenates two NCHW tensors along channels.
+    public static func concatChannels(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape.count == 4 && b.shape.count == 4 && a.shape[0] == b.shape[0]
+                     && a.shape[2] == b.shape[2] && a.shape[3] == b.shape[3], "concat: incompatible \(a.shape) \(b.shape)")
+        let n = a.shape[0], hw = a.shape[2] * a.shape[3]
+        let ca = a.shape[1], cb = b.shape[1]
+        var out = [Float]()
+        out.reserveCapacity(n * (ca + cb) * hw)
+        for s in 0..<n {
+            out.append(contentsOf: a.data[(s * ca * hw)..<((s + 1) * ca * hw)])
+            out.append(contentsOf: b.data[(s * cb * hw)..<((s + 1) * cb * hw)])
+        }
+        return Tensor(shape: [n, ca + cb, a.shape[2], a.shape[3]], data: out)
+    }
+
+    /// Concatenates tensors along the batch dimension.
+    public static func concatBatch(_ parts: [Tensor]) -> Tensor {
+        let tail = Array(parts[0].shape.dropFirst())
+        precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == tail }, "concatBatch: shapes differ")
+        return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + tail, data: parts.flatMap(\.data))
+    }
+
+    /// SiLU x·σ(x), in place.
+    public static func siluInPlace(_ x: inout Tensor) {
+        x.data.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count { let v = p[i]; p[i] = v / (1 + expf(-v)) }
+        }
+    }
+
+    public static func silu(_ x: Tensor) -> Tensor { var y = x; siluInPlace(&y); return y }
+
+    /// ReLU, in place.
+    public static func reluInPlace(_ x: inout Tensor) {
+        x.data.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count where p[i] < 0 { p[i] = 0 }
+        }
+    }
+
+    /// Per-(sample, channel) affine: x·(1 + scale[n,c]) + shift[n,c] (timestep scale/shift).
+    public static func scaleShiftInPlace(_ x: inout Tensor, scale: [Float], shift: [Float]) {
+        let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c)
+        x.data.withUnsafeMutableBufferPointer { p in
+            for s in 0..<n {
+                for ch in 0..<c {
+                    let k = 1 + scale[s * c + ch], b = shift[s * c + ch]
+                    let base = (s * c + ch) * hw
+                    for i in base..<(base + hw) { p[i] = p[i] * k + b }
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

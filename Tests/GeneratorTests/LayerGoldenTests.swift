@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import Generator
+import Tensor
+
+/// Every layer type against the PyTorch reference (random weights, fixed seeds).
+@Suite struct LayerGoldenTests {
+    @Test(arguments: ["conv3x3", "conv1x1", "conv3x3_stride2"])
+    func convolution(name: String) throws {
+        let g = try GoldenCase(name)
+        let w = try g.tensor("weight.weight")
+        let stride = g.info["stride"] as? Int ?? 1, padding = g.info["padding"] as? Int ?? 0
+        let conv = Conv2D(weight: w, bias: try g.tensor("weight.bias").data, stride: stride, padding: padding)
+        GoldenCase.expectClose(conv(try g.tensor("input.x")), try g.tensor("output"), name)
+    }
+
+    @Test func groupNormAffineAndPlain() throws {
+        let a = try GoldenCase("groupnorm_affine")
+        let gn = GroupNorm(groups: 4, weight: try a.tensor("weight.weight").data, bias: try a.tensor("weight.bias").data)
+        GoldenCase.expectClose(gn(try a.tensor("input.x")), try a.tensor("output"), "groupnorm affine")
+        let p = try GoldenCase("groupnorm_plain")
+        GoldenCase.expectClose(GroupNorm(groups: 4)(try p.tensor("input.x")), try p.tensor("output"), "groupnorm plain")
+    }
+
+    @Test func spadeGroupNorm() throws {
+        let g = try GoldenCase("spade_groupnorm")
+        let w = WeightLoader(golden: g)
+        let spade = SPADEGroupNorm(
+            groups: 4, shared: try w.conv("weight.mlp_shared.0", in: 5, out: 8, kernel: 3),
+            gamma: try w.conv("weight.mlp_gamma", in: 8, out: 16, kernel: 3),
+            beta: try w.conv("weight.mlp_beta", in: 8, out: 16, kernel: 3))
+        var x = try g.tensor("input.x")
+        let m = spade.modulation(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3])
+        spade.apply(&x, m, activation: .none)
+        GoldenCase.expectClose(x, try g.tensor("output"), "spade")
+    }
+
+    static let tinyConfig: GeneratorConfig = try! GoldenCase("unet_forward").config(GeneratorConfig.self)
+
+    @Test func encoderResBlockWithAndWithoutDownsampling() throws {
+        for (name, cout, r) in [("resblock_encoder_down", 64, Resampling.down), ("resblock_encoder", 32, .none)] {
+            let g = try GoldenCase(name)
+            let block = try WeightLoader(golden: g).resBlock("weight", config: Self.tinyConfig, in: 32, out: cout, resampling: r)
+            let emb = Ops.silu(try g.tensor("input.emb"))
+            GoldenCase.expectClose(block(try g.tensor("input.x"), emb: emb), try g.tensor("output"), name)
+        }
+    }
+
+    @Test func decoderResBlockWithUpsampling() throws {
+        let g = try GoldenCase("resblock_decoder_up")
+        let block = try WeightLoader(golden: g).sdmResBlock("weight", config: Self.tinyConfig, in: 64, out: 32, resampling: .up)
+        let x = try g.tensor("input.x")
+        let m = block.modulations(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3])
+        GoldenCase.expectClose(block(x, emb: Ops.silu(try g.tensor("input.emb")), m), try g.tensor("output"), "sdm block")
+    }
+
+    @Test func attention() throws {
+        let g = try GoldenCase("attention")
+        let block = try WeightLoader(golden: g).attentionBlock("weight", config: Self.tinyConfig, channels: 32)
+        #expect(block.heads == g.info["heads"] as! Int)
+        GoldenCase.expectClose(block(try g.tensor("input.x")), try g.tensor("output"), "attention")
+    }
+
+    @Test func timestepEmbedding() throws {
+        let g = try GoldenCase("timestep_embedding")
+        let t = try g.tensor("input.t").data
+        GoldenCase.expectClose(timestepFeatures(t, dim: 32), try g.tensor("sinusoidal"), "sinusoidal")
+        let w = WeightLoader(golden: g)
+        let mlp = TimestepEmbedding(first: try w.linear("weight.0", in: 32, out: 128), second: try w.linear("weight.2", in: 128, out: 128),
+                                    channels: 32)
+        GoldenCase.expectClose(mlp(t), try g.tensor("output"), "timestep MLP")
+    }
+
+    @Test func resamplingAndFilters() throws {
+        let up = try GoldenCase("upsample_nearest"), down = try GoldenCase("downsample_avg")
+        GoldenCase.expectClose(Resample.upsampleNearest2x(try up.tensor("input.x")), try up.tensor("output"), "up")
+        GoldenCase.expectClose(Resample.averagePool2x2(try down.tensor("input.x")), try down.tensor("output"), "down")
+        let r = try GoldenCase("resize_nearest")
+        GoldenCase.expectClose(Resample.resizeNearest(try r.tensor("input.x"), height: 4, width: 8), try r.tensor("output"), "resize")
+        let f = try GoldenCase("fds")
+        let fds = Resample.maximum3x3(Resample.average3x3(try f.tensor("input.x")))
+        GoldenCase.expectClose(fds, try f.tensor("output"), "FDS")
+    }
+}

@@ -1,0 +1,172 @@
+"""Golden vectors for the Swift engine: inputs, weights and outputs of the reference PyTorch
+modules on fixed seeds (random weights), per layer type and for whole forwards, plus a
+forward of the shipped weights on a fixed scene.
+
+    python -m semcom_train.golden --out Tests/GeneratorTests/Golden [--models models --scene DIR]
+
+Each case is one `NAME.safetensors` holding float32 tensors: `input.*`, `output` (and
+`trajectory.N`), and the module's parameters under `weight.` + their state-dict names.
+`cases.json` lists the cases with their configs and scalar arguments."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+from .channel import fds, one_hot
+from .config import GeneratorConfig, SegmenterConfig
+from .diffusion import Diffusion
+from .segmenter import Segmenter
+from .unet import AttentionBlock, ResBlock, SDMResBlock, SPADEGroupNorm, SpadeUNet, timestep_embedding
+
+
+def randomize(module: torch.nn.Module, gen: torch.Generator) -> None:
+    """Non-zero random parameters everywhere (zero-initialised convs would hide bugs)."""
+    with torch.no_grad():
+        for p in module.parameters():
+            fan_in = p[0].numel() if p.dim() > 1 else 1
+            p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in ** 0.5 if p.dim() > 1 else 0.2))
+
+
+def tiny_config() -> GeneratorConfig:
+    return GeneratorConfig(image_height=16, image_width=32, model_channels=32, num_res_blocks=1,
+                           attention_resolutions=[2], channel_mult=[1, 2], num_head_channels=16, num_classes=5,
+                           spade_hidden=16, num_groups=8)
+
+
+class Writer:
+    def __init__(self, out):
+        self.out, self.cases = out, {}
+        os.makedirs(out, exist_ok=True)
+
+    def save(self, name, tensors: dict, module: torch.nn.Module | None = None, **info):
+        blob = {k: v.detach().float().contiguous() for k, v in tensors.items()}
+        if module is not None:
+            for k, v in module.state_dict().items():
+                blob["weight." + k] = v.detach().float().contiguous()
+        save_file(blob, os.path.join(self.out, name + ".safetensors"))
+        self.cases[name] = info
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("--models", help="folder with generator/ and segmenter/ (shipped weights)")
+    p.add_argument("--scene", help="scene set folder; its first scene is used for the shipped-weights case")
+    a = p.parse_args()
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    w = Writer(a.out)
+    rnd = lambda *s: torch.randn(*s, generator=gen)
+
+    # Convolutions (the engine's conv2d: 3x3 pad 1, 1x1, 3x3 stride 2).
+    for name, (cin, cout, k, stride, pad) in {"conv3x3": (5, 7, 3, 1, 1), "conv1x1": (6, 4, 1, 1, 0),
+                                               "conv3x3_stride2": (4, 6, 3, 2, 1)}.items():
+        conv = torch.nn.Conv2d(cin, cout, k, stride=stride, padding=pad)
+        randomize(conv, gen)
+        x = rnd(2, cin, 9, 12)
+        w.save(name, {"input.x": x, "output": conv(x)}, conv, stride=stride, padding=pad)
+
+    gn = torch.nn.GroupNorm(4, 12)
+    randomize(gn, gen)
+    x = rnd(2, 12, 5, 7) * 3 + 1
+    w.save("groupnorm_affine", {"input.x": x, "output": gn(x)}, gn, groups=4)
+    gn0 = torch.nn.GroupNorm(4, 12, affine=False)
+    w.save("groupnorm_plain", {"input.x": x, "output": gn0(x)}, None, groups=4)
+
+    spade = SPADEGroupNorm(16, 5, 8, 4)
+    randomize(spade, gen)
+    ids = torch.randint(0, 6, (2, 12, 16), generator=gen)
+    x, seg = rnd(2, 16, 6, 8), one_hot(torch.where(ids < 5, ids, torch.full_like(ids, 255)), 5)  # with void
+    w.save("spade_groupnorm", {"input.x": x, "input.map": seg, "output": spade(x, seg)}, spade, groups=4)
+
+    cfg = tiny_config()
+    emb = rnd(2, 4 * cfg.model_channels)
+    rb = ResBlock(cfg, 32, 128, 64, down=True)
+    randomize(rb, gen)
+    x = rnd(2, 32, 8, 12)
+    w.save("resblock_encoder_down", {"input.x": x, "input.emb": emb, "output": rb(x, emb)}, rb)
+    rb2 = ResBlock(cfg, 32, 128, 32)
+    randomize(rb2, gen)
+    w.save("resblock_encoder", {"input.x": x, "input.emb": emb, "output": rb2(x, emb)}, rb2)
+    sb = SDMResBlock(cfg, 64, 128, 32, up=True)
+    randomize(sb, gen)
+    x = rnd(2, 64, 4, 6)
+    seg = one_hot(torch.randint(0, 5, (2, 16, 32), generator=gen), 5)
+    w.save("resblock_decoder_up", {"input.x": x, "input.emb": emb, "input.map": seg, "output": sb(x, emb, seg)}, sb)
+
+    att = AttentionBlock(cfg, 32)
+    randomize(att, gen)
+    x = rnd(2, 32, 4, 6)
+    w.save("attention", {"input.x": x, "output": att(x)}, att, heads=att.num_heads)
+
+    t = torch.tensor([0, 1, 17, 999])
+    te = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.SiLU(), torch.nn.Linear(128, 128))
+    randomize(te, gen)
+    sin = timestep_embedding(t, 32)
+    w.save("timestep_embedding", {"input.t": t.float(), "sinusoidal": sin, "output": te(sin)}, te)
+
+    x = rnd(2, 3, 6, 8)
+    w.save("upsample_nearest", {"input.x": x, "output": F.interpolate(x, scale_factor=2, mode="nearest")})
+    w.save("downsample_avg", {"input.x": x, "output": F.avg_pool2d(x, 2, 2)})
+    seg = one_hot(torch.randint(0, 5, (1, 16, 32), generator=gen), 5)
+    w.save("resize_nearest", {"input.x": seg, "output": F.interpolate(seg, size=(4, 8), mode="nearest")})
+    noisy = seg + 0.4 * rnd(*seg.shape)
+    w.save("fds", {"input.x": noisy, "output": fds(noisy)})
+
+    unet = SpadeUNet(cfg)
+    randomize(unet, gen)
+    x = rnd(2, 3, 16, 32)
+    seg = one_hot(torch.randint(0, 5, (2, 16, 32), generator=gen), 5)
+    tt = torch.tensor([3, 640])
+    w.save("unet_forward", {"input.x": x, "input.t": tt.float(), "input.map": seg, "output": unet(x, tt, seg)},
+           unet, config=json.loads(cfg.to_json()))
+
+    diffusion = Diffusion()
+    noise = rnd(1, 3, 16, 32)
+    traj = []
+    out = diffusion.ddim_sample(unet, seg[:1], noise, steps=5, guidance=2.5, trajectory=traj)
+    tensors = {"input.noise": noise, "input.map": seg[:1], "output": out}
+    tensors.update({f"trajectory.{i}": s for i, s in enumerate(traj)})
+    # Weights: those of unet_forward (not duplicated).
+    w.save("ddim_5_steps", tensors, None, config=json.loads(cfg.to_json()), steps=5, guidance=2.5,
+           timesteps=diffusion.respaced(5), weights="unet_forward")
+
+    scfg = SegmenterConfig(image_height=16, image_width=32, channels=[8, 16, 16], num_classes=5, num_groups=4)
+    segm = Segmenter(scfg)
+    randomize(segm, gen)
+    x = rnd(2, 3, 16, 32)
+    w.save("segmenter_forward", {"input.x": x, "output": segm(x)}, segm, config=json.loads(scfg.to_json()))
+
+    if a.models and a.scene:
+        from safetensors.torch import load_file
+        from .data import load_scene_set, to_model_range
+        images, labels, names = load_scene_set(a.scene)
+        gcfg = GeneratorConfig.from_json(open(os.path.join(a.models, "generator", "config.json")).read())
+        g = SpadeUNet(gcfg)
+        g.load_state_dict({k: v.float() for k, v in load_file(os.path.join(a.models, "generator", "model.safetensors")).items()})
+        seg = one_hot(labels[:1], gcfg.num_classes)
+        x = rnd(1, 3, gcfg.image_height, gcfg.image_width)
+        t = torch.tensor([500])
+        with torch.no_grad():
+            out = g(x, t, seg)
+        w.save("shipped_generator_forward", {"input.x": x, "input.t": t.float(), "input.map": seg, "output": out},
+               scene=names[0])
+        scfg = SegmenterConfig.from_json(open(os.path.join(a.models, "segmenter", "config.json")).read())
+        s = Segmenter(scfg)
+        s.load_state_dict(load_file(os.path.join(a.models, "segmenter", "model.safetensors")))
+        with torch.no_grad():
+            logits = s(to_model_range(images[:1]))
+        w.save("shipped_segmenter_forward", {"input.x": to_model_range(images[:1]), "output": logits}, scene=names[0])
+
+    with open(os.path.join(a.out, "cases.json"), "w") as f:
+        json.dump(w.cases, f, indent=1, sort_keys=True)
+    print(f"wrote {len(w.cases)} cases to {a.out}")
+
+
+if __name__ == "__main__":
+    main()
