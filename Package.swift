@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Daemons",
             dependencies: [
-                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness",
+                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness", "Generator", "Tensor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes", "Daemons", "SemanticWire",
+                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +83,6 @@ let package = Package(
             ]
         ),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator"]),
     ]
 )

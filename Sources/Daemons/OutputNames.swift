@@ -11,6 +11,8 @@ public struct OutputNames: Sendable, Equatable {
     public let labelsPath: String
     /// `DIR/NAME.map.png`: the received map in Cityscapes colours.
     public let colorMapPath: String
+    /// `DIR/NAME.png`: the image the generator reconstructs from the map.
+    public let reconstructionPath: String
 
     /// Suffixes of the files written for a frame.
     public static let labelsSuffix = ".labels.png", colorMapSuffix = ".map.png"
@@ -22,6 +24,7 @@ public struct OutputNames: Sendable, Equatable {
         let base = (directory as NSString).appendingPathComponent(name)
         labelsPath = base + Self.labelsSuffix
         colorMapPath = base + Self.colorMapSuffix
+        reconstructionPath = base + ".png"
         let parent = ((labelsPath as NSString).deletingLastPathComponent as NSString).standardizingPath
         guard parent == (directory as NSString).standardizingPath else {
             throw WireError.invalidField("frame name '\(name)' would write outside the output folder")

@@ -256,8 +256,9 @@ public struct ReceiverService: Service {
             break
         }
         let labels: LabelMap
+        let decision: MapDecision.Decision
         do {
-            let decision = try MapDecision.decide(frame, policy: configuration.denoising, limits: configuration.limits)
+            decision = try MapDecision.decide(frame, policy: configuration.denoising, limits: configuration.limits)
             labels = decision.labels
             if let sigma = decision.estimatedNoiseStd {
                 metadata["fds"] = decision.denoised ? "applied" : "skipped"
@@ -287,7 +288,8 @@ public struct ReceiverService: Service {
             ReceivedMap(
                 name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,
                 encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: configuration.outputDirectory,
-                files: files))
+                files: files, receivedSymbols: decision.receivedSymbols, estimatedNoiseStd: decision.estimatedNoiseStd,
+                denoised: decision.denoised))
         logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })
         return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))
     }
@@ -318,6 +320,8 @@ public enum MapDecision {
         public var denoised: Bool
         /// The noise σ estimated from the analog symbols (distance to the nearest of 0 and 1); nil for digital.
         public var estimatedNoiseStd: Float?
+        /// The analog symbols as received (before FDS); nil for digital frames.
+        public var receivedSymbols: AnalogSymbols? = nil
     }
 
     /// Digital: the decoded map. Analog: the symbols → FDS (3×3 average, then 3×3 max) when `policy`
@@ -337,6 +341,7 @@ public enum MapDecision {
                     labels: LabelMap(width: frame.width, height: frame.height, fill: LabelMap.void), denoised: false,
                     estimatedNoiseStd: nil)
             }
+            let received = symbols
             let sigma = estimatedNoiseStd(symbols.values)
             let denoise =
                 switch policy {
@@ -352,7 +357,7 @@ public enum MapDecision {
             }
             return Decision(
                 labels: symbols.hardDecision(width: frame.width, height: frame.height), denoised: denoise,
-                estimatedNoiseStd: sigma)
+                estimatedNoiseStd: sigma, receivedSymbols: received)
         }
     }
 

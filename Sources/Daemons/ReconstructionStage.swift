@@ -18,6 +18,13 @@ public struct ReceivedMap: Sendable {
     /// The receiver's output folder and the files written for this frame.
     public var outputDirectory: String
     public var files: OutputNames
+    /// Analog frames: the symbols as received, before FDS (the generator builds its conditioning
+    /// from them the way it was trained); nil for digital frames.
+    public var receivedSymbols: AnalogSymbols? = nil
+    /// Analog frames: the noise σ estimated from the symbols.
+    public var estimatedNoiseStd: Float? = nil
+    /// Whether the receiver judged the map noisy enough to apply FDS (its `DenoisingPolicy`).
+    public var denoised: Bool = false
 }
 
 /// What the receiver does with a map after writing `NAME.labels.png` and `NAME.map.png`: the seam where

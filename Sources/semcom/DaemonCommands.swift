@@ -52,6 +52,8 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between first transmissions of successive frames (pacing; 0 = none).")
     var intervalMs: Int = 0
     @Option(help: "The sender's stable name; the receiver de-duplicates frames per origin.") var origin: String?
+    @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
+    var segmenter: String?
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -70,7 +72,8 @@ struct SendCommand: AsyncParsableCommand {
         configuration.maxRetries = maxRetries
         configuration.watch = watch
         configuration.frameInterval = .milliseconds(intervalMs)
-        try await runDaemon(SenderService(configuration: configuration, logger: logger), logger: logger)
+        let labels = try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
+        try await runDaemon(SenderService(configuration: configuration, labelSource: labels, logger: logger), logger: logger)
     }
 }
 
@@ -125,12 +128,15 @@ struct ReceiveCommand: AsyncParsableCommand {
             noise σ ≥ 0.2; FDS erodes 1–2 pixel structures, so clean maps skip it).
             """)
     var fds: DenoisingPolicy = .auto
+    @OptionGroup var generation: GenerationOptions
+    @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
     @OptionGroup var logging: LogOptions
 
     func run() async throws {
         let logger = logging.bootstrap(label: "receiver")
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoising = fds
-        try await runDaemon(ReceiverService(configuration: configuration, logger: logger), logger: logger)
+        let stage: any ReconstructionStage = noGenerate ? MapsOnlyStage() : try generation.stage(logger: logger)
+        try await runDaemon(ReceiverService(configuration: configuration, stage: stage, logger: logger), logger: logger)
     }
 }

@@ -11,7 +11,7 @@ struct LinkTests {
     func startLink(_ workspace: Workspace, channel: [String], extra: [String] = []) async throws
         -> (receiver: DaemonProcess, relay: DaemonProcess, relayPort: Int)
     {
-        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output])
+        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
         let receiverPort = try await receiver.listeningPort()
         let relay = try DaemonProcess(
             "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)"] + channel + extra)
@@ -103,7 +103,7 @@ struct LinkTests {
     func badConnections() async throws {
         let workspace = try Workspace(count: 2)
         defer { workspace.remove() }
-        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output])
+        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
         let port = try await receiver.listeningPort()
         // An open connection that stays quiet must not block anyone.
         let idle = try RawConnection(port: port)

@@ -1,0 +1,74 @@
+import Foundation
+import Imaging
+import Randomness
+import Tensor
+
+/// Generates an image from a semantic map: the U-Net, the DDIM sampler with guidance and seeded
+/// noise, at the settings a receiver uses.
+public final class ImageGenerator: @unchecked Sendable {
+    public let model: SpadeUNet
+    public let sampler: DiffusionSampler
+    public var config: GeneratorConfig { model.config }
+
+    public init(model: SpadeUNet) {
+        self.model = model
+        sampler = DiffusionSampler(config: model.config)
+    }
+
+    public convenience init(folder: String) throws { self.init(model: try SpadeUNet(folder: folder)) }
+
+    /// Model input size in pixels.
+    public var height: Int { config.image_height }
+    public var width: Int { config.image_width }
+
+    /// One-hot conditioning [1, K, H, W] of a label map (resized nearest to the model's size when
+    /// it differs; void pixels all zero).
+    public func conditioning(labels: LabelMap) -> Tensor {
+        ImageTensor.oneHot(Resize.nearest(labels, width: width, height: height), classes: config.num_classes)
+    }
+
+    /// Conditioning from soft class planes (e.g. received analog symbols after FDS): plane `i`
+    /// holds class `classes[i]`; planes are resized nearest to the model's size; absent classes
+    /// stay zero — exactly how training builds noisy maps.
+    public func conditioning(planes: [Float], classes: [UInt8], planeHeight: Int, planeWidth: Int) -> Tensor {
+        let k = config.num_classes
+        let planesTensor = Tensor(shape: [1, classes.count, planeHeight, planeWidth], data: planes)
+        let resized = Resample.resizeNearest(planesTensor, height: height, width: width)
+        let hw = height * width
+        var data = [Float](repeating: 0, count: k * hw)
+        for (i, id) in classes.enumerated() where Int(id) < k {
+            for p in 0..<hw { data[Int(id) * hw + p] = resized.data[i * hw + p] }
+        }
+        return Tensor(shape: [1, k, height, width], data: data)
+    }
+
+    /// Samples one image: DDIM over `steps` respaced steps with guidance, from noise drawn with `seed`.
+    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil,
+                         onStep: ((Int) -> Void)? = nil) throws -> RGBImage {
+        let noise = DiffusionSampler.noise(shape: [1, 3, height, width], seed: seed)
+        let x = try sampler.ddim(model, maps: map, noise: noise, count: steps ?? config.default_steps,
+                                 guidance: guidance ?? Float(config.default_guidance)) { i, _ in onStep?(i) }
+        return ImageTensor.toImage(x)
+    }
+}
+
+/// Where the shipped models are: `--model` when given, else `$SEMCOM_MODELS`, `./models`, or
+/// `models/` beside the repository the executable was built in (`.build/<config>/semcom`).
+public enum ModelLocator {
+    public static func folder(_ explicit: String?, kind: String) throws -> String {
+        if let explicit {
+            guard FileManager.default.fileExists(atPath: explicit + "/config.json") else {
+                throw ModelError("\(explicit): no \(kind) model here (config.json missing)")
+            }
+            return explicit
+        }
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SEMCOM_MODELS"] { candidates.append(env + "/" + kind) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/models/" + kind)
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(exe.appendingPathComponent("../../models/" + kind).standardized.path)
+        candidates.append(exe.appendingPathComponent("../share/semcom/models/" + kind).standardized.path)
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/config.json") { return c }
+        throw ModelError("no \(kind) model found (looked in \(candidates.joined(separator: ", "))); pass --model DIR")
+    }
+}
