@@ -9,7 +9,7 @@ BIN_DEBUG := .build/debug/semcom
 BIN_RELEASE := .build/release/semcom
 DEMO_DIR ?= demo-output
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench train train-test clean
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -36,6 +36,22 @@ demo: release
 ## Benchmarks run with OpenBLAS's own kernel choice: unset the variables that force slow ones.
 bench: release
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE scripts/bench.sh $(BIN_RELEASE)
+
+## Training (Python + PyTorch in training/.venv; never needed by `make test`).
+VENV := training/.venv
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	# A CPU build of torch: a local wheel on the project's machines, PyPI elsewhere.
+	$(VENV)/bin/pip install -q torch==2.13.0+cpu || $(VENV)/bin/pip install -q torch
+	$(VENV)/bin/pip install -q -r training/requirements.txt pytest
+
+## Scenes -> segmenter -> generator -> export -> evaluation, resumable (see training/REPORT.md).
+## Writes training/runs/models; `make train EXPORT=$(CURDIR)/models` replaces the shipped weights.
+train: release $(VENV)/bin/python
+	PYTHON=$(CURDIR)/$(VENV)/bin/python SEMCOM=$(CURDIR)/$(BIN_RELEASE) training/train_all.sh
+
+train-test: $(VENV)/bin/python
+	cd training && $(CURDIR)/$(VENV)/bin/python -m pytest -q tests
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -7,7 +7,7 @@
 #   SEMCOM [.build/release/semcom]  PYTHON [python3]  DEVICE [auto]  WORK [training/runs]
 #   SCENES [4000]  HELDOUT [200]  BATCH [16]  SEG_STEPS [3000]  GEN_STEPS [6000]
 #   GEN_MINUTES [150] (the generator stops resumably after this; run again to continue)
-#   EXPORT [models]  EVAL_COUNT [200]
+#   EXPORT [training/runs/models]  EVAL_COUNT [200]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -21,7 +21,7 @@ BATCH=${BATCH:-16}
 SEG_STEPS=${SEG_STEPS:-3000}
 GEN_STEPS=${GEN_STEPS:-6000}
 GEN_MINUTES=${GEN_MINUTES:-150}
-EXPORT=${EXPORT:-$root/models}
+EXPORT=${EXPORT:-$root/training/runs/models}
 EVAL_COUNT=${EVAL_COUNT:-200}
 export PYTHONUNBUFFERED=1 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 

@@ -25,6 +25,24 @@ public struct ReceivedMap: Sendable {
     public var estimatedNoiseStd: Float? = nil
     /// Whether the receiver judged the map noisy enough to apply FDS (its `DenoisingPolicy`).
     public var denoised: Bool = false
+
+    public init(
+        name: String, origin: String, frameID: UInt64, labels: LabelMap, encoding: PayloadEncoding,
+        hops: [HopAnnotation], outputDirectory: String, files: OutputNames, receivedSymbols: AnalogSymbols? = nil,
+        estimatedNoiseStd: Float? = nil, denoised: Bool = false
+    ) {
+        self.name = name
+        self.origin = origin
+        self.frameID = frameID
+        self.labels = labels
+        self.encoding = encoding
+        self.hops = hops
+        self.outputDirectory = outputDirectory
+        self.files = files
+        self.receivedSymbols = receivedSymbols
+        self.estimatedNoiseStd = estimatedNoiseStd
+        self.denoised = denoised
+    }
 }
 
 /// What the receiver does with a map after writing `NAME.labels.png` and `NAME.map.png`: the seam where

@@ -26,32 +26,33 @@ public struct Conv2D: Sendable {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo
-        var out = [Float](repeating: 0, count: n * cout * hw)
         let direct = k == 1 && stride == 1 && padding == 0
-        var cols = direct ? [] : [Float](repeating: 0, count: kk * hw)
-        x.data.withUnsafeBufferPointer { src in
-            weight.data.withUnsafeBufferPointer { wt in
-                out.withUnsafeMutableBufferPointer { dst in
+        // Columns go to a per-thread scratch buffer; the output is written in full (bias or
+        // beta = 0), so it needs no zero-fill either.
+        let cols = direct ? nil : ScratchBuffer.forCurrentThread(count: kk * hw)
+        let out = [Float](unsafeUninitializedCapacity: n * cout * hw) { dst, initialized in
+            x.data.withUnsafeBufferPointer { src in
+                weight.data.withUnsafeBufferPointer { wt in
                     for s in 0..<n {
                         let input = src.baseAddress! + s * cin * h * w
                         let output = dst.baseAddress! + s * cout * hw
                         if let bias {
-                            for c in 0..<cout { (output + c * hw).update(repeating: bias[c], count: hw) }
+                            for c in 0..<cout { (output + c * hw).initialize(repeating: bias[c], count: hw) }
                         }
-                        if direct {
-                            BLAS.sgemm(m: cout, n: hw, k: cin, a: wt.baseAddress!, lda: cin, b: input, ldb: hw,
-                                       c: output, ldc: hw, beta: bias == nil ? 0 : 1)
+                        let beta: Float = bias == nil ? 0 : 1
+                        if let cols {
+                            Conv2D.im2col(input, channels: cin, height: h, width: w, kernel: k, stride: stride,
+                                          padding: padding, outHeight: ho, outWidth: wo, into: cols)
+                            BLAS.sgemm(m: cout, n: hw, k: kk, a: wt.baseAddress!, lda: kk, b: cols, ldb: hw,
+                                       c: output, ldc: hw, beta: beta)
                         } else {
-                            cols.withUnsafeMutableBufferPointer { colBuf in
-                                Conv2D.im2col(input, channels: cin, height: h, width: w, kernel: k, stride: stride,
-                                              padding: padding, outHeight: ho, outWidth: wo, into: colBuf.baseAddress!)
-                                BLAS.sgemm(m: cout, n: hw, k: kk, a: wt.baseAddress!, lda: kk, b: colBuf.baseAddress!,
-                                           ldb: hw, c: output, ldc: hw, beta: bias == nil ? 0 : 1)
-                            }
+                            BLAS.sgemm(m: cout, n: hw, k: cin, a: wt.baseAddress!, lda: cin, b: input, ldb: hw,
+                                       c: output, ldc: hw, beta: beta)
                         }
                     }
                 }
             }
+            initialized = n * cout * hw
         }
         return Tensor(shape: [n, cout, ho, wo], data: out)
     }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// A per-thread reusable float buffer for temporaries (im2col columns): convolutions run
+/// hundreds of times per image, and allocating tens of megabytes each time costs page faults
+/// and zeroing that dwarf the arithmetic.
+final class ScratchBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// A buffer of at least `count` floats, owned by the calling thread (contents undefined).
+    static func forCurrentThread(count: Int) -> UnsafeMutablePointer<Float> {
+        let key = "semcom.tensor.scratch"
+        let dictionary = Thread.current.threadDictionary
+        if let buffer = dictionary[key] as? ScratchBuffer, buffer.capacity >= count { return buffer.pointer }
+        let buffer = ScratchBuffer(capacity: max(count, 1 << 16))
+        dictionary[key] = buffer
+        return buffer.pointer
+    }
+}

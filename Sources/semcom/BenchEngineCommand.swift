@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Generator
+import Imaging
+import Tensor
+
+/// Times the generator's U-Net forward (the guided batch of 2: map and null map) and whole
+/// images, for BENCHMARKS.md. `scripts/bench.sh` runs it beside the PyTorch reference.
+struct BenchEngineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-engine", abstract: "Time U-Net forwards and whole images on this machine.")
+
+    @Option(help: "Generator model folder (default: the shipped model).") var model: String?
+    @Option(help: "OpenBLAS threads (0 = OpenBLAS's default).") var threads: Int = 0
+    @Option(help: "Timed forwards.") var iterations: Int = 10
+    @Option(help: "Whole images to time (DDIM at the model's default steps and guidance; 0 = skip).") var images: Int = 1
+    @Option(help: "Label map to condition on (default: an all-road map).") var labels: String?
+
+    func run() throws {
+        if threads > 0 { BLAS.setThreads(threads) }
+        let loadStart = Date()
+        let generator = try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let map = try labels.map { try PNG.readLabels(path: $0) }
+            ?? LabelMap(width: generator.width, height: generator.height, fill: 0)
+        let cond = generator.conditioning(labels: map)
+        let both = Ops.concatBatch([cond, Tensor(zeros: cond.shape)])
+        let condStart = Date()
+        let conditioning = try generator.model.condition(on: both)
+        let condSeconds = Date().timeIntervalSince(condStart)
+        let x = DiffusionSampler.noise(shape: [2, 3, generator.height, generator.width], seed: 1)
+        _ = generator.model.forward(x, timesteps: [500, 500], conditioning: conditioning)  // warm-up
+        var times: [Double] = []
+        for _ in 0..<iterations {
+            let start = Date()
+            _ = generator.model.forward(x, timesteps: [500, 500], conditioning: conditioning)
+            times.append(Date().timeIntervalSince(start))
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        print(String(format: "swift forward batch2 median %.4f s min %.4f s (threads %d, load %.2f s, conditioning %.3f s)",
+                     median, times[0], BLAS.threads, loadSeconds, condSeconds))
+        for i in 0..<images {
+            let start = Date()
+            _ = try generator.generate(map: cond, seed: UInt64(i + 1))
+            print(String(format: "swift image %d: %.3f s (%d steps, guidance %.1f)", i, Date().timeIntervalSince(start),
+                         generator.config.default_steps, generator.config.default_guidance))
+        }
+    }
+}
