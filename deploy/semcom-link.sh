@@ -5,7 +5,11 @@
 #
 #   deploy/semcom-link.sh --input DIR [--out DIR] [--psnr DB | --snr DB] [--encoding analog|digital]
 #                         [--host 127.0.0.1] [--receiver-port 0] [--relay-port 0] [--bin PATH]
-#                         [--logs DIR] [--log-format text|json] [--no-relay] [-- extra sender flags]
+#                         [--logs DIR] [--log-format text|json] [--no-relay] [--steps N | --no-generate]
+#                         [-- extra sender flags]
+#
+# The receiver regenerates NAME.png from each map with the shipped diffusion model (`--steps` DDIM
+# steps; default the model's) unless --no-generate; stopping it waits for the images still queued.
 #
 # Ports 0 let the system pick free ones; the script reads them from each daemon's
 # `listening on HOST:PORT` line. For several machines, run the three commands it prints on each
@@ -24,6 +28,7 @@ logs=""
 log_format=text
 use_relay=1
 sender_extra=()
+receiver_extra=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +44,8 @@ while [ $# -gt 0 ]; do
     --logs) logs=$2; shift 2 ;;
     --log-format) log_format=$2; shift 2 ;;
     --no-relay) use_relay=0; shift ;;
+    --steps) receiver_extra+=(--steps "$2"); shift 2 ;;
+    --no-generate) receiver_extra+=(--no-generate); shift ;;
     --) shift; sender_extra=("$@"); break ;;
     -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "semcom-link: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -82,7 +89,7 @@ port_of() {
 }
 
 # Each daemon's lines go to the terminal (interleaved, as they happen) and to its own log file.
-"$bin" receive --listen "$host:$receiver_port" --out "$out" --log-format "$log_format" \
+"$bin" receive --listen "$host:$receiver_port" --out "$out" --log-format "$log_format" ${receiver_extra[@]+"${receiver_extra[@]}"} \
   > >(tee -a "$logs/receiver.log") 2>&1 &
 pids+=($!)
 rport=$(port_of "$logs/receiver.log" receiver)
@@ -109,5 +116,6 @@ echo "== semcom link finished (sender exit $status)"
 echo "   channel:   ${channel[*]} ($encoding)$([ "$use_relay" = 1 ] || echo ', no relay: ideal link')"
 echo "   sender:    $summary"
 echo "   received:  $out/NAME.labels.png (class ids) and $out/NAME.map.png (colours): $(ls "$out" | grep -c '\.map\.png$') maps"
+echo "   generated: $out/NAME.png (reconstructions): $(ls "$out" | grep -vc '\.\(map\|labels\)\.png$' || true) images"
 echo "   logs:      $logs/{receiver,relay,sender}.log"
 exit "$status"

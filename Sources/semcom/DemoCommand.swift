@@ -14,6 +14,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Number of scenes (64x128, seed 1).") var count: Int = 16
     @Option(help: "Payload encoding: analog or digital.") var encoding: EncodingArgument = .analog
     @Option(help: "The launch script (default: deploy/semcom-link.sh beside the checkout).") var script: String?
+    @Option(help: "DDIM steps of the receiver's generator (fewer is faster on a CPU).") var steps: Int = 15
 
     func run() throws {
         let generator = StreetSceneGenerator(width: 128, height: 64)
@@ -41,7 +42,7 @@ struct DemoCommand: ParsableCommand {
             launcher, "--bin", executable, "--input", scenes,
             "--out", (out as NSString).appendingPathComponent("received"),
             "--logs", (out as NSString).appendingPathComponent("logs"),
-            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--", "--interval-ms", "100",
+            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--steps", "\(steps)", "--", "--interval-ms", "100",
         ]
         try process.run()
         process.waitUntilExit()
