@@ -38,3 +38,31 @@ echo
 echo "| measurement | size | result |"
 echo "|---|---|---|"
 printf '%s\n' "${link_rows[@]}"
+
+# Engine: the Swift U-Net against the PyTorch reference on the same shipped weights, same input,
+# same thread count, side by side in this run (PyTorch only if it is importable here).
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=${PYTHON:-python3}
+[ -x "$root/training/.venv/bin/python" ] && py=$root/training/.venv/bin/python
+echo
+echo "Engine (64x128 shipped generator; a guided forward is a batch of 2: map + null map):"
+echo
+echo "| threads | Swift forward (s) | PyTorch fp32 forward (s) | Swift/PyTorch | Swift image, 25 steps (s) | PyTorch image (s) | Swift peak RSS |"
+echo "|---|---|---|---|---|---|---|"
+for threads in 1 2; do
+  swift_out=$(/usr/bin/time -f 'rss %M' "$bin" bench-engine --threads "$threads" --iterations 10 --images 1 2>&1)
+  sf=$(echo "$swift_out" | awk '/swift forward/ {print $5}')
+  si=$(echo "$swift_out" | awk '/swift image/ {print $4}')
+  rss=$(echo "$swift_out" | awk '/^rss/ {printf "%.0f MB", $2/1024}')
+  if (cd "$root/training" && "$py" -c 'import torch' 2>/dev/null); then
+    torch_out=$(cd "$root/training" && "$py" -m semcom_train.bench --models "$root/models" --threads "$threads" --iterations 10 --images 1)
+    tf=$(echo "$torch_out" | awk '/torch forward/ {print $5}')
+    ti=$(echo "$torch_out" | awk '/torch image/ {print $4}')
+    ratio=$(awk "BEGIN{printf \"%.2f\", $sf / $tf}")
+  else
+    tf="(no torch)"; ti="-"; ratio="-"
+  fi
+  echo "| $threads | $sf | $tf | $ratio | $si | $ti | $rss |"
+done
+echo
+echo "$swift_out" | grep -E 'conditioning|GFLOP' | sed 's/^/    /'

@@ -10,6 +10,7 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float = 1, beta: Float = 0
     ) {
+        FLOPCounter.add(2 * m * n * k)
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -29,7 +29,10 @@ struct BenchEngineCommand: ParsableCommand {
         let conditioning = try generator.model.condition(on: both)
         let condSeconds = Date().timeIntervalSince(condStart)
         let x = DiffusionSampler.noise(shape: [2, 3, generator.height, generator.width], seed: 1)
-        _ = generator.model.forward(x, timesteps: [500, 500], conditioning: conditioning)  // warm-up
+        FLOPCounter.isEnabled = true
+        _ = generator.model.forward(x, timesteps: [500, 500], conditioning: conditioning)  // warm-up, counted
+        FLOPCounter.isEnabled = false
+        let flops = Double(FLOPCounter.count)
         var times: [Double] = []
         for _ in 0..<iterations {
             let start = Date()
@@ -40,6 +43,9 @@ struct BenchEngineCommand: ParsableCommand {
         let median = times[times.count / 2]
         print(String(format: "swift forward batch2 median %.4f s min %.4f s (threads %d, load %.2f s, conditioning %.3f s)",
                      median, times[0], BLAS.threads, loadSeconds, condSeconds))
+        let peak = BLAS.measurePeak()
+        print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (SPADE maps cached), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
+                     flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))
         for i in 0..<images {
             let start = Date()
             _ = try generator.generate(map: cond, seed: UInt64(i + 1))
