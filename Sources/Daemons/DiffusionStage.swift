@@ -24,10 +24,12 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
     public let steps: Int
     public let guidance: Float
     public let seed: UInt64
+    public let method: ImageGenerator.Method
     private let queue = DispatchQueue(label: "semcom.generator", qos: .userInitiated)
 
-    public init(generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64) {
+    public init(generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64, method: ImageGenerator.Method = .ddim) {
         self.generator = generator
+        self.method = method
         self.steps = steps ?? generator.config.default_steps
         self.guidance = guidance ?? Float(generator.config.default_guidance)
         self.seed = seed
@@ -56,7 +58,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         let frameSeed = SeededGenerator.mix(seed, map.frameID)
         let start = DispatchTime.now()
         let image: RGBImage = try await withCheckedThrowingContinuation { continuation in
-            queue.async { [generator, steps, guidance] in
+            queue.async { [generator, steps, guidance, method] in
                 do {
                     let tensor: Tensor
                     switch input {
@@ -64,7 +66,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
                     case .planes(let values, let classes, let h, let w):
                         tensor = generator.conditioning(planes: values, classes: classes, planeHeight: h, planeWidth: w)
                     }
-                    continuation.resume(returning: try generator.generate(map: tensor, seed: frameSeed, steps: steps, guidance: guidance))
+                    continuation.resume(returning: try generator.generate(map: tensor, seed: frameSeed, steps: steps, guidance: guidance, method: method))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -42,12 +42,24 @@ public final class ImageGenerator: @unchecked Sendable {
         return Tensor(shape: [1, k, height, width], data: data)
     }
 
-    /// Samples one image: DDIM over `steps` respaced steps with guidance, from noise drawn with `seed`.
-    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil,
+    /// The reverse process: deterministic DDIM (fast, the default) or ancestral DDPM (GESCO samples
+    /// with all 1000 DDPM steps).
+    public enum Method: String, Sendable, CaseIterable { case ddim, ddpm }
+
+    /// Samples one image over `steps` respaced steps with guidance, from noise drawn with `seed`
+    /// (DDPM's per-step noise comes from the same seeded stream).
+    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil, method: Method = .ddim,
                          onStep: ((Int) -> Void)? = nil) throws -> RGBImage {
         let noise = DiffusionSampler.noise(shape: [1, 3, height, width], seed: seed)
-        let x = try sampler.ddim(model, maps: map, noise: noise, count: steps ?? config.default_steps,
-                                 guidance: guidance ?? Float(config.default_guidance)) { i, _ in onStep?(i) }
+        let count = steps ?? config.default_steps, g = guidance ?? Float(config.default_guidance)
+        let x: Tensor
+        switch method {
+        case .ddim:
+            x = try sampler.ddim(model, maps: map, noise: noise, count: count, guidance: g) { i, _ in onStep?(i) }
+        case .ddpm:
+            var rng = SeededGenerator(seed: seed, stream: 1)
+            x = try sampler.ddpm(model, maps: map, noise: noise, count: count, guidance: g, rng: &rng)
+        }
         return ImageTensor.toImage(x)
     }
 }

@@ -10,7 +10,9 @@ import Randomness
 struct GenerationOptions: ParsableArguments {
     @Option(help: "Generator model folder (config.json + model.safetensors); default: the shipped model.")
     var model: String?
-    @Option(help: "DDIM steps (default: the model's, 25).") var steps: Int?
+    @Option(help: "Sampler: ddim (deterministic, default) or ddpm (ancestral; GESCO uses 1000 steps).")
+    var sampler: ImageGenerator.Method = .ddim
+    @Option(help: "Denoising steps, respaced over the 1000 of training (default: the model's, 25).") var steps: Int?
     @Option(help: "Classifier-free guidance scale (default: the model's).") var guidance: Float?
     @Option(help: "Seed of the diffusion noise (each image mixes in its frame id).") var seed: UInt64 = 1
 
@@ -25,7 +27,7 @@ struct GenerationOptions: ParsableArguments {
 
     func stage(logger: Logger) throws -> DiffusionStage {
         let generator = try loadGenerator()
-        let stage = DiffusionStage(generator: generator, steps: steps, guidance: guidance, seed: seed)
+        let stage = DiffusionStage(generator: generator, steps: steps, guidance: guidance, seed: seed, method: sampler)
         logger.info("generator loaded", metadata: [
             "generator.size": "\(generator.height)x\(generator.width)", "generator.steps": "\(stage.steps)",
             "generator.guidance": "\(stage.guidance)",
@@ -33,6 +35,8 @@ struct GenerationOptions: ParsableArguments {
         return stage
     }
 }
+
+extension ImageGenerator.Method: ExpressibleByArgument {}
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +52,7 @@ struct GenerateCommand: ParsableCommand {
         let generator = try generation.loadGenerator()
         let start = Date()
         let image = try generator.generate(map: generator.conditioning(labels: map), seed: generation.seed,
-                                           steps: generation.steps, guidance: generation.guidance)
+                                           steps: generation.steps, guidance: generation.guidance, method: generation.sampler)
         try PNG.write(image, to: out)
         print("wrote \(out) (\(image.width)x\(image.height)) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
     }
