@@ -66,3 +66,13 @@ for threads in 1 2; do
 done
 echo
 echo "$swift_out" | grep -E 'conditioning|GFLOP' | sed 's/^/    /'
+
+# SDM's Cityscapes-size network (256x512, ~654 M parameters, random weights): time per guided
+# step and peak memory of the Swift engine.
+if (cd "$root/training" && "$py" -c 'import torch, safetensors' 2>/dev/null); then
+  (cd "$root/training" && "$py" -m semcom_train.bench --write-cityscapes "$tmp/cityscapes" > /dev/null)
+  cs=$(/usr/bin/time -f 'rss %M' "$bin" bench-engine --model "$tmp/cityscapes" --threads 2 --iterations 1 --images 0 2>&1)
+  echo
+  echo "Cityscapes-size config (256x512, random weights, 2 threads): one guided DDIM step = one batch-2 forward:"
+  echo "$cs" | grep -E 'swift forward|GFLOP|^rss' | sed 's/^/    /'
+fi

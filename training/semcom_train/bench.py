@@ -23,7 +23,21 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--images", type=int, default=1)
+    p.add_argument("--write-cityscapes", metavar="DIR",
+                   help="only write SDM's 256x512 Cityscapes network with random weights (fp16) to DIR, for the Swift engine")
     a = p.parse_args()
+    if a.write_cityscapes:
+        from safetensors.torch import save_file
+        from .config import cityscapes_config
+        cfg = cityscapes_config()
+        model = SpadeUNet(cfg)
+        os.makedirs(a.write_cityscapes, exist_ok=True)
+        save_file({k: v.half().contiguous() for k, v in model.state_dict().items()},
+                  os.path.join(a.write_cityscapes, "model.safetensors"))
+        with open(os.path.join(a.write_cityscapes, "config.json"), "w") as f:
+            f.write(cfg.to_json())
+        print(f"wrote {sum(v.numel() for v in model.state_dict().values()) / 1e6:.0f} M parameters to {a.write_cityscapes}")
+        return
     torch.set_num_threads(a.threads)
     cfg = GeneratorConfig.from_json(open(os.path.join(a.models, "generator", "config.json")).read())
     model = SpadeUNet(cfg).eval()
