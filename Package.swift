@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor",
+                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "ChannelModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

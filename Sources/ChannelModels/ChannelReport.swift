@@ -8,6 +8,8 @@ public enum ChannelModelKind: String, Sendable, Hashable, Codable, CaseIterable 
     case bpskUncoded = "bpsk-uncoded"
     /// Bit flips with a given probability (`BinarySymmetricChannel`).
     case binarySymmetric = "bsc"
+    /// The full digital physical layer (`PhysicalLayer`: FEC, modulation, fading, AWGN, decoding).
+    case physicalLayer = "phy"
 }
 
 /// The figures a relay logs and annotates for one frame crossing a channel. Plain values,

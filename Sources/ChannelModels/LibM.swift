@@ -15,3 +15,5 @@ import Darwin
 @inline(__always) func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inline(__always) func libmErfc(_ x: Double) -> Double { erfc(x) }
 @inline(__always) func libmSqrt(_ x: Double) -> Double { x.squareRoot() }
+@inline(__always) func libmExpf(_ x: Float) -> Float { expf(x) }
+@inline(__always) func libmLogf(_ x: Float) -> Float { logf(x) }

@@ -7,8 +7,12 @@ import SemanticWire
 ///
 /// - Analog frames: AWGN on the decoded symbols, either GESCO's PSNR convention (peak 1,
 ///   σ = 10^(−PSNR/20)) or Es/N0 (σ² = P̄·10^(−Es/N0/10)), stored back in the frame's own sample format.
-/// - Digital frames: independent bit flips of the compressed payload at the uncoded BPSK bit error rate
-///   Q(√(2·Es/N0)), the payload CRC left as the sender wrote it (the receiver detects the damage).
+/// - Digital frames, with a `RelayRadio` (what `semcom relay` always passes): the payload bits cross the whole
+///   physical layer (CRC-32 per block → FEC → modulation → fading → AWGN → equaliser → LLRs → decoder) and
+///   are forwarded with whatever residual errors remain; without one, the bit-level abstraction: independent
+///   flips at the uncoded BPSK rate Q(√(2·Es/N0)). Either way the payload CRC stays as the sender wrote it
+///   (the receiver detects the damage and NACKs).
+/// - Analog frames meet Rayleigh block fading too when the radio has it (`AnalogFadingChannel`).
 ///
 /// Noise for a frame comes from `SeededGenerator(seed: hop seed, stream: frame id)`, where the hop seed
 /// is the relay's seed for a first transmission and a mix of it with the attempt number for a
@@ -48,6 +52,10 @@ public struct RelayChannel: Sendable {
         public var symbols: Int
         /// Whether the frame's encoding differs from the relay's stated `--mode`.
         public var modeMismatch: Bool
+        /// The physical layer's figures for a digital frame (nil for analog frames and the bit-level abstraction).
+        public var link: LinkStatistics?
+        /// The modulation and code used on a digital frame (nil otherwise).
+        public var physicalLayer: PhysicalLayerConfiguration?
     }
 
     public let setting: Setting
@@ -56,10 +64,13 @@ public struct RelayChannel: Sendable {
     /// The encoding the relay says it expects (`--mode`); frames of the other one are still handled by
     /// their own encoding, and the mismatch is reported.
     public let expectedMode: PayloadEncoding?
+    /// The radio (physical layer and fading); nil: digital frames get the bit-level BPSK abstraction.
+    public let radio: RelayRadio?
     private let bits: BPSKBitErrorChannel
     private let analog: AWGNChannel
 
-    public init(setting: Setting, seed: UInt64, expectedMode: PayloadEncoding? = nil) throws {
+    public init(setting: Setting, seed: UInt64, expectedMode: PayloadEncoding? = nil, radio: RelayRadio? = nil) throws {
+        self.radio = radio
         guard setting.dB.isFinite else {
             throw DaemonError("channel setting \(setting.dB) dB is not a finite number; give a value such as 10")
         }
@@ -95,18 +106,62 @@ public struct RelayChannel: Sendable {
         var hop: HopAnnotation
         let report: ChannelReport
         var symbols = 0
+        var link: LinkStatistics?
+        var physicalLayer: PhysicalLayerConfiguration?
         switch frame.encoding {
         case .analog:
             var values = try frame.decodeAnalogSymbols().values
             symbols = values.count
+            let isPSNR = if case .psnr = setting { true } else { false }
+            if let radio, radio.channel.fading != .none {
+                let fading = AnalogFadingChannel(noise: analog, radio: radio.channel)
+                let statistics = fading.apply(to: &values, using: &rng)
+                out = try frame.replacingAnalogSymbols(values)
+                report = ChannelReport(
+                    model: .awgn, convention: analog.convention.name, settingDB: setting.dB, ebN0DB: nil,
+                    measuredSNRDB: statistics.effectiveSNRDB, measuredPSNRDB: nil, noiseStd: statistics.noiseStd,
+                    symbols: symbols, bitErrors: 0, bitsOnAir: 0, channelUses: statistics.channelUses, seed: hopSeed)
+                hop = HopAnnotation(
+                    channelModel: isPSNR ? .rayleighPSNR : .rayleighSNR, mode: .analog, snrDB: Float(setting.dB),
+                    measuredSNRDB: statistics.effectiveSNRDB.map(Float.init), seed: hopSeed,
+                    channelUses: UInt64(statistics.channelUses), fadingBlockLength: UInt32(radio.channel.fading.coherence))
+                break
+            }
             let statistics = analog.apply(to: &values, using: &rng)
             out = try frame.replacingAnalogSymbols(values)
             report = ChannelReport(statistics, seed: hopSeed)
-            let isPSNR = if case .psnr = setting { true } else { false }
             let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
             hop = HopAnnotation(
                 channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),
                 measuredSNRDB: measured.map(Float.init), seed: hopSeed, channelUses: UInt64(statistics.channelUses))
+        case .digital where radio != nil:
+            let configuration = radio!.configuration(esN0DB: setting.dB)
+            let layer = PhysicalLayer(configuration)
+            let (bytes, statistics) = layer.transmit(frame.payload.bytes, esN0DB: setting.dB, using: &rng)
+            out = frame
+            out.payload.bytes = bytes
+            link = statistics
+            physicalLayer = configuration
+            // The header crosses the protected control channel at the payload's spectral efficiency.
+            let headerBits = 8 * ((try? WireMessage.mapFrame(frame).encodedBytes().count) ?? 0)
+                - 8 * frame.payload.bytes.count
+            let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
+            let (k, n) = configuration.code.fraction
+            let coded = configuration.code != .none
+            report = ChannelReport(
+                model: .physicalLayer, convention: "esn0", settingDB: setting.dB,
+                ebN0DB: configuration.ebN0DB(esN0DB: setting.dB), measuredSNRDB: nil, measuredPSNRDB: nil,
+                noiseStd: nil, symbols: 0, bitErrors: statistics.postDecodingBitErrors,
+                bitsOnAir: statistics.bitsOnAir + headerBits, channelUses: statistics.channelUses + headerUses,
+                seed: hopSeed)
+            hop = HopAnnotation(
+                channelModel: configuration.channel.fading == .none ? .phyAWGN : .phyRayleigh, mode: .digital,
+                modulation: ModulationID(configuration.modulation), code: ChannelCodeID(configuration.code),
+                codeRate: coded ? (UInt16(k), UInt16(n)) : (0, 0), snrDB: Float(setting.dB), seed: hopSeed,
+                bitErrors: UInt64(statistics.postDecodingBitErrors),
+                bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
+                channelUses: UInt64(statistics.channelUses + headerUses),
+                fadingBlockLength: UInt32(configuration.channel.fading.coherence))
         case .digital:
             out = frame
             let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
@@ -123,6 +178,8 @@ public struct RelayChannel: Sendable {
         hop.processingMicroseconds = UInt32(min(micros, UInt64(UInt32.max)))
         out.hops.append(hop)
         let mismatch = expectedMode.map { $0 != frame.encoding.kind } ?? false
-        return Outcome(frame: out, hop: hop, report: report, symbols: symbols, modeMismatch: mismatch)
+        return Outcome(
+            frame: out, hop: hop, report: report, symbols: symbols, modeMismatch: mismatch, link: link,
+            physicalLayer: physicalLayer)
     }
 }

@@ -274,6 +274,18 @@ public struct RelayService: Service {
             var metadata = FrameMetadata.of(outcome.frame)
             metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
             metadata["channel.symbols"] = "\(outcome.symbols)"
+            if let link = outcome.link, let phy = outcome.physicalLayer {
+                metadata["channel.modulation"] = "\(phy.modulation)"
+                metadata["channel.code"] = "\(phy.code)"
+                metadata["channel.fading"] = "\(phy.channel.fading.name)"
+                metadata["channel.bits_on_air"] = "\(outcome.hop.bitsOnAir)"
+                metadata["channel.pre_fec_bit_errors"] = "\(link.preDecodingBitErrors)"
+                metadata["channel.post_fec_bit_errors"] = "\(link.postDecodingBitErrors)"
+                metadata["channel.blocks"] = "\(link.blocks)"
+                metadata["channel.block_errors"] = "\(link.blockErrors)"
+            } else if outcome.hop.fadingBlockLength > 0 {
+                metadata["channel.fading"] = "rayleigh"
+            }
             metadata["duration_ms"] = FrameMetadata.duration(since: start)
             if outcome.modeMismatch {
                 metadata["relay.mode"] = "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelModels
 import Daemons
 import Logging
 import SemanticWire
@@ -18,6 +19,10 @@ struct LogOptions: ParsableArguments {
 }
 
 extension LogFormat: ExpressibleByArgument {}
+extension Modulation: ExpressibleByArgument {}
+extension ChannelCode: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(parsing: argument) }
+}
 extension DenoisingPolicy: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
@@ -89,7 +94,11 @@ struct RelayCommand: AsyncParsableCommand {
         discussion: """
             --psnr DB: GESCO's convention for analog frames: symbols in {0,1}, peak 1, noise σ = 10^(−PSNR/20).
             --snr DB: Es/N0 per complex channel use (unit average power, N0/2 per real dimension).
-            Digital frames get uncoded BPSK bit errors, p = Q(√(2·Es/N0)), with the given number as Es/N0.
+            Digital frames cross the physical layer at the given number as Es/N0: CRC-32 per block, --code,
+            --modulation, --fading, equaliser, soft demapping, decoding; the payload is forwarded with its residual
+            errors (the receiver's CRC check NACKs it). Default: uncoded BPSK on AWGN. --mcs auto picks the
+            modulation and code per SNR from the measured MCS table (highest throughput with frame error rate
+            < 10 % on 500-byte frames). Analog frames meet the same --fading (real symbols paired into complex ones).
             """)
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
@@ -99,17 +108,39 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "The encoding this relay expects (analog or digital); others are still handled, and logged.")
     var mode: EncodingArgument?
     @Option(help: "Seed of the relay's noise (per frame: stream = frame id).") var seed: UInt64 = 1
+    @Option(help: "Digital modulation: bpsk, qpsk, 16qam, 64qam.") var modulation: Modulation = .bpsk
+    @Option(help: "Digital channel code: none, conv:1/2, conv:2/3, conv:3/4, ldpc:N:R (e.g. ldpc:1944:1/2).")
+    var code: ChannelCode = .none
+    @Option(help: "Fading: none or rayleigh (block fading, digital and analog).") var fading: ChannelCommand.FadingArgument = .none
+    @Option(help: "Rayleigh coherence block in complex channel uses.") var coherence: Int = 128
+    @Option(help: "Equaliser: zf or mmse.") var equalizer: Equalizer = .mmse
+    @Option(help: "Channel knowledge: perfect or pilots.") var csi: ChannelCommand.CSIArgument = .perfect
+    @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
+    @Option(help: "off, or auto: modulation and code per SNR from the MCS table (overrides --modulation/--code).")
+    var mcs: MCSArgument = .off
     @OptionGroup var logging: LogOptions
+
+    enum MCSArgument: String, ExpressibleByArgument { case off, auto }
 
     func validate() throws {
         guard (snr == nil) != (psnr == nil) else { throw ValidationError("give exactly one of --snr DB or --psnr DB") }
+        guard coherence >= 1 else { throw ValidationError("--coherence must be at least 1") }
+        if csi == .pilots, fading == .rayleigh, pilots < 1 || pilots >= coherence {
+            throw ValidationError("--pilots must be at least 1 and less than --coherence")
+        }
         if let value = snr ?? psnr, !value.isFinite { throw ValidationError("the SNR must be a finite number of dB") }
     }
 
     func run() async throws {
         let logger = logging.bootstrap(label: "relay")
         let setting: RelayChannel.Setting = if let psnr { .psnr(dB: psnr) } else { .esN0(dB: snr!) }
-        let channel = try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding)
+        let radio = RelayRadio(
+            modulation: modulation, code: code,
+            channel: RadioChannel(
+                fading: fading == .rayleigh ? .rayleighBlock(coherence: coherence) : .none, equalizer: equalizer,
+                csi: csi == .pilots ? .pilots(count: pilots) : .perfect),
+            mcsAuto: mcs == .auto)
+        let channel = try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding, radio: radio)
         let configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
         try await runDaemon(RelayService(configuration: configuration, logger: logger), logger: logger)
     }
