@@ -50,10 +50,19 @@ let package = Package(
             ]
         ),
 
+        // `semcom eval`: SNR sweeps through the daemons' code paths, metrics, results.csv, summary.json, report.html.
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "Daemons", "ChannelModels", "SemanticWire", "Generator", "Imaging", "Scenes", "Randomness", "Tensor",
+            ]
+        ),
+
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "ChannelModels",
+                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
+                "ChannelModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,6 +91,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "Imaging", "Scenes", "Generator"],
+            exclude: ["ssim_reference.py"]),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
         .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator"]),
     ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 import Scenes
 
@@ -14,6 +15,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Number of scenes (64x128, seed 1).") var count: Int = 16
     @Option(help: "Payload encoding: analog or digital.") var encoding: EncodingArgument = .analog
     @Option(help: "The launch script (default: deploy/semcom-link.sh beside the checkout).") var script: String?
+    @Option(help: "Scenes in the closing `semcom eval` sweep (0: skip it).") var evalCount: Int = 4
+    @Option(help: "SNR points of the closing sweep (dB, Es/N0).") var evalSnr: String = "0,10,20"
+    @Option(help: "DDIM steps of the closing sweep.") var evalSteps: Int = 10
     @Option(help: "DDIM steps of the receiver's generator (fewer is faster on a CPU).") var steps: Int = 15
 
     func run() throws {
@@ -48,5 +52,19 @@ struct DemoCommand: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
         print("scenes sent: \(scenes)/images; colour maps as sent: \(scenes)/color")
+        if evalCount > 0 { try evaluate(scenes: scenes) }
+    }
+
+    /// The closing sweep: a few of the same scenes through every mode at a few SNRs, as `semcom eval` does.
+    private func evaluate(scenes: String) throws {
+        var settings = EvaluationSettings(snrs: try SNRList.parse(evalSnr), modes: TransmissionMode.allCases)
+        settings.steps = evalSteps
+        let out = (out as NSString).appendingPathComponent("eval")
+        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, all modes, \(evalSteps) DDIM steps → \(out)")
+        fflush(nil)
+        let job = EvaluationJob(settings: settings, dataDirectory: scenes, count: evalCount, outputDirectory: out)
+        let result = try job.run(progress: ProgressBar()) { print($0) }
+        EvalCommand.printResult(result)
+        print("open the report: \(URL(fileURLWithPath: result.reportPath).standardizedFileURL.path)")
     }
 }

@@ -1,0 +1,35 @@
+import Imaging
+
+/// One image at one SNR, for the report's grids: the original, the sent map, the analog receiver's maps
+/// (before and after FDS) and every mode's output (nil: lost, or the mode was not run).
+public struct GridRow: Sendable {
+    public var image: String
+    public var snrDB: Double
+    public var original: RGBImage
+    /// Colour-coded maps (Cityscapes palette).
+    public var sent: RGBImage
+    public var received: RGBImage?
+    public var denoised: RGBImage?
+    public var outputs: [TransmissionMode: RGBImage] = [:]
+
+    public init(image: String, snrDB: Double, original: RGBImage, sent: RGBImage) {
+        self.image = image
+        self.snrDB = snrDB
+        self.original = original
+        self.sent = sent
+    }
+
+    /// The tiles in grid order with their captions; nil tiles are shown as "lost" / "—".
+    public func tiles(modes: [TransmissionMode]) -> [(caption: String, image: RGBImage?)] {
+        var tiles: [(String, RGBImage?)] = [("original", original), ("sent map", sent)]
+        if modes.contains(.analog) {
+            tiles += [("received map (analog)", received), ("denoised map (FDS)", denoised)]
+        }
+        let names: [TransmissionMode: String] = [
+            .analog: "reconstruction (analog)", .digital: "reconstruction (digital)",
+            .classical: "classical JPEG", .classicalAnalog: "classical analog",
+        ]
+        for mode in modes { tiles.append((names[mode]!, outputs[mode])) }
+        return tiles
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Hand-written SVG charts for the report: a line plot with 95 % interval whiskers and a grouped bar chart.
+/// Plain SVG 1.1 inline in HTML; no scripts, no external resources.
+public enum SVGChart {
+    /// One line of a plot.
+    public struct Series: Sendable {
+        public var name: String
+        public var color: String
+        /// (x, mean, low, high); NaN means are skipped.
+        public var points: [(x: Double, y: Double, low: Double, high: Double)]
+
+        public init(name: String, color: String, points: [(x: Double, y: Double, low: Double, high: Double)]) {
+            self.name = name
+            self.color = color
+            self.points = points
+        }
+    }
+
+    static let width = 460.0, height = 300.0
+    static let left = 58.0, right = 130.0, top = 30.0, bottom = 48.0
+
+    /// A line plot of `series` against x, with whiskers for the intervals and a legend on the right.
+    /// `id` names the element (`plot-ID`) so tests and readers can find it.
+    public static func linePlot(
+        id: String, title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil
+    ) -> String {
+        let xs = series.flatMap { $0.points.map(\.x) }
+        let ys = series.flatMap { $0.points.flatMap { [$0.y, $0.low, $0.high] } }.filter(\.isFinite)
+        let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9)
+        var yMin = yRange?.lowerBound ?? (ys.min() ?? 0)
+        var yMax = yRange?.upperBound ?? (ys.max() ?? 1)
+        if yRange == nil {
+            if yMax - yMin < 1e-9 {
+                yMin -= 0.5
+                yMax += 0.5
+            }
+            let pad = (yMax - yMin) * 0.05
+            yMin -= pad
+            yMax += pad
+        }
+        let plotW = width - left - right, plotH = height - top - bottom
+        func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
+        func py(_ y: Double) -> Double { top + (1 - (min(max(y, yMin), yMax) - yMin) / (yMax - yMin)) * plotH }
+        var s = svgOpen(id: "plot-\(id)", title: title)
+        s += axes(plotW: plotW, plotH: plotH, xLabel: xLabel, yLabel: yLabel)
+        for t in ticks(yMin, yMax) {
+            s += line(left - 4, py(t), left + plotW, py(t), stroke: "#e4e4e4")
+            s += text(left - 7, py(t) + 4, format(t), anchor: "end")
+        }
+        for t in Array(Set(xs)).sorted() {
+            s += line(px(t), top + plotH, px(t), top + plotH + 4, stroke: "#444")
+            s += text(px(t), top + plotH + 17, format(t), anchor: "middle")
+        }
+        for (n, serie) in series.enumerated() {
+            let valid = serie.points.filter { $0.y.isFinite }
+            if valid.count > 1 {
+                let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+                s += "<polyline fill=\"none\" stroke=\"\(serie.color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+            }
+            for p in valid {
+                if p.low.isFinite && p.high.isFinite && p.high > p.low {
+                    s += line(px(p.x), py(p.low), px(p.x), py(p.high), stroke: serie.color, width: 1)
+                    s += line(px(p.x) - 3, py(p.low), px(p.x) + 3, py(p.low), stroke: serie.color, width: 1)
+                    s += line(px(p.x) - 3, py(p.high), px(p.x) + 3, py(p.high), stroke: serie.color, width: 1)
+                }
+                s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(serie.color)\"/>\n"
+            }
+            let ly = top + 10 + Double(n) * 18
+            s += line(width - right + 12, ly, width - right + 32, ly, stroke: serie.color, width: 2)
+            s += text(width - right + 37, ly + 4, serie.name, anchor: "start")
+        }
+        return s + "</svg>\n"
+    }
+
+    /// A bar chart: one bar per (label, value), on a log scale when the values span more than two decades.
+    public static func barChart(id: String, title: String, yLabel: String, bars: [(label: String, value: Double, color: String)])
+        -> String
+    {
+        let positive = bars.map(\.value).filter { $0 > 0 && $0.isFinite }
+        let maxV = positive.max() ?? 1, minV = positive.min() ?? 1
+        let logScale = maxV / minV > 100
+        let plotW = width - left - 20, plotH = height - top - bottom
+        let lo = logScale ? floor(log10(minV)) : 0, hi = logScale ? ceil(log10(maxV)) : maxV * 1.1
+        func py(_ v: Double) -> Double {
+            let t = logScale ? (v > 0 ? (log10(v) - lo) / (hi - lo) : 0) : v / hi
+            return top + (1 - min(max(t, 0), 1)) * plotH
+        }
+        var s = svgOpen(id: "bars-\(id)", title: title)
+        s += axes(plotW: plotW, plotH: plotH, xLabel: "", yLabel: yLabel + (logScale ? " (log scale)" : ""))
+        let tickValues: [Double] = logScale ? stride(from: lo, through: hi, by: 1).map { pow(10, $0) } : ticks(0, hi)
+        for t in tickValues {
+            s += line(left - 4, py(t), left + plotW, py(t), stroke: "#e4e4e4")
+            s += text(left - 7, py(t) + 4, format(t), anchor: "end")
+        }
+        let slot = plotW / Double(max(bars.count, 1))
+        for (n, bar) in bars.enumerated() {
+            let x = left + Double(n) * slot + slot * 0.15, w = slot * 0.7
+            let y = bar.value > 0 ? py(bar.value) : top + plotH
+            s += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(top + plotH - y))\" fill=\"\(bar.color)\"/>\n"
+            s += text(x + w / 2, y - 5, bar.value > 0 ? format(bar.value) : "0", anchor: "middle")
+            s += text(x + w / 2, top + plotH + 17, bar.label, anchor: "middle")
+        }
+        return s + "</svg>\n"
+    }
+
+    // MARK: - Pieces
+
+    static func svgOpen(id: String, title: String) -> String {
+        "<svg id=\"\(escape(id))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
+            + "<title>\(escape(title))</title>\n"
+            + "<text x=\"\(f(width / 2))\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">"
+            + "\(escape(title))</text>\n"
+    }
+
+    static func axes(plotW: Double, plotH: Double, xLabel: String, yLabel: String) -> String {
+        var s = line(left, top, left, top + plotH, stroke: "#444")
+        s += line(left, top + plotH, left + plotW, top + plotH, stroke: "#444")
+        s += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
+        s += "<text x=\"14\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" "
+            + "transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
+        return s
+    }
+
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"/>\n"
+    }
+
+    static func text(_ x: Double, _ y: Double, _ content: String, anchor: String) -> String {
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\">\(escape(content))</text>\n"
+    }
+
+    /// About five round tick values spanning lo…hi.
+    static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard hi > lo else { return [lo] }
+        let raw = (hi - lo) / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var t = ceil(lo / step) * step, out: [Double] = []
+        while t <= hi + step * 1e-9 {
+            out.append(abs(t) < step * 1e-9 ? 0 : t)
+            t += step
+        }
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        if abs(v) >= 10_000 { return String(format: "%.3g", v) }
+        if v == v.rounded() { return String(Int(v)) }
+        return String(format: abs(v) < 1 ? "%.2f" : "%.3g", v)
+    }
+
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+
+/// `semcom eval`: an SNR sweep of every image through the daemons' code paths in each mode, written as
+/// results.csv, summary.json and report.html.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Sweep SNR: semantic (analog, digital) vs classical transmission; writes results.csv, summary.json, report.html.")
+
+    @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
+    var data: String?
+    @Option(help: "Number of scenes (the first N of --data, or how many to generate).") var count: Int = 8
+    @Option(help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5).") var snr: String = "0:25:5"
+    @Option(help: "Modes: comma-separated analog, digital, classical, classical-analog, or all.") var mode: String = "all"
+    @Option(help: "Channel: awgn or rayleigh (block fading, MMSE equaliser, perfect CSI).") var channel: String = "awgn"
+    @Option(help: "Rayleigh coherence block in channel uses.") var coherence: Int = 128
+    @Option(help: "SNR convention: esn0 (all modes, default) or psnr (GESCO's peak SNR for analog modes).")
+    var convention: String = "esn0"
+    @Option(help: "DDIM steps (default: the model's).") var steps: Int?
+    @Option(help: "Classifier-free guidance (default: the model's).") var guidance: Float?
+    @Option(help: "Seed of channel and diffusion noise.") var seed: UInt64 = 1
+    @Option(help: "JPEG quality of the classical mode (1…100).") var jpegQuality: Int = 75
+    @Option(help: "Retransmissions of a corrupt digital frame before it is lost.") var maxRetries: Int = 3
+    @Option(help: "Images per SNR shown in the report's grids.") var gridImages: Int = 2
+    @Option(help: "Generator model folder (default: the shipped model).") var model: String?
+    @Option(help: "Segmenter model folder (default: the shipped model).") var segmenter: String?
+    @Option(help: "Output folder.") var out: String
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        if let steps, steps < 1 || steps > 1000 { throw ValidationError("--steps must be 1…1000") }
+        if let guidance, !(guidance.isFinite && guidance >= 0) { throw ValidationError("--guidance must be ≥ 0") }
+        guard (1...100).contains(jpegQuality) else { throw ValidationError("--jpeg-quality must be 1…100") }
+        guard ["awgn", "rayleigh"].contains(channel) else { throw ValidationError("--channel must be awgn or rayleigh") }
+        guard SweepConvention(rawValue: convention) != nil else { throw ValidationError("--convention must be esn0 or psnr") }
+        guard coherence >= 2 else { throw ValidationError("--coherence must be at least 2 channel uses") }
+        guard (0...16).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…16") }
+    }
+
+    func run() throws {
+        let job = try makeJob()
+        let result = try job.run(progress: ProgressBar()) { print($0) }
+        Self.printResult(result)
+    }
+
+    func makeJob() throws -> EvaluationJob {
+        var settings = EvaluationSettings(
+            snrs: try SNRList.parse(snr), modes: try TransmissionMode.parseList(mode))
+        settings.convention = SweepConvention(rawValue: convention)!
+        settings.fading = channel == "rayleigh"
+        settings.coherence = coherence
+        settings.steps = steps
+        settings.guidance = guidance
+        settings.seed = seed
+        settings.jpegQuality = jpegQuality
+        settings.maxRetries = maxRetries
+        settings.gridImages = gridImages
+        var job = EvaluationJob(settings: settings, dataDirectory: data, count: count, outputDirectory: out)
+        job.generatorFolder = model
+        job.segmenterFolder = segmenter
+        return job
+    }
+
+    static func printResult(_ result: EvaluationJob.Result) {
+        let h = result.summary.headline
+        print("eval finished in \(String(format: "%.0f", result.seconds)) s")
+        if let clean = h.semanticCleanMIoU {
+            print("  analog semantic: clean mIoU \(String(format: "%.3f", clean)); ≥ 80 % of it from "
+                + "\(h.semanticHoldsFromDB.map { "\($0) dB" } ?? "—") up")
+        }
+        if let c = h.classicalCollapsesAtDB { print("  classical JPEG: loses ≥ half the images at \(c) dB and below") }
+        for (mode, bits) in h.bitsPerImage.sorted(by: { $0.key < $1.key }) {
+            print("  \(mode): \(Int(bits.rounded())) bits on air, \(Int((h.channelUsesPerImage[mode] ?? 0).rounded())) channel uses per image")
+        }
+        print("results: \(result.csvPath)\nsummary: \(result.summaryPath)\nreport:  \(result.reportPath)")
+    }
+}

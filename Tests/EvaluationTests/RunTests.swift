@@ -1,0 +1,83 @@
+import Foundation
+import Imaging
+import Testing
+
+@testable import Evaluation
+
+/// A tiny real sweep (1 generated scene, 2 SNRs, all modes, 2 DDIM steps) shared by the tests below.
+enum TinyRun {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static let result: Result<EvaluationJob.Result, any Error> = Result {
+        var settings = EvaluationSettings(snrs: [0, 30], modes: TransmissionMode.allCases)
+        settings.steps = 2
+        settings.gridImages = 1
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("semcom-eval-\(getpid())").path
+        var job = EvaluationJob(settings: settings, dataDirectory: nil, count: 1, outputDirectory: out)
+        job.generatorFolder = root.appendingPathComponent("models/generator").path
+        job.segmenterFolder = root.appendingPathComponent("models/segmenter").path
+        return try job.run()
+    }
+}
+
+@Suite("A tiny sweep", .serialized)
+struct RunTests {
+    @Test func csvAggregatesMatchSummary() throws {
+        let result = try TinyRun.result.get()
+        let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
+        #expect(rows.count == 1 * 2 * TransmissionMode.allCases.count)
+        let decoded = try JSONDecoder().decode(
+            EvaluationSummary.self, from: try Data(contentsOf: URL(fileURLWithPath: result.summaryPath)))
+        #expect(decoded.groups.count == 2 * TransmissionMode.allCases.count)
+        for group in decoded.groups {
+            let cell = rows.filter {
+                $0.text["mode"] == group.mode.rawValue && $0.numbers["snr_db"] == group.snrDB
+            }
+            #expect(cell.count == group.images)
+            #expect(cell.filter { $0.numbers["lost"] == 1 }.count == group.lost)
+            for column in EvaluationRecord.metricColumns {
+                let values = cell.compactMap { $0.numbers[column] }.filter(\.isFinite)
+                let summary = try #require(group.metrics[column])
+                #expect(summary.count == values.count, "\(group.mode) \(group.snrDB) \(column)")
+                if let first = values.first {
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    // The CSV keeps 6 significant digits.
+                    #expect(abs(summary.mean - mean) <= 1e-5 * max(1, abs(mean)), "\(group.mode) \(column)")
+                    #expect(values.count > 1 || summary.low == summary.mean || first.isNaN)
+                }
+            }
+        }
+    }
+
+    @Test func reportHoldsEveryPlotAndGrid() throws {
+        let result = try TinyRun.result.get()
+        let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
+        for plot in EvaluationReport.plots { #expect(html.contains("id=\"plot-\(plot.column)\""), "\(plot.column)") }
+        #expect(html.contains("id=\"bars-bits\"") && html.contains("id=\"bars-channel-uses\""))
+        for snr in result.summary.settings.snrs { #expect(html.contains("id=\"grid-\(SNRList.label(snr))\"")) }
+        // Every tile is an embedded PNG or marked lost: original, sent, received, denoised + 4 modes, per SNR.
+        let images = html.components(separatedBy: "src=\"data:image/png;base64,").count - 1
+        let lost = html.components(separatedBy: "class=\"lost\"").count - 1
+        #expect(images + lost == 2 * 8)
+        #expect(images >= 2 * 6)
+        #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(!html.contains("<script"))
+        #expect(FileManager.default.fileExists(atPath: try #require(result.gridPath)))
+    }
+
+    @Test func lostFramesCountAsFailures() throws {
+        let result = try TinyRun.result.get()
+        let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
+        for row in rows where row.numbers["lost"] == 1 {
+            #expect(row.numbers["miou"] == 0 && row.numbers["ssim"] == 0)
+            #expect(row.numbers["psnr_db"]!.isNaN)
+            #expect(row.numbers["attempts"] == 4)
+        }
+        // At 30 dB nothing is lost and the analog map arrives exact.
+        for row in rows where row.numbers["snr_db"] == 30 {
+            #expect(row.numbers["lost"] == 0)
+            if row.text["mode"] == "analog" { #expect(row.numbers["map_acc_raw"] == 1) }
+        }
+    }
+}
