@@ -73,6 +73,28 @@ struct LinkTests {
         try await stop(relay, receiver)
     }
 
+    @Test("coded digital link: QPSK + LDPC 1944 r=1/2 on Rayleigh at 12 dB and MCS auto on AWGN at 3 dB deliver every map exactly",
+          arguments: [
+            ["--snr", "12", "--mode", "digital", "--modulation", "qpsk", "--code", "ldpc:1944:1/2", "--fading", "rayleigh"],
+            ["--snr", "3", "--mode", "digital", "--mcs", "auto"],
+          ])
+    func codedDigitalLink(channel: [String]) async throws {
+        let workspace = try Workspace(count: 4)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(workspace, channel: channel + ["--seed", "5"])
+        let sender = try send(workspace, port: port, ["--encoding", "digital"])
+        #expect(try await sender.waitForExit(timeout: 60) == 0)
+        let summary = try sender.summary()
+        #expect(summary["acknowledged"] == 4 && summary["lost"] == 0)
+        #expect(try workspace.accuracies().values.allSatisfy { $0 == 1 }, "decoded maps are bit-exact")
+        let relayed = relay.lines(containing: "frame relayed")
+        #expect(relayed.count >= 4)
+        #expect(relayed.allSatisfy { $0.contains("channel.code=ldpc") || $0.contains("channel.code=conv") })
+        // The channel really corrupted bits and the code corrected them.
+        #expect(relayed.contains { !$0.contains("channel.pre_fec_bit_errors=0 ") })
+        try await stop(relay, receiver)
+    }
+
     @Test("relay killed and restarted on the same port mid-stream: every frame delivered exactly once")
     func relayRestart() async throws {
         let workspace = try Workspace(count: 12)
