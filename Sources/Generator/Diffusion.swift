@@ -37,8 +37,8 @@ public struct DiffusionSampler: Sendable {
             let out = model.forward(x, timesteps: [Float](repeating: Float(t), count: n), conditioning: conditioning)
             return firstThreeChannels(out)
         }
-        let both = model.forward(Ops.concatBatch([x, x]), timesteps: [Float](repeating: Float(t), count: 2 * n),
-                                 conditioning: conditioning)
+        // One encoder pass serves both the map and the null map (see SpadeUNet.forward).
+        let both = model.forward(x, timesteps: [Float](repeating: Float(t), count: n), conditioning: conditioning)
         let eps = firstThreeChannels(both)
         var out = [Float](repeating: 0, count: n * per)
         for i in 0..<(n * per) {

@@ -116,8 +116,16 @@ public final class SpadeUNet: @unchecked Sendable {
     }
 
     /// ε (and the variance channels when learn_sigma) for x [N, 3, H, W] at timesteps `t`.
+    ///
+    /// The conditioning may hold a multiple k·N of maps (guidance: maps then null maps). The map
+    /// never enters the encoder, so the encoder runs once on the N images and its output and skip
+    /// activations are repeated k times for the middle block and decoder: a guided step costs one
+    /// encoder pass, not two. The result has k·N samples, in the conditioning's order.
     public func forward(_ x: Tensor, timesteps t: [Float], conditioning c: Conditioning) -> Tensor {
-        precondition(x.shape[0] == t.count && c.batch == t.count, "batch sizes differ")
+        let n = x.shape[0]
+        precondition(n == t.count && c.batch % n == 0, "batch sizes differ: x \(n), t \(t.count), maps \(c.batch)")
+        let repeats = c.batch / n
+        let repeatBatch = { (a: Tensor) in repeats == 1 ? a : Ops.concatBatch([Tensor](repeating: a, count: repeats)) }
         var emb = timeEmbedding(t)
         Ops.siluInPlace(&emb)  // every block's emb_layers starts with SiLU
         var skips: [Tensor] = []
@@ -125,6 +133,11 @@ public final class SpadeUNet: @unchecked Sendable {
         for block in inputBlocks {
             for layer in block { h = run(layer, h, emb, nil) }
             skips.append(h)
+        }
+        if repeats > 1 {
+            h = repeatBatch(h)
+            skips = skips.map(repeatBatch)
+            emb = repeatBatch(emb)
         }
         var m = 0
         for layer in middleBlock {
