@@ -54,18 +54,20 @@ struct SPADEGroupNorm {
         x.data.withUnsafeMutableBufferPointer { p in
             m.gamma.data.withUnsafeBufferPointer { g in
                 m.beta.data.withUnsafeBufferPointer { b in
-                    for s in 0..<n {
-                        for ch in 0..<c {
+                    let (pp, gg, bb) = (p.baseAddress!, g.baseAddress!, b.baseAddress!)
+                    Parallel.forEachSlice(n * c) { slice in
+                        for sc in slice {
+                            let s = sc / c, ch = sc % c
                             let (mean, inv) = stats[s * groups + ch / cpg]
-                            let k = 1 + (scale?[s * c + ch] ?? 0), t = shift?[s * c + ch] ?? 0
-                            let start = (s * c + ch) * hw
+                            let k = 1 + (scale?[sc] ?? 0), t = shift?[sc] ?? 0
+                            let start = sc * hw
                             for i in start..<(start + hw) {
-                                var v = (p[i] - mean) * inv * (1 + g[i]) + b[i]
+                                var v = (pp[i] - mean) * inv * (1 + gg[i]) + bb[i]
                                 v = v * k + t
                                 switch activation {
-                                case .none: p[i] = v
-                                case .relu: p[i] = max(0, v)
-                                case .silu: p[i] = v / (1 + expf(-v))
+                                case .none: pp[i] = v
+                                case .relu: pp[i] = max(0, v)
+                                case .silu: pp[i] = v / (1 + expf(-v))
                                 }
                             }
                         }

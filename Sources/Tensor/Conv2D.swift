@@ -63,11 +63,13 @@ public struct Conv2D: Sendable {
         _ input: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int, kernel k: Int,
         stride: Int, padding: Int, outHeight ho: Int, outWidth wo: Int, into cols: UnsafeMutablePointer<Float>
     ) {
-        var row = 0
-        for c in 0..<channels {
+        // Channels are independent: split them over the workers.
+        Parallel.forEachSlice(channels, minimumPerWorker: 4) { slice in
+        for c in slice {
             let plane = input + c * h * w
             for ky in 0..<k {
                 for kx in 0..<k {
+                    let row = (c * k + ky) * k + kx
                     let dst = cols + row * ho * wo
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
@@ -90,9 +92,9 @@ public struct Conv2D: Sendable {
                             }
                         }
                     }
-                    row += 1
                 }
             }
+        }
         }
     }
 }

@@ -30,14 +30,15 @@ public struct GroupNorm: Sendable {
         let stats = GroupNorm.statistics(x, groups: groups, eps: eps)
         let cpg = c / groups
         x.data.withUnsafeMutableBufferPointer { p in
-            for s in 0..<n {
-                for ch in 0..<c {
+            let base = p.baseAddress!
+            Parallel.forEachSlice(n * c) { slice in
+                for sc in slice {
+                    let s = sc / c, ch = sc % c
                     let (mean, inv) = stats[s * groups + ch / cpg]
                     let k = 1 + (scale?[s * c + ch] ?? 0), t = shift?[s * c + ch] ?? 0
                     let a = inv * (weight?[ch] ?? 1) * k
                     let b = ((bias?[ch] ?? 0) - mean * inv * (weight?[ch] ?? 1)) * k + t
-                    let start = (s * c + ch) * hw
-                    Elementwise.affine(p.baseAddress! + start, count: hw, a: a, b: b, activation: activation)
+                    Elementwise.affine(base + sc * hw, count: hw, a: a, b: b, activation: activation)
                 }
             }
         }
@@ -46,18 +47,20 @@ public struct GroupNorm: Sendable {
     /// (mean, 1/√(var+eps)) per (sample, group), accumulated in double (two passes: stable).
     public static func statistics(_ x: Tensor, groups: Int, eps: Float) -> [(Float, Float)] {
         let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c), size = c / groups * hw
-        var out = [(Float, Float)]()
-        out.reserveCapacity(n * groups)
+        var out = [(Float, Float)](repeating: (0, 0), count: n * groups)
         x.data.withUnsafeBufferPointer { p in
-            for s in 0..<n {
-                for g in 0..<groups {
-                    let base = (s * c + g * (c / groups)) * hw
-                    var sum = 0.0
-                    for i in base..<(base + size) { sum += Double(p[i]) }
-                    let mean = sum / Double(size)
-                    var sq = 0.0
-                    for i in base..<(base + size) { let d = Double(p[i]) - mean; sq += d * d }
-                    out.append((Float(mean), Float(1 / (sq / Double(size) + Double(eps)).squareRoot())))
+            out.withUnsafeMutableBufferPointer { o in
+                Parallel.forEachSlice(n * groups, minimumPerWorker: 2) { slice in
+                    for sg in slice {
+                        let s = sg / groups, g = sg % groups
+                        let start = (s * c + g * (c / groups)) * hw
+                        var sum = 0.0
+                        for i in start..<(start + size) { sum += Double(p[i]) }
+                        let mean = sum / Double(size)
+                        var sq = 0.0
+                        for i in start..<(start + size) { let d = Double(p[i]) - mean; sq += d * d }
+                        o[sg] = (Float(mean), Float(1 / (sq / Double(size) + Double(eps)).squareRoot()))
+                    }
                 }
             }
         }
