@@ -106,7 +106,9 @@ struct LinkTests {
         try await receiver.waitForLine(containing: "frame written", count: 3)
         relay.signal(SIGKILL)
         _ = try await relay.waitForExit()
-        try await sender.waitForLine(containing: "connection lost")
+        // The sender notices on its next read or write: "connection lost" or "connection failed",
+        // then its reconnection attempts fail while the relay is down.
+        try await sender.waitForLine(containing: "cannot connect; retrying")
         let restarted = try DaemonProcess(
             "relay2", ["relay", "--listen", "127.0.0.1:\(port)", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "20"])
         _ = try await restarted.listeningPort()
