@@ -8,6 +8,8 @@ APT_PACKAGES := pkg-config zlib1g-dev libssl-dev libopenblas-dev libpng-dev libt
 BIN_DEBUG := .build/debug/semcom
 BIN_RELEASE := .build/release/semcom
 DEMO_DIR ?= demo-output
+# Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
+DEMO_FLAGS ?=
 
 .PHONY: deps build release test demo bench train train-test clean
 
@@ -31,7 +33,7 @@ test: deps
 	$(SWIFT) test
 
 demo: release
-	$(BIN_RELEASE) demo --out $(DEMO_DIR)
+	$(BIN_RELEASE) demo --out $(DEMO_DIR) $(DEMO_FLAGS)
 
 ## Benchmarks run with OpenBLAS's own kernel choice: unset the variables that force slow ones.
 bench: release

@@ -75,8 +75,10 @@ struct GenerationTests {
         for (i, name) in workspace.names.enumerated() {
             let received = try PNG.readLabels(path: "\(workspace.output)/\(name).labels.png")
             let sent = truth.scene(seed: 6, index: i).labels
-            let same = zip(sent.ids, received.ids).filter { $0 == $1 || $0 == LabelMap.void }.count
-            #expect(Double(same) / Double(sent.ids.count) > 0.9)
+            // Void pixels (the ego bonnet) have no class the segmenter could output: left out.
+            let labelled = zip(sent.ids, received.ids).filter { $0.0 != LabelMap.void }
+            let same = labelled.filter { $0 == $1 }.count
+            #expect(Double(same) / Double(max(1, labelled.count)) > 0.9)
         }
         receiver.signal(SIGTERM)
         #expect(try await receiver.waitForExit() == 0)
