@@ -31,7 +31,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
         var png = 0, jpeg = 0, digital = 0, analog = 0, analogNoisy = 0, symbols = 0
         var relayAnalogSeconds = 0.0, relayDigitalSeconds = 0.0
         let analogChannel = try RelayChannel(setting: .psnr(dB: snr), seed: 1)
-        let digitalChannel = try RelayChannel(setting: .esN0(dB: snr), seed: 1)
+        let digitalChannel = try RelayChannel(setting: .esN0(dB: snr), seed: 1, radio: RelayRadio())
         for (index, name) in names.enumerated() {
             let imagePath = SceneSet.path(scenes, SceneSet.imagesFolder, name)
             png += try readFile(imagePath).count
@@ -84,7 +84,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
             let relay = RelayService(
                 configuration: .init(
                     listen: Endpoint(host: "127.0.0.1", port: 0), forward: receiverEndpoint,
-                    channel: try RelayChannel(setting: setting, seed: 1)),
+                    channel: try RelayChannel(setting: setting, seed: 1, radio: RelayRadio())),
                 logger: logger, onListening: { portContinuation.yield($0) })
             let relayGroup = ServiceGroup(services: [relay], logger: logger)
             group.addTask { try await relayGroup.run() }
