@@ -82,7 +82,7 @@ public struct RelayChannel: Sendable {
         case .esN0(let dB): analog = .esN0(dB)
         }
         // A digital frame always meets bit errors at Es/N0; under --psnr the same number is used as Es/N0
-        // (and the log line says so), since a peak SNR has no meaning for bits.
+        // (the relay's start-up line states the setting), since a peak SNR has no meaning for bits.
         bits = try BPSKBitErrorChannel(esN0DB: setting.dB)
     }
 

@@ -170,12 +170,21 @@ public final class ExperimentRunner {
             record.channelUses += Double(outcome.hop.channelUses)
             record.channelMS += clock.lap()
             // The receiver: CRC check and decoding; a failure is a NACK and the sender retransmits.
-            let decision = try? MapDecision.decide(outcome.frame, policy: policy)
+            // As the real sender: a retryable NACK (CRC, corrupt payload) is retransmitted, NACK invalid is not.
+            var retryable = true
+            let decision: MapDecision.Decision?
+            do {
+                decision = try MapDecision.decide(outcome.frame, policy: policy)
+            } catch let error as WireError {
+                decision = nil
+                retryable = error.nackReason.isRetryable
+            }
             record.receiverMS += clock.lap()
             if let decision {
                 delivered = (outcome.frame, decision)
                 break
             }
+            if !retryable { break }
         }
         guard let (received, decision) = delivered else {
             record.lost = true
