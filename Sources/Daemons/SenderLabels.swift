@@ -13,11 +13,13 @@ public struct SegmenterLabels: LabelSource {
     public func isReady(name: String, imagePath: String) -> Bool { FileManager.default.fileExists(atPath: imagePath) }
 
     public func labels(name: String, imagePath: String) async throws -> LabelMap {
-        let image = try PNG.readRGB(path: imagePath)
+        try labels(of: try PNG.readRGB(path: imagePath))
+    }
+
+    /// The segmenter's map of `image`, at the image's own size (resized to the model's input and back).
+    public func labels(of image: RGBImage) throws -> LabelMap {
         let w = segmenter.config.image_width, h = segmenter.config.image_height
-        let resized = Resize.image(image, width: w, height: h)
-        let labels = try segmenter.segment(resized)
-        // Back to the image's own size, so the map matches what the user gave.
+        let labels = try segmenter.segment(Resize.image(image, width: w, height: h))
         return Resize.nearest(labels, width: image.width, height: image.height)
     }
 }

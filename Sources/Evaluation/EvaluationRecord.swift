@@ -8,6 +8,15 @@ public struct EvaluationRecord: Sendable, Equatable {
     public var mode: TransmissionMode
     /// Whether the frame was still corrupt after every retransmission (digital modes): no image.
     public var lost: Bool = false
+
+    /// Marks the image lost: no output, so it scores as a failure (mIoU, pixel accuracy and SSIM 0;
+    /// PSNR undefined and left out).
+    mutating func markLost() {
+        lost = true
+        meanIoU = 0
+        pixelAccuracy = 0
+        ssim = 0
+    }
     /// Transmissions made (1 + retransmissions).
     public var attempts: Int = 1
     /// The modulation and code used (digital modes), `analog` otherwise.

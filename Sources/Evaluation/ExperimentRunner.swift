@@ -187,11 +187,8 @@ public final class ExperimentRunner {
             if !retryable { break }
         }
         guard let (received, decision) = delivered else {
-            record.lost = true
+            record.markLost()
             record.mapAccuracyRaw = 0
-            record.meanIoU = 0
-            record.pixelAccuracy = 0
-            record.ssim = 0
             return (record, nil)
         }
         record.mapAccuracyRaw = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
@@ -227,10 +224,7 @@ public final class ExperimentRunner {
             if image != nil { break }
         }
         guard let image else {
-            record.lost = true
-            record.meanIoU = 0
-            record.pixelAccuracy = 0
-            record.ssim = 0
+            record.markLost()
             return (record, nil)
         }
         try measure(image, sent: sent, original: original, record: &record)

@@ -68,11 +68,8 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Segmenter model folder; default: the shipped model.") var model: String?
 
     func run() throws {
-        let segmenter = try Segmenter(folder: try ModelLocator.folder(model, kind: "segmenter"))
-        let img = try PNG.readRGB(path: image)
-        let labels = try Resize.nearest(
-            segmenter.segment(Resize.image(img, width: segmenter.config.image_width, height: segmenter.config.image_height)),
-            width: img.width, height: img.height)
+        let segmenter = SegmenterLabels(segmenter: try Segmenter(folder: try ModelLocator.folder(model, kind: "segmenter")))
+        let labels = try segmenter.labels(of: try PNG.readRGB(path: image))
         try PNG.write(labels, to: out)
         if let color { try PNG.write(Cityscapes.colorize(labels), to: color) }
         print("wrote \(out) (\(labels.width)x\(labels.height))")
