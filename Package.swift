@@ -71,7 +71,7 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(
-            name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging"],
+            name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging", "ChannelModels"],
             exclude: ["Golden"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
         .testTarget(

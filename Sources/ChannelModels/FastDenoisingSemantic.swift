@@ -105,8 +105,9 @@ public enum FastDenoisingSemantic {
         return labelIDs(classIndices: argmax(denoise ? apply(planes) : planes), presentClassIDs: presentClassIDs)
     }
 
-    /// Runs a separable two-pass `body(src, tmp, dst, height, width)` on every plane.
-    private static func filter(
+    /// Runs a separable two-pass `body(src, tmp, dst, height, width)` on every plane (also used by
+    /// `PottsDenoiser` for its neighbour sums).
+    static func filter(
         _ planes: ClassPlanes,
         _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
     ) -> ClassPlanes {

@@ -17,3 +17,4 @@ import Darwin
 @inline(__always) func libmSqrt(_ x: Double) -> Double { x.squareRoot() }
 @inline(__always) func libmExpf(_ x: Float) -> Float { expf(x) }
 @inline(__always) func libmLogf(_ x: Float) -> Float { logf(x) }
+@inline(__always) func libmExp(_ x: Double) -> Double { exp(x) }

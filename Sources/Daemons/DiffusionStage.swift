@@ -12,13 +12,12 @@ import Tensor
 /// diffusion U-Net (DDIM with classifier-free guidance), on a thread of its own so the
 /// receiver's event loops and tasks keep reading, acknowledging and logging meanwhile.
 ///
-/// The conditioning follows the receiver's denoising decision and matches how the model was
-/// trained: a map the receiver judged noisy (FDS applied, `--fds auto|always`) conditions the
-/// generator as its received symbols after FDS (3×3 average then 3×3 max), scattered into the
+/// The conditioning follows the receiver's denoiser and matches how the model was trained: a map
+/// the receiver passed through FDS (`--denoiser fds`, or `fds-auto` on noisy symbols) conditions
+/// the generator as its received symbols after FDS (3×3 average then 3×3 max), scattered into the
 /// class list with absent classes zero — the training pipeline for noisy maps; any other map
-/// (digital, or analog with little noise, whose hard decision is exact) as the one-hot of the
-/// decided labels — the training pipeline for clean maps. FDS on nearly clean symbols would only
-/// erase 1–2 pixel structures (poles, signs) that the hard decision keeps.
+/// (digital, analog decided by the Potts denoiser, or raw) as the one-hot of the decided labels —
+/// the training pipeline for clean maps.
 public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
     public let generator: ImageGenerator
     public let steps: Int
@@ -39,7 +38,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
 
     /// The generator's conditioning for a received map.
     public func conditioning(for map: ReceivedMap) -> (map: GeneratorInput, noisy: Bool) {
-        if let symbols = map.receivedSymbols, map.denoised, !symbols.classes.isEmpty {
+        if let symbols = map.receivedSymbols, map.denoising == .fds, !symbols.classes.isEmpty {
             let planes = ClassPlanes(channels: symbols.classes.count, height: symbols.planeHeight,
                                      width: symbols.planeWidth, values: symbols.values)
             let denoised = FastDenoisingSemantic.apply(planes)

@@ -27,8 +27,8 @@ public struct ReceiverService: Service {
         public var shutdownGrace: Duration = .seconds(3)
         /// Maps waiting for the reconstruction stage before connections wait.
         public var stageQueueCapacity: Int = 8
-        /// When analog maps go through FDS.
-        public var denoising: DenoisingPolicy = .auto
+        /// How analog maps are denoised.
+        public var denoiser: MapDenoiser = .potts
         public var limits: WireLimits = .default
 
         public init(listen: Endpoint, outputDirectory: String, peerName: String = "receiver@\(HostName.current)") {
@@ -258,10 +258,10 @@ public struct ReceiverService: Service {
         let labels: LabelMap
         let decision: MapDecision.Decision
         do {
-            decision = try MapDecision.decide(frame, policy: configuration.denoising, limits: configuration.limits)
+            decision = try MapDecision.decide(frame, denoiser: configuration.denoiser, limits: configuration.limits)
             labels = decision.labels
             if let sigma = decision.estimatedNoiseStd {
-                metadata["fds"] = decision.denoised ? "applied" : "skipped"
+                metadata["denoiser"] = "\(decision.denoising.rawValue)"
                 metadata["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
             }
         } catch let error as WireError {
@@ -289,26 +289,33 @@ public struct ReceiverService: Service {
                 name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,
                 encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: configuration.outputDirectory,
                 files: files, receivedSymbols: decision.receivedSymbols, estimatedNoiseStd: decision.estimatedNoiseStd,
-                denoised: decision.denoised))
+                denoising: decision.denoising))
         logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })
         return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))
     }
 }
 
-/// When the receiver applies GESCO's Fast Denoising Semantic block to analog maps.
-public enum DenoisingPolicy: String, Sendable, CaseIterable {
-    /// Always, as GESCO does.
-    case always
-    /// Never: argmax of the raw symbols.
-    case never
-    /// When the symbols are noisy enough for FDS to help (estimated noise σ ≥ `autoThreshold`).
-    /// FDS removes isolated wrong pixels but also erodes structures one or two pixels wide (poles,
-    /// distant people): on a clean map it costs ≈ 3 % of the pixels, while the raw argmax of a one-hot
-    /// map errs only once σ approaches 0.25 (PSNR ≈ 12 dB). So `auto` skips it on clean maps.
-    case auto
+/// How the receiver denoises analog maps (`semcom receive --denoiser`).
+public enum MapDenoiser: String, Sendable, CaseIterable, Codable {
+    /// Mean-field inference under a Potts prior with the noise σ estimated from the symbols
+    /// (`PottsDenoiser`): keeps thin structures that FDS erases. The default.
+    case potts
+    /// GESCO's Fast Denoising Semantic block (3×3 average, 3×3 max) on every analog map.
+    case fds
+    /// FDS only when the symbols' estimated σ ≥ `fdsAutoThreshold`: on a clean map FDS costs ≈ 3 %
+    /// of the pixels (1–2 pixel structures), while the raw argmax of a one-hot map errs only once σ
+    /// approaches 0.25 (PSNR ≈ 12 dB).
+    case fdsAuto = "fds-auto"
+    /// None: the raw argmax of the symbols.
+    case none
 
-    /// Noise σ (per symbol, peak 1) from which `auto` applies FDS: PSNR ≈ 14 dB.
-    public static let autoThreshold: Float = 0.2
+    /// Noise σ (per symbol, peak 1) from which `fds-auto` applies FDS: PSNR ≈ 14 dB.
+    public static let fdsAutoThreshold: Float = 0.2
+}
+
+/// What a receiver did to an analog map before deciding it.
+public enum AppliedDenoising: String, Sendable {
+    case none, fds, potts
 }
 
 /// How a receiver turns a MAP_FRAME into a label map.
@@ -316,68 +323,58 @@ public enum MapDecision {
     /// The decided map and what was done to get it.
     public struct Decision: Sendable {
         public var labels: LabelMap
-        /// Whether FDS was applied (analog frames).
-        public var denoised: Bool
-        /// The noise σ estimated from the analog symbols (distance to the nearest of 0 and 1); nil for digital.
+        /// The denoiser applied (analog frames; `.none` for digital).
+        public var denoising: AppliedDenoising
+        /// The noise σ estimated from the analog symbols (`AnalogNoiseEstimate`); nil for digital.
         public var estimatedNoiseStd: Float?
-        /// The analog symbols as received (before FDS); nil for digital frames.
+        /// The analog symbols as received (before denoising); nil for digital frames.
         public var receivedSymbols: AnalogSymbols? = nil
     }
 
-    /// Digital: the decoded map. Analog: the symbols → FDS (3×3 average, then 3×3 max) when `policy`
-    /// says so → the class of the largest symbol per pixel (nearest upsampling of downsampled planes;
-    /// void where no plane reaches 0.5).
+    /// Digital: the decoded map. Analog: the symbols → the `denoiser` → the class of the largest
+    /// symbol per pixel (nearest upsampling of downsampled planes; void where no plane reaches 0.5).
     /// - Throws: `WireError` from payload decoding (answer NACK with its `nackReason`).
-    public static func decide(_ frame: MapFrame, policy: DenoisingPolicy = .auto, limits: WireLimits = .default)
+    public static func decide(_ frame: MapFrame, denoiser: MapDenoiser = .potts, limits: WireLimits = .default)
         throws -> Decision
     {
         switch frame.encoding {
         case .digital:
-            return Decision(labels: try frame.decodeDigitalMap(limits: limits), denoised: false, estimatedNoiseStd: nil)
+            return Decision(labels: try frame.decodeDigitalMap(limits: limits), denoising: .none, estimatedNoiseStd: nil)
         case .analog:
             var symbols = try frame.decodeAnalogSymbols(limits: limits)
             guard !symbols.classes.isEmpty else {
                 return Decision(
-                    labels: LabelMap(width: frame.width, height: frame.height, fill: LabelMap.void), denoised: false,
+                    labels: LabelMap(width: frame.width, height: frame.height, fill: LabelMap.void), denoising: .none,
                     estimatedNoiseStd: nil)
             }
             let received = symbols
-            let sigma = estimatedNoiseStd(symbols.values)
-            let denoise =
-                switch policy {
-                case .always: true
-                case .never: false
-                case .auto: sigma >= DenoisingPolicy.autoThreshold
+            let sigma = AnalogNoiseEstimate.standardDeviation(of: symbols.values)
+            let applied: AppliedDenoising =
+                switch denoiser {
+                case .potts: .potts
+                case .fds: .fds
+                case .fdsAuto: sigma >= MapDenoiser.fdsAutoThreshold ? .fds : .none
+                case .none: .none
                 }
-            if denoise {
-                let planes = ClassPlanes(
-                    channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
-                    values: symbols.values)
-                symbols.values = FastDenoisingSemantic.apply(planes).values
+            let planes = ClassPlanes(
+                channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
+                values: symbols.values)
+            switch applied {
+            case .potts: symbols.values = PottsDenoiser.denoise(planes, noiseStd: sigma).values
+            case .fds: symbols.values = FastDenoisingSemantic.apply(planes).values
+            case .none: break
             }
             return Decision(
-                labels: symbols.hardDecision(width: frame.width, height: frame.height), denoised: denoise,
+                labels: symbols.hardDecision(width: frame.width, height: frame.height), denoising: applied,
                 estimatedNoiseStd: sigma, receivedSymbols: received)
         }
     }
 
     /// The decided map (see `decide`).
-    public static func labels(of frame: MapFrame, policy: DenoisingPolicy = .auto, limits: WireLimits = .default)
+    public static func labels(of frame: MapFrame, denoiser: MapDenoiser = .potts, limits: WireLimits = .default)
         throws -> LabelMap
     {
-        try decide(frame, policy: policy, limits: limits).labels
-    }
-
-    /// RMS distance of one-hot symbols to the nearest of 0 and 1: the noise σ for small noise (it
-    /// underestimates σ beyond ≈ 0.3, where `auto` denoises anyway).
-    public static func estimatedNoiseStd(_ values: [Float]) -> Float {
-        guard !values.isEmpty else { return 0 }
-        var sum: Double = 0
-        for v in values {
-            let r = Double(v >= 0.5 ? v - 1 : v)
-            sum += r * r
-        }
-        return Float((sum / Double(values.count)).squareRoot())
+        try decide(frame, denoiser: denoiser, limits: limits).labels
     }
 }
 

@@ -18,18 +18,18 @@ public struct ReceivedMap: Sendable {
     /// The receiver's output folder and the files written for this frame.
     public var outputDirectory: String
     public var files: OutputNames
-    /// Analog frames: the symbols as received, before FDS (the generator builds its conditioning
-    /// from them the way it was trained); nil for digital frames.
+    /// Analog frames: the symbols as received, before denoising (after FDS the generator builds its
+    /// conditioning from them the way it was trained); nil for digital frames.
     public var receivedSymbols: AnalogSymbols? = nil
     /// Analog frames: the noise σ estimated from the symbols.
     public var estimatedNoiseStd: Float? = nil
-    /// Whether the receiver judged the map noisy enough to apply FDS (its `DenoisingPolicy`).
-    public var denoised: Bool = false
+    /// The denoiser the receiver applied (its `MapDenoiser` setting and, for `fds-auto`, the noise).
+    public var denoising: AppliedDenoising = .none
 
     public init(
         name: String, origin: String, frameID: UInt64, labels: LabelMap, encoding: PayloadEncoding,
         hops: [HopAnnotation], outputDirectory: String, files: OutputNames, receivedSymbols: AnalogSymbols? = nil,
-        estimatedNoiseStd: Float? = nil, denoised: Bool = false
+        estimatedNoiseStd: Float? = nil, denoising: AppliedDenoising = .none
     ) {
         self.name = name
         self.origin = origin
@@ -41,7 +41,7 @@ public struct ReceivedMap: Sendable {
         self.files = files
         self.receivedSymbols = receivedSymbols
         self.estimatedNoiseStd = estimatedNoiseStd
-        self.denoised = denoised
+        self.denoising = denoising
     }
 }
 

@@ -50,8 +50,8 @@ public struct EvaluationJob {
                     : "Analog modes use GESCO's peak SNR (σ = 10^(−PSNR/20), symbols in 0…1); digital modes read "
                         + "the number as Es/N0, as `semcom relay --psnr` does."),
             "Analog mode: the sender's one-hot frame of the present classes (MapFrame.analog, fp16), the relay's "
-                + "channel (RelayChannel), the receiver's decision with FDS policy auto (FDS when the estimated "
-                + "σ ≥ 0.2), the receiver's conditioning rule (DiffusionStage) and per-frame seed.",
+                + "channel (RelayChannel), the receiver's decision with its "
+                + "\(settings.denoiser.rawValue) denoiser (semcom receive --denoiser), the receiver's conditioning rule (DiffusionStage) and per-frame seed.",
             "Digital and classical modes: the relay's physical layer with --mcs auto (modulation and code per "
                 + "SNR from the shipped MCS table), CRC-32 per code block; a frame whose CRC fails is retransmitted "
                 + "up to \(settings.maxRetries) times with fresh noise, then lost. A lost image has no output: its "

@@ -33,8 +33,9 @@ public struct EvaluationRecord: Sendable, Equatable {
     public var mapAccuracyRaw: Double = .nan
     /// Pixel accuracy of the received map after FDS (analog only).
     public var mapAccuracyFDS: Double = .nan
-    /// Whether the receiver's policy applied FDS (analog only).
-    public var fdsApplied: Bool = false
+    /// Pixel accuracy of the map the receiver decided (after its denoiser; digital: the decoded map, 0 when
+    /// lost).
+    public var mapAccuracy: Double = .nan
     /// mIoU and pixel accuracy of the segmenter's map of the output image against the sent map (0 when lost).
     public var meanIoU: Double = .nan
     public var pixelAccuracy: Double = .nan
@@ -57,7 +58,7 @@ public struct EvaluationRecord: Sendable, Equatable {
     /// The numeric figures aggregated in summary.json, by their CSV column names.
     public static let metricColumns = [
         "lost", "attempts", "bits_on_air", "channel_uses", "channel_uses_per_pixel", "map_acc_raw", "map_acc_fds",
-        "fds_applied", "miou", "pixel_acc", "psnr_db", "ssim", "t_channel_ms", "t_receiver_ms", "t_generator_ms",
+        "map_acc", "miou", "pixel_acc", "psnr_db", "ssim", "t_channel_ms", "t_receiver_ms", "t_generator_ms",
         "t_segmenter_ms",
     ]
 
@@ -74,7 +75,7 @@ public struct EvaluationRecord: Sendable, Equatable {
         case "channel_uses_per_pixel": channelUsesPerPixel
         case "map_acc_raw": mapAccuracyRaw
         case "map_acc_fds": mapAccuracyFDS
-        case "fds_applied": mode == .analog ? (fdsApplied ? 1 : 0) : .nan
+        case "map_acc": mapAccuracy
         case "miou": meanIoU
         case "pixel_acc": pixelAccuracy
         case "psnr_db": psnrDB

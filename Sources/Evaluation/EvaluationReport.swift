@@ -21,7 +21,8 @@ public struct EvaluationReport {
         ("miou", "mIoU of the re-segmented output vs the sent map", "mIoU", 0...1),
         ("pixel_acc", "Pixel accuracy of the re-segmented output", "accuracy", 0...1),
         ("map_acc_raw", "Received map accuracy before FDS", "accuracy", 0...1),
-        ("map_acc_fds", "Received map accuracy after FDS (analog)", "accuracy", 0...1),
+        ("map_acc_fds", "Received map accuracy after FDS (analog; GESCO's denoiser)", "accuracy", 0...1),
+        ("map_acc", "Accuracy of the map the receiver decided (after its denoiser)", "accuracy", 0...1),
         ("psnr_db", "PSNR of the output vs the original", "PSNR (dB)", nil),
         ("ssim", "SSIM (luminance) of the output vs the original", "SSIM", nil),
         ("lost", "Frames lost after retransmissions", "share of images", 0...1),
@@ -156,7 +157,7 @@ public struct EvaluationReport {
     private func summaryTable() throws -> String {
         var h = "<h2 id=\"table\">Summary (mean ± 95 % half-interval)</h2>\n<table>\n<tr><th>mode</th><th>SNR</th>"
         h += "<th>images</th><th>lost</th><th>scheme</th>"
-        let columns = ["miou", "pixel_acc", "map_acc_raw", "map_acc_fds", "psnr_db", "ssim", "bits_on_air",
+        let columns = ["miou", "pixel_acc", "map_acc_raw", "map_acc_fds", "map_acc", "psnr_db", "ssim", "bits_on_air",
                        "channel_uses_per_pixel"]
         for c in columns { h += "<th>\(c)</th>" }
         h += "</tr>\n"

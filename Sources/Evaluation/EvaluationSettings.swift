@@ -1,3 +1,4 @@
+import Daemons
 import ChannelModels
 
 /// How a sweep's SNR setting becomes noise, for every mode alike.
@@ -41,6 +42,8 @@ public struct EvaluationSettings: Sendable, Codable {
     /// DDIM steps and guidance of the generator (nil: the model's defaults).
     public var steps: Int?
     public var guidance: Float?
+    /// The receiver's analog map denoiser (`semcom receive --denoiser`).
+    public var denoiser: MapDenoiser = .potts
     /// Base seed: channel noise, diffusion noise and generated scenes derive from it.
     public var seed: UInt64 = 1
     /// JPEG quality of the classical mode, 1…100.

@@ -11,7 +11,7 @@ import Tensor
 
 /// Runs a sweep: every image × SNR × mode through the daemons' own code paths — the sender's frame
 /// (`MapFrame.analog` / `.digital`), the relay's channel (`RelayChannel`, the relay's physical layer), the
-/// receiver's decision (`MapDecision.decide`: CRC check, FDS policy), its conditioning rule
+/// receiver's decision (`MapDecision.decide`: CRC check, map denoiser), its conditioning rule
 /// (`DiffusionStage.conditioning(for:)`) and the generator with the receiver's per-frame seed — then
 /// measures the output against the sent map and the original image.
 public final class ExperimentRunner {
@@ -22,7 +22,6 @@ public final class ExperimentRunner {
     public let imagesDirectory: String?
     private let stage: DiffusionStage
     private let link: DigitalLink
-    private let policy: DenoisingPolicy = .auto
     /// Outputs of the generator and segmenter by conditioning: a map received exactly (digital, or analog
     /// without errors) conditions the generator the same way at every SNR, with the same per-frame seed, so
     /// it yields the same image; it is generated once. Noisy planes are never shared.
@@ -126,13 +125,13 @@ public final class ExperimentRunner {
         var clock = Stopwatch()
         let (noisy, uses) = try relayAnalog(frame, snr: snr, seed: seed)
         record.channelMS = clock.lap()
-        let decision = try MapDecision.decide(noisy, policy: policy)
+        let decision = try MapDecision.decide(noisy, denoiser: settings.denoiser)
         record.receiverMS = clock.lap()
         let header = try headerBits(frame)
         record.bitsOnAir = Double(header)
         record.channelUses = Double(uses + header)
-        record.fdsApplied = decision.denoised
-        // Before and after FDS, whatever the policy chose: both are the paper's measures.
+        record.mapAccuracy = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
+        // Before and after FDS, whatever the receiver's denoiser: both are the paper's measures.
         if let symbols = decision.receivedSymbols {
             let raw = symbols.hardDecision(width: sent.width, height: sent.height)
             var filtered = symbols
@@ -143,7 +142,7 @@ public final class ExperimentRunner {
             record.mapAccuracyRaw = MapAgreement(predicted: raw, reference: sent).pixelAccuracy
             record.mapAccuracyFDS = MapAgreement(predicted: denoised, reference: sent).pixelAccuracy
             row.received = Cityscapes.colorize(raw)
-            row.denoised = Cityscapes.colorize(denoised)
+            row.decided = Cityscapes.colorize(decision.labels)
         }
         let received = try receivedMap(noisy, decision: decision)
         let image = try generate(received, frameID: frameID, record: &record)
@@ -174,7 +173,7 @@ public final class ExperimentRunner {
             var retryable = true
             let decision: MapDecision.Decision?
             do {
-                decision = try MapDecision.decide(outcome.frame, policy: policy)
+                decision = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser)
             } catch let error as WireError {
                 decision = nil
                 retryable = error.nackReason.isRetryable
@@ -189,9 +188,11 @@ public final class ExperimentRunner {
         guard let (received, decision) = delivered else {
             record.markLost()
             record.mapAccuracyRaw = 0
+            record.mapAccuracy = 0
             return (record, nil)
         }
         record.mapAccuracyRaw = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
+        record.mapAccuracy = record.mapAccuracyRaw
         let image = try generate(try receivedMap(received, decision: decision), frameID: frameID, record: &record)
         try measure(image, sent: sent, original: original, record: &record)
         return (record, image)
@@ -274,7 +275,7 @@ public final class ExperimentRunner {
             encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: NSTemporaryDirectory(),
             files: try OutputNames(name: frame.name, directory: NSTemporaryDirectory()),
             receivedSymbols: decision.receivedSymbols, estimatedNoiseStd: decision.estimatedNoiseStd,
-            denoised: decision.denoised)
+            denoising: decision.denoising)
     }
 
     /// The receiver's generation: its conditioning rule, its per-frame seed, the run's steps and guidance.

@@ -1,7 +1,7 @@
 import Imaging
 
 /// One image at one SNR, for the report's grids: the original, the sent map, the analog receiver's maps
-/// (before and after FDS) and every mode's output (nil: lost, or the mode was not run).
+/// (raw, and as decided after the receiver's denoiser) and every mode's output (nil: lost, or the mode was not run).
 public struct GridRow: Sendable {
     public var image: String
     public var snrDB: Double
@@ -9,7 +9,7 @@ public struct GridRow: Sendable {
     /// Colour-coded maps (Cityscapes palette).
     public var sent: RGBImage
     public var received: RGBImage?
-    public var denoised: RGBImage?
+    public var decided: RGBImage?
     public var outputs: [TransmissionMode: RGBImage] = [:]
 
     public init(image: String, snrDB: Double, original: RGBImage, sent: RGBImage) {
@@ -23,7 +23,7 @@ public struct GridRow: Sendable {
     public func tiles(modes: [TransmissionMode]) -> [(caption: String, image: RGBImage?)] {
         var tiles: [(String, RGBImage?)] = [("original", original), ("sent map", sent)]
         if modes.contains(.analog) {
-            tiles += [("received map (analog)", received), ("denoised map (FDS)", denoised)]
+            tiles += [("received map (analog, raw)", received), ("decided map (receiver's denoiser)", decided)]
         }
         let names: [TransmissionMode: String] = [
             .analog: "reconstruction (analog)", .digital: "reconstruction (digital)",

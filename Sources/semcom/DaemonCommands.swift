@@ -23,7 +23,7 @@ extension Modulation: ExpressibleByArgument {}
 extension ChannelCode: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
-extension DenoisingPolicy: ExpressibleByArgument {}
+extension MapDenoiser: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 extension Endpoint: ExpressibleByArgument {
@@ -149,16 +149,16 @@ struct RelayCommand: AsyncParsableCommand {
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive",
-        abstract: "Receive semantic maps, denoise analog ones (FDS), write NAME.labels.png and NAME.map.png.")
+        abstract: "Receive semantic maps, denoise analog ones, write NAME.labels.png, NAME.map.png and NAME.png.")
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
     @Option(help: "Output folder.") var out: String
     @Option(
         help: """
-            Fast Denoising Semantic block on analog maps: always (GESCO), never, or auto (when the symbols' \
-            noise σ ≥ 0.2; FDS erodes 1–2 pixel structures, so clean maps skip it).
+            Denoiser for analog maps: potts (mean-field under a Potts prior, noise σ estimated from the symbols; \
+            default), fds (GESCO's Fast Denoising Semantic block), fds-auto (FDS when the estimated σ ≥ 0.2), none.
             """)
-    var fds: DenoisingPolicy = .auto
+    var denoiser: MapDenoiser = .potts
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
     @OptionGroup var logging: LogOptions
@@ -166,7 +166,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "receiver")
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
-        configuration.denoising = fds
+        configuration.denoiser = denoiser
         let stage: any ReconstructionStage = noGenerate ? MapsOnlyStage() : try generation.stage(logger: logger)
         try await runDaemon(ReceiverService(configuration: configuration, stage: stage, logger: logger), logger: logger)
     }

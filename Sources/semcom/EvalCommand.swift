@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemons
 import Evaluation
 import Foundation
 
@@ -20,6 +21,8 @@ struct EvalCommand: ParsableCommand {
     var convention: String = "esn0"
     @Option(help: "DDIM steps (default: the model's).") var steps: Int?
     @Option(help: "Classifier-free guidance (default: the model's).") var guidance: Float?
+    @Option(help: "The receiver's analog map denoiser: potts (default), fds (GESCO), fds-auto, none.")
+    var denoiser: MapDenoiser = .potts
     @Option(help: "Seed of channel and diffusion noise.") var seed: UInt64 = 1
     @Option(help: "JPEG quality of the classical mode (1…100).") var jpegQuality: Int = 75
     @Option(help: "Retransmissions of a corrupt digital frame before it is lost.") var maxRetries: Int = 3
@@ -54,6 +57,7 @@ struct EvalCommand: ParsableCommand {
         settings.steps = steps
         settings.guidance = guidance
         settings.seed = seed
+        settings.denoiser = denoiser
         settings.jpegQuality = jpegQuality
         settings.maxRetries = maxRetries
         settings.gridImages = gridImages

@@ -162,19 +162,20 @@ struct RelayChannelTests {
         #expect(retry.hop.seed == channel.hopSeed(attempt: 1))
     }
 
-    @Test("analog after FDS at 30 dB decides the sent map")
+    @Test("at 30 dB PSNR every denoiser decides the sent map; fds-auto skips FDS")
     func analogDecision() throws {
         let map = Self.map()
         let frame = try MapFrame.analog(frameID: 1, name: "m", map: map, classCount: 19)
         let noisy = try RelayChannel(setting: .psnr(dB: 30), seed: 1).apply(to: frame).frame
         let decision = try MapDecision.decide(noisy)
-        #expect(decision.labels == map && !decision.denoised, "auto skips FDS on a clean map")
-        #expect(abs((decision.estimatedNoiseStd ?? 0) - 0.0316) < 0.005)
-        let always = try MapDecision.decide(noisy, policy: .always)
-        #expect(always.denoised)
+        #expect(decision.labels == map && decision.denoising == .potts, "Potts (the default) keeps every pixel")
+        #expect(abs((decision.estimatedNoiseStd ?? 0) - 0.0316) < 0.002)
+        let auto = try MapDecision.decide(noisy, denoiser: .fdsAuto)
+        #expect(auto.labels == map && auto.denoising == .none, "fds-auto skips FDS on a clean map")
+        #expect(try MapDecision.decide(noisy, denoiser: .fds).denoising == .fds)
     }
 
-    @Test("at 5 dB PSNR auto applies FDS, and FDS beats the raw argmax")
+    @Test("at 5 dB PSNR: Potts beats FDS, FDS beats the raw argmax, σ estimated within 3 %")
     func analogDecisionNoisy() throws {
         let map = Self.map()
         let frame = try MapFrame.analog(frameID: 1, name: "m", map: map, classCount: 19)
@@ -182,9 +183,13 @@ struct RelayChannelTests {
         func accuracy(_ labels: LabelMap) -> Double {
             Double(zip(labels.ids, map.ids).filter { $0 == $1 }.count) / Double(map.ids.count)
         }
-        let auto = try MapDecision.decide(noisy)
-        #expect(auto.denoised)
-        #expect(accuracy(auto.labels) > accuracy(try MapDecision.labels(of: noisy, policy: .never)))
+        let potts = try MapDecision.decide(noisy)
+        #expect(abs((potts.estimatedNoiseStd ?? 0) / Float(pow(10, -5.0 / 20)) - 1) < 0.03)
+        let auto = try MapDecision.decide(noisy, denoiser: .fdsAuto)
+        #expect(auto.denoising == .fds)
+        let raw = accuracy(try MapDecision.labels(of: noisy, denoiser: .none))
+        #expect(accuracy(auto.labels) > raw)
+        #expect(accuracy(potts.labels) > accuracy(auto.labels), "Potts \(accuracy(potts.labels)) vs FDS \(accuracy(auto.labels))")
     }
 
     @Test("digital: bit errors at the BPSK rate, CRC left as sent, so the receiver detects them")

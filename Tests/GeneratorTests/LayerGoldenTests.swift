@@ -1,3 +1,4 @@
+import ChannelModels
 import Foundation
 import Testing
 @testable import Generator
@@ -80,5 +81,21 @@ import Tensor
         let f = try GoldenCase("fds")
         let fds = Resample.maximum3x3(Resample.average3x3(try f.tensor("input.x")))
         GoldenCase.expectClose(fds, try f.tensor("output"), "FDS")
+    }
+
+    /// The receiver's Potts denoiser (`ChannelModels.PottsDenoiser`) and noise estimate against
+    /// `channel.py`'s `potts_marginals` / `estimate_noise_std`.
+    @Test func pottsDenoiserAndNoiseEstimate() throws {
+        let g = try GoldenCase("potts")
+        let input = try g.tensor("input.planes")
+        let planes = ClassPlanes(channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
+        let sigma = AnalogNoiseEstimate.standardDeviation(of: planes.values)
+        let expectedSigma = try g.tensor("noise_std").data[0]
+        #expect(abs(sigma - expectedSigma) < 1e-5 * expectedSigma, "σ \(sigma) vs \(expectedSigma)")
+        let q = PottsDenoiser.marginals(planes, noiseStd: expectedSigma)
+        let expected = try g.tensor("marginals")
+        GoldenCase.expectClose(Tensor(shape: expected.shape, data: q.values), expected, "Potts marginals")
+        let labels = try g.tensor("labels").data.map { Int($0) }
+        #expect(PottsDenoiser.decide(planes, noiseStd: expectedSigma) == labels)
     }
 }

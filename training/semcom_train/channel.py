@@ -2,9 +2,16 @@
 
 Sender: one-hot symbols over the classes present in the image (absent classes are not
 sent). Channel: independent Gaussian noise per symbol, sigma = 10^(-PSNR/20) (peak 1).
-Receiver: Fast Denoising Semantic block (3x3 average, stride 1, zero padding counted, then
-3x3 max), then the denoised channels are scattered back into the full class list (absent
-classes stay 0) and condition the generator. `semcom receive` does the same in Swift."""
+Receiver, two denoisers (`semcom receive --denoiser`):
+- GESCO's Fast Denoising Semantic block (3x3 average, stride 1, zero padding counted, then
+  3x3 max); the soft denoised channels, scattered back into the full class list (absent
+  classes stay 0), condition the generator (as in training).
+- The Potts mean-field denoiser (the product's default): the noise sigma is estimated from the
+  symbols (EM with the known levels 0 and 1), each pixel's Gaussian likelihood for every
+  present class and for void is combined with a Potts prior over its 8 neighbours by
+  mean-field iterations, and the most probable label wins; its one-hot map conditions the
+  generator like a clean map.
+`semcom receive` does the same in Swift (golden vectors check both)."""
 from __future__ import annotations
 
 import torch
@@ -31,6 +38,81 @@ def fds(x: torch.Tensor) -> torch.Tensor:
     """GESCO's Fast Denoising Semantic block: AvgPool2d(3,1,1) (count_include_pad) then MaxPool2d(3,1,1)."""
     x = F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=True)
     return F.max_pool2d(x, 3, stride=1, padding=1)
+
+
+# Potts mean-field denoiser: coupling per agreeing neighbour (nats) and iterations. Chosen on
+# 200 tuning scenes (seed 3, not the held-out seed 2): mIoU of the decided map vs the sent one,
+# beta 1.0 / 1.25 / 1.5 at 10 dB: 0.954 / 0.960 / 0.953; 10 iterations (5 lose 0.07 at 1 dB).
+POTTS_COUPLING = 1.25
+POTTS_ITERATIONS = 10
+# Estimates below this are clamped: a clean frame's symbols (float16) sit within 5e-4 of 0/1.
+MIN_NOISE_STD = 0.01
+
+
+def estimate_noise_std(values: torch.Tensor, iterations: int = 20) -> float:
+    """Noise sigma of one frame's one-hot symbols (all present planes): EM for a two-component
+    Gaussian mixture with the known means 0 and 1 and one shared sigma, started from the RMS
+    distance to the nearer level (which underestimates sigma beyond ~0.3)."""
+    v = values.double().flatten()
+    if v.numel() == 0:
+        return 0.0
+    residual = torch.where(v >= 0.5, v - 1, v)
+    var = residual.pow(2).mean()
+    ones = (v >= 0.5).double().mean().clamp(1e-6, 1 - 1e-6)
+    for _ in range(iterations):
+        if var <= 1e-12:
+            break
+        r = torch.sigmoid((2 * v - 1) / (2 * var) + torch.log(ones / (1 - ones)))
+        var = (r * (v - 1).pow(2) + (1 - r) * v.pow(2)).mean()
+        ones = r.mean().clamp(1e-6, 1 - 1e-6)
+    return float(var.sqrt())
+
+
+def potts_marginals(planes: torch.Tensor, sigma: float, coupling: float = POTTS_COUPLING,
+                    iterations: int = POTTS_ITERATIONS) -> torch.Tensor:
+    """Mean-field marginals [K+1,H,W] (last = void) of one frame's received planes [K,H,W]
+    (present classes only). Unary log-potentials: class k (2y_k - 1) / (2 sigma^2), void 0 (the
+    Gaussian log-likelihoods relative to void's all-zero symbol); pairwise: `coupling` per
+    neighbour (8-neighbourhood, nothing outside the map) that agrees."""
+    s = max(sigma, MIN_NOISE_STD)
+    unary = torch.cat([(2 * planes.float() - 1) / (2 * s * s), torch.zeros_like(planes[:1]).float()])
+    kernel = torch.ones(1, 1, 3, 3, dtype=unary.dtype, device=unary.device)
+    kernel[0, 0, 1, 1] = 0
+    q = torch.softmax(unary, 0)
+    for _ in range(iterations):
+        agree = F.conv2d(q[:, None], kernel, padding=1)[:, 0]
+        q = torch.softmax(unary + coupling * agree, 0)
+    return q
+
+
+def potts_labels(planes: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
+    """Decided plane index per pixel [H,W] (K = void) for one frame's planes [K,H,W]; sigma
+    estimated from the planes unless given."""
+    if sigma is None:
+        sigma = estimate_noise_std(planes)
+    return potts_marginals(planes, sigma).argmax(0)
+
+
+def receive_analog_potts(labels: torch.Tensor, num_classes: int, sigma: torch.Tensor, generator=None) -> torch.Tensor:
+    """The conditioning map a receiver with the Potts denoiser builds from an analog frame sent
+    over AWGN with per-image noise std `sigma` [N]: the one-hot of the decided labels (void = all
+    zeros). Noise is drawn exactly as in `receive_analog` (same generator use)."""
+    oh = one_hot(labels, num_classes)
+    mask = present_mask(labels, num_classes)
+    noise = torch.randn(oh.shape, generator=generator, device=oh.device, dtype=oh.dtype)
+    out = torch.zeros_like(oh)
+    for n in range(oh.shape[0]):
+        if sigma[n] == 0:
+            out[n] = oh[n]
+            continue
+        present = mask[n].nonzero().flatten()
+        if present.numel() == 0:
+            continue
+        received = oh[n, present] + sigma[n] * noise[n, present]
+        decided = potts_labels(received)
+        for j, k in enumerate(present.tolist()):
+            out[n, k] = (decided == j).float()
+    return out
 
 
 def psnr_to_sigma(psnr_db: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ import time
 import torch
 from PIL import Image
 
-from .channel import one_hot, psnr_to_sigma, receive_analog
+from .channel import one_hot, psnr_to_sigma, receive_analog, receive_analog_potts
 from .config import GeneratorConfig, SegmenterConfig
 from .data import from_model_range, load_scene_set, to_model_range
 from .diffusion import Diffusion
@@ -67,8 +67,8 @@ def segment(model, images_u8, device, batch=64):
     return torch.cat(out)
 
 
-def main():
-    p = argparse.ArgumentParser()
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True)
     p.add_argument("--generator", required=True)
     p.add_argument("--segmenter", required=True)
@@ -80,7 +80,14 @@ def main():
     p.add_argument("--batch", type=int, default=50)
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=1234)
-    a = p.parse_args()
+    p.add_argument("--bf16", action="store_true", help="bf16 autocast for the generator (≈ 2x faster on CPUs with AMX)")
+    p.add_argument("--denoiser", choices=["potts", "fds"], default="potts",
+                   help="the receiver's map denoiser (semcom receive --denoiser)")
+    return p
+
+
+def evaluate(a) -> dict:
+    """Runs one evaluation (arguments as `parser()` defines them); writes and returns the metrics."""
     device = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if a.device == "auto" else a.device))
     os.makedirs(a.out, exist_ok=True)
@@ -92,7 +99,7 @@ def main():
     diffusion = Diffusion(gen_cfg.diffusion_steps, gen_cfg.beta_start, gen_cfg.beta_end)
     k = gen_cfg.num_classes
 
-    metrics = {"scenes": int(images.shape[0]), "ddim_steps": a.steps, "guidance": guidance}
+    metrics = {"scenes": int(images.shape[0]), "ddim_steps": a.steps, "guidance": guidance, "denoiser": a.denoiser}
     seg_pred = segment(seg, images, device)
     metrics["segmenter_miou"], metrics["segmenter_pixel_accuracy"] = miou(seg_pred, labels, k)
     print(f"segmenter on originals: mIoU {metrics['segmenter_miou']:.4f}", flush=True)
@@ -101,28 +108,35 @@ def main():
     samples = {}
     for setting in a.psnr.split(","):
         start = time.time()
-        generated, map_acc = [], []
+        generated, map_acc, received_maps = [], [], []
         for i in range(0, images.shape[0], a.batch):
             y = labels[i:i + a.batch].to(device)
             n = y.shape[0]
             sigma = torch.zeros(n, device=device) if setting == "clean" else \
                 psnr_to_sigma(torch.full((n,), float(setting), device=device))
-            cond = receive_analog(y, k, sigma, generator=g)
+            receive = receive_analog_potts if a.denoiser == "potts" else receive_analog
+            cond = receive(y, k, sigma, generator=g)
             received = torch.where(cond.amax(1) > 0, cond.argmax(1), torch.full_like(y, 255, dtype=torch.long))
+            received_maps.append(received.cpu())
             valid = y != 255
             map_acc.append(((received == y.long()) & valid).sum().item() / max(1, valid.sum().item()))
             noise = torch.randn((n, 3, gen_cfg.image_height, gen_cfg.image_width), generator=g, device=device)
-            x = diffusion.ddim_sample(gen, cond, noise, steps=a.steps, guidance=guidance)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=a.bf16):
+                x = diffusion.ddim_sample(gen, cond, noise, steps=a.steps, guidance=guidance)
+            x = x.float()
             generated.append(from_model_range(x).cpu())
         generated = torch.cat(generated)
         samples[setting] = generated
         m, acc = miou(segment(seg, generated, device), labels, k)
+        map_miou, _ = miou(torch.cat(received_maps), labels, k)
         key = "clean" if setting == "clean" else f"psnr_{setting}db"
         metrics[key] = {"resegmented_miou": m, "resegmented_pixel_accuracy": acc,
-                        "received_map_accuracy_after_fds": sum(map_acc) / len(map_acc),
+                        "received_map_accuracy": sum(map_acc) / len(map_acc),
+                        "received_map_miou": map_miou,
                         "seconds": time.time() - start}
         print(f"{key}: re-segmented mIoU {m:.4f}, pixel acc {acc:.4f}, "
-              f"map acc after FDS {metrics[key]['received_map_accuracy_after_fds']:.4f}", flush=True)
+              f"map after denoising: mIoU {map_miou:.4f}, "
+              f"acc {metrics[key]['received_map_accuracy']:.4f}", flush=True)
     if "clean" in metrics:
         metrics["clean_vs_segmenter"] = metrics["clean"]["resegmented_miou"] / metrics["segmenter_miou"]
         for key in [k2 for k2 in metrics if k2.startswith("psnr_")]:
@@ -142,7 +156,11 @@ def main():
         rows.append(torch.full((3, 2, rows[-1].shape[2]), 255, dtype=torch.uint8))
     grid = torch.cat(rows[:-1], dim=1)
     Image.fromarray(grid.permute(1, 2, 0).numpy()).save(os.path.join(a.out, "samples.png"))
-    print(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def main():
+    print(json.dumps(evaluate(parser().parse_args()), indent=2))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from .channel import fds, one_hot
+from .channel import estimate_noise_std, fds, one_hot, potts_marginals
 from .config import GeneratorConfig, SegmenterConfig
 from .diffusion import Diffusion
 from .segmenter import Segmenter
@@ -50,6 +50,20 @@ class Writer:
                 blob["weight." + k] = v.detach().float().contiguous()
         save_file(blob, os.path.join(self.out, name + ".safetensors"))
         self.cases[name] = info
+
+
+def potts_case(w: Writer, gen: torch.Generator) -> None:
+    """The receiver's Potts denoiser on one frame: 4 present classes (thin structures included) and
+    void, 20x36 symbols at PSNR 7 dB; the EM noise estimate and the mean-field marginals."""
+    labels = torch.randint(0, 4, (5, 9), generator=gen).repeat_interleave(4, 0).repeat_interleave(4, 1)[:20, :36]
+    labels[:, 17] = 3  # a pole one symbol wide
+    labels[2:5, 30:34] = 255  # void
+    planes = one_hot(labels[None], 4)[0]
+    noisy = planes + 10 ** (-7 / 20) * torch.randn(planes.shape, generator=gen)
+    sigma = estimate_noise_std(noisy)
+    q = potts_marginals(noisy, sigma)
+    w.save("potts", {"input.planes": noisy, "noise_std": torch.tensor([sigma]), "marginals": q,
+                     "labels": q.argmax(0).float()})
 
 
 def main():
@@ -117,6 +131,7 @@ def main():
     w.save("resize_nearest", {"input.x": seg, "output": F.interpolate(seg, size=(4, 8), mode="nearest")})
     noisy = seg + 0.4 * rnd(*seg.shape)
     w.save("fds", {"input.x": noisy, "output": fds(noisy)})
+    potts_case(w, gen)
 
     unet = SpadeUNet(cfg)
     randomize(unet, gen)

@@ -55,12 +55,15 @@ class Segmenter(nn.Module):
 
 
 def miou(pred: torch.Tensor, target: torch.Tensor, num_classes: int, void: int = 255) -> tuple[float, float]:
-    """Mean IoU over classes present in target or prediction (void pixels ignored), and pixel accuracy."""
+    """Mean IoU over classes present in target or prediction (void target pixels ignored; a void
+    or out-of-range prediction counts as a miss), and pixel accuracy."""
     valid = target != void
     p, t = pred[valid].long(), target[valid].long()
-    conf = torch.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes).double()
+    k = num_classes
+    p = torch.where((p >= 0) & (p < k), p, torch.full_like(p, k))
+    conf = torch.bincount(t * (k + 1) + p, minlength=k * (k + 1)).reshape(k, k + 1).double()
     inter = conf.diag()
-    union = conf.sum(0) + conf.sum(1) - inter
+    union = conf.sum(1) + conf[:, :k].sum(0) - inter
     present = union > 0
     iou = (inter[present] / union[present]).mean().item() if present.any() else 1.0
     acc = (inter.sum() / conf.sum()).item() if conf.sum() > 0 else 1.0

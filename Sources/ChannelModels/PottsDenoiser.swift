@@ -1,0 +1,105 @@
+/// The product's default map denoiser: the most probable label of each pixel under a Potts
+/// prior, by mean-field inference on the received symbols.
+///
+/// GESCO's FDS (`FastDenoisingSemantic`) smooths every plane with a 3×3 box filter, so it also
+/// erases structures one or two pixels wide (poles, signs, distant people) however clear their
+/// symbols are. Here each pixel weighs its own evidence against its neighbours': the Gaussian
+/// log-likelihood of the received symbols for each present class k, relative to void (all-zero
+/// symbols), is (2·y_k − 1) / (2σ²); a Potts prior adds `coupling` for every one of the 8
+/// neighbours that agrees. Mean-field iterations update every pixel's label distribution
+/// q ∝ exp(unary + coupling · Σ neighbours' q) together (neighbours outside the map count 0),
+/// starting from the likelihoods alone; the decision is the argmax (void included).
+///
+/// Measured on 200 held-out scenes (mIoU of the decided map vs the sent one, present-class noise
+/// at PSNR 10 / 5 / 1 dB): Potts 0.960 / 0.797 / 0.687 vs FDS 0.769 / 0.740 / 0.590 and the raw
+/// argmax 0.556 / 0.208 / 0.107 (`training/REPORT.md`). With little noise it is the raw argmax
+/// (with its 0.5 void threshold), so it needs no on/off rule.
+public enum PottsDenoiser {
+    /// Log-prior bonus (nats) per agreeing neighbour; chosen on tuning scenes (seed 3), not the
+    /// held-out ones: 1.0 / 1.25 / 1.5 give 0.954 / 0.960 / 0.953 at 10 dB.
+    public static let coupling: Float = 1.25
+    /// Mean-field sweeps (5 lose 0.07 mIoU at 1 dB; 20 gain nothing).
+    public static let iterations = 10
+    /// σ below this is clamped, so clean symbols (float16, within 5e-4 of 0/1) stay finite.
+    public static let minimumNoiseStd: Float = 0.01
+
+    /// The mean-field marginals: K + 1 planes (the last is void) of label probabilities.
+    public static func marginals(_ planes: ClassPlanes, noiseStd: Float,
+                                 coupling: Float = coupling, iterations: Int = iterations) -> ClassPlanes {
+        let k = planes.channels, size = planes.planeSize
+        let s = max(noiseStd, minimumNoiseStd)
+        let scale = 1 / (2 * s * s)
+        var unary = ClassPlanes(channels: k + 1, height: planes.height, width: planes.width)
+        for i in 0..<(k * size) { unary.values[i] = (2 * planes.values[i] - 1) * scale }  // void plane stays 0
+        var q = softmax(unary)
+        for _ in 0..<iterations {
+            let agree = neighbourSums(q)
+            var logits = unary
+            for i in 0..<logits.values.count { logits.values[i] += coupling * agree.values[i] }
+            q = softmax(logits)
+        }
+        return q
+    }
+
+    /// The decided plane index per pixel (row-major), `planes.channels` meaning void.
+    public static func decide(_ planes: ClassPlanes, noiseStd: Float) -> [Int] {
+        FastDenoisingSemantic.argmax(marginals(planes, noiseStd: noiseStd))
+    }
+
+    /// The decision as one-hot planes (void pixels all zero), so that a hard decision with any
+    /// threshold in (0, 1] reads back exactly `decide`'s labels.
+    public static func denoise(_ planes: ClassPlanes, noiseStd: Float) -> ClassPlanes {
+        let decision = decide(planes, noiseStd: noiseStd)
+        var out = ClassPlanes(channels: planes.channels, height: planes.height, width: planes.width)
+        for (p, k) in decision.enumerated() where k < planes.channels { out.values[k * planes.planeSize + p] = 1 }
+        return out
+    }
+
+    /// Per plane, the sum of the 8 neighbours (zero outside the map): a 3×3 box sum minus the centre.
+    static func neighbourSums(_ planes: ClassPlanes) -> ClassPlanes {
+        FastDenoisingSemantic.filter(planes) { src, tmp, dst, h, w in
+            for y in 0..<h {
+                let r = src + y * w, o = tmp + y * w
+                for x in 0..<w {
+                    var s = r[x]
+                    if x > 0 { s += r[x - 1] }
+                    if x < w - 1 { s += r[x + 1] }
+                    o[x] = s
+                }
+            }
+            for y in 0..<h {
+                let c = tmp + y * w, o = dst + y * w, centre = src + y * w
+                for x in 0..<w {
+                    var s = c[x]
+                    if y > 0 { s += c[x - w] }
+                    if y < h - 1 { s += c[x + w] }
+                    o[x] = s - centre[x]
+                }
+            }
+        }
+    }
+
+    /// Softmax over the planes at every pixel.
+    static func softmax(_ logits: ClassPlanes) -> ClassPlanes {
+        let size = logits.planeSize, k = logits.channels
+        var out = logits
+        var peak = [Float](repeating: -.infinity, count: size)
+        var total = [Float](repeating: 0, count: size)
+        out.values.withUnsafeMutableBufferPointer { v in
+            for c in 0..<k {
+                for p in 0..<size { peak[p] = max(peak[p], v[c * size + p]) }
+            }
+            for c in 0..<k {
+                for p in 0..<size {
+                    let e = libmExpf(v[c * size + p] - peak[p])
+                    v[c * size + p] = e
+                    total[p] += e
+                }
+            }
+            for c in 0..<k {
+                for p in 0..<size { v[c * size + p] /= total[p] }
+            }
+        }
+        return out
+    }
+}

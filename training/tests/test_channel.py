@@ -1,0 +1,39 @@
+"""The receiver's analog pipeline in the PyTorch reference: noise estimate and Potts denoiser."""
+import torch
+
+from semcom_train.channel import estimate_noise_std, one_hot, potts_labels, receive_analog_potts
+
+
+def street(height=32, width=64):
+    labels = torch.zeros(height, width, dtype=torch.uint8)
+    labels[: height // 2] = 1
+    labels[4:28, 20] = 5  # a pole one pixel wide
+    labels[20:, 50:] = 255  # void
+    return labels
+
+
+def test_noise_estimate_within_three_percent():
+    planes = one_hot(street()[None], 6)[0, [0, 1, 5]]
+    for sigma in (0.1, 0.316, 0.562, 0.891):
+        g = torch.Generator().manual_seed(3)
+        noisy = planes + sigma * torch.randn(planes.shape, generator=g)
+        assert abs(estimate_noise_std(noisy) / sigma - 1) < 0.03  # 6,144 symbols
+    assert estimate_noise_std(planes) == 0
+
+
+def test_potts_keeps_clean_maps_and_thin_structures():
+    labels = street()
+    planes = one_hot(labels[None], 6)[0, [0, 1, 5]]
+    decided = potts_labels(planes)
+    ids = torch.tensor([0, 1, 5, 255])[decided]
+    assert torch.equal(ids, labels.long())
+
+
+def test_receive_analog_potts_one_hot_of_decision():
+    labels = street()[None].repeat(2, 1, 1)
+    cond = receive_analog_potts(labels, 19, torch.tensor([0.0, 0.3]), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(cond[0], one_hot(labels[:1], 19)[0])
+    assert set(cond[1].unique().tolist()) <= {0.0, 1.0}
+    assert cond[1].sum(0).max() == 1
+    agree = (cond[1].argmax(0) == labels[1].long()) & (labels[1] != 255)
+    assert agree.sum() / (labels[1] != 255).sum() > 0.98
