@@ -87,4 +87,28 @@ struct RunTests {
             if row.text["mode"] == "analog" { #expect(row.numbers["map_acc_raw"] == 1) }
         }
     }
+
+    /// `--channel rayleigh`: block fading with MMSE equalisation on every mode's channel.
+    @Test func rayleighSweepRunsEveryModeThroughFading() throws {
+        var settings = EvaluationSettings(snrs: [5, 30], modes: [.analog, .digital])
+        settings.fading = true
+        settings.steps = 2
+        settings.gridImages = 0
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("semcom-eval-rayleigh-\(getpid())").path
+        var job = EvaluationJob(settings: settings, dataDirectory: nil, count: 1, outputDirectory: out)
+        job.generatorFolder = TinyRun.root.appendingPathComponent("models/generator").path
+        job.segmenterFolder = TinyRun.root.appendingPathComponent("models/segmenter").path
+        let result = try job.run()
+        let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
+        func row(_ mode: String, _ snr: Double) throws -> (text: [String: String], numbers: [String: Double]) {
+            try #require(rows.first { $0.text["mode"] == mode && $0.numbers["snr_db"] == snr })
+        }
+        let analog5 = try row("analog", 5), analog30 = try row("analog", 30)
+        // Fading hurts the raw symbols; the receiver's denoiser recovers most of the map.
+        #expect(analog5.numbers["map_acc"]! > analog5.numbers["map_acc_raw"]!)
+        #expect(analog30.numbers["map_acc"]! > 0.97)
+        let digital30 = try row("digital", 30)
+        #expect(digital30.numbers["lost"] == 0 && digital30.numbers["map_acc"] == 1)
+        #expect(result.summary.settings.fading)
+    }
 }
