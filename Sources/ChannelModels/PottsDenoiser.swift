@@ -10,9 +10,9 @@
 /// q ∝ exp(unary + coupling · Σ neighbours' q) together (neighbours outside the map count 0),
 /// starting from the likelihoods alone; the decision is the argmax (void included).
 ///
-/// Measured on 200 held-out scenes (mIoU of the decided map vs the sent one, present-class noise
-/// at PSNR 10 / 5 / 1 dB): Potts 0.960 / 0.797 / 0.687 vs FDS 0.769 / 0.740 / 0.590 and the raw
-/// argmax 0.556 / 0.208 / 0.107 (`training/REPORT.md`). With little noise it is the raw argmax
+/// Measured on 200 held-out scenes (seed 2; mIoU of the decided map vs the sent one, present-class
+/// noise at PSNR 10 / 5 / 1 dB): Potts 0.956 / 0.797 / 0.688 vs FDS 0.769 / 0.740 / 0.599 and the
+/// raw argmax 0.581 / 0.218 / 0.111 (`training/REPORT.md`). With little noise it is the raw argmax
 /// (with its 0.5 void threshold), so it needs no on/off rule.
 public enum PottsDenoiser {
     /// Log-prior bonus (nats) per agreeing neighbour; chosen on tuning scenes (seed 3), not the
