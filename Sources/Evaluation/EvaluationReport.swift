@@ -20,7 +20,7 @@ public struct EvaluationReport {
     public static let plots: [(column: String, title: String, yLabel: String, range: ClosedRange<Double>?)] = [
         ("miou", "mIoU of the re-segmented output vs the sent map", "mIoU", 0...1),
         ("pixel_acc", "Pixel accuracy of the re-segmented output", "accuracy", 0...1),
-        ("map_acc_raw", "Received map accuracy before FDS", "accuracy", 0...1),
+        ("map_acc_raw", "Received map accuracy, raw (before any denoiser)", "accuracy", 0...1),
         ("map_acc_fds", "Received map accuracy after FDS (analog; GESCO's denoiser)", "accuracy", 0...1),
         ("map_acc", "Accuracy of the map the receiver decided (after its denoiser)", "accuracy", 0...1),
         ("psnr_db", "PSNR of the output vs the original", "PSNR (dB)", nil),
