@@ -93,39 +93,48 @@ def potts_labels(planes: torch.Tensor, sigma: float | None = None) -> torch.Tens
     return potts_marginals(planes, sigma).argmax(0)
 
 
-def receive_analog_potts(labels: torch.Tensor, num_classes: int, sigma: torch.Tensor, generator=None) -> torch.Tensor:
-    """The conditioning map a receiver with the Potts denoiser builds from an analog frame sent
-    over AWGN with per-image noise std `sigma` [N]: the one-hot of the decided labels (void = all
-    zeros). Noise is drawn exactly as in `receive_analog` (same generator use)."""
-    oh = one_hot(labels, num_classes)
-    mask = present_mask(labels, num_classes)
-    noise = torch.randn(oh.shape, generator=generator, device=oh.device, dtype=oh.dtype)
-    out = torch.zeros_like(oh)
-    for n in range(oh.shape[0]):
-        if sigma[n] == 0:
-            out[n] = oh[n]
-            continue
+def potts_decide(received: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Class ids [N,H,W] (void 255) that the Potts denoiser decides from received symbols
+    [N,K,H,W] over the full class list, of which only the present planes (`mask` [N,K]) were sent;
+    sigma is estimated per frame from its present planes, as `semcom receive` does."""
+    ids = torch.full((received.shape[0],) + received.shape[2:], VOID, dtype=torch.long, device=received.device)
+    for n in range(received.shape[0]):
         present = mask[n].nonzero().flatten()
-        if present.numel() == 0:
-            continue
-        received = oh[n, present] + sigma[n] * noise[n, present]
-        decided = potts_labels(received)
-        for j, k in enumerate(present.tolist()):
-            out[n, k] = (decided == j).float()
-    return out
+        if present.numel() > 0:
+            lookup = torch.cat([present, present.new_tensor([VOID])])
+            ids[n] = lookup[potts_labels(received[n, present])]
+    return ids
 
 
 def psnr_to_sigma(psnr_db: torch.Tensor) -> torch.Tensor:
     return torch.pow(10.0, -psnr_db / 20.0)
 
 
+def transmit_analog(labels: torch.Tensor, num_classes: int, sigma: torch.Tensor, generator=None):
+    """Sender and AWGN channel: the one-hot map [N,K,H,W], the present-class mask [N,K] and the
+    received symbols [N,K,H,W] (per-image noise std `sigma` [N] on the present planes only; absent
+    planes are not sent and stay 0)."""
+    oh = one_hot(labels, num_classes)
+    mask = present_mask(labels, num_classes)
+    noise = torch.randn(oh.shape, generator=generator, device=oh.device, dtype=oh.dtype)
+    return oh, mask, (oh + sigma.view(-1, 1, 1, 1) * noise) * mask[:, :, None, None]
+
+
 def receive_analog(labels: torch.Tensor, num_classes: int, sigma: torch.Tensor, generator=None) -> torch.Tensor:
     """The conditioning map the receiver builds from an analog frame sent over AWGN with
     per-image noise std `sigma` [N] (0 = clean: no noise and no FDS, as an ideal link)."""
-    oh = one_hot(labels, num_classes)
-    mask = present_mask(labels, num_classes)[:, :, None, None]
-    noise = torch.randn(oh.shape, generator=generator, device=oh.device, dtype=oh.dtype)
-    noisy = (oh + sigma.view(-1, 1, 1, 1) * noise) * mask
-    denoised = fds(noisy) * mask
+    oh, mask, noisy = transmit_analog(labels, num_classes, sigma, generator)
+    denoised = fds(noisy) * mask[:, :, None, None]
     clean = (sigma.view(-1, 1, 1, 1) == 0).float()
     return clean * oh + (1 - clean) * denoised
+
+
+def receive_analog_potts(labels: torch.Tensor, num_classes: int, sigma: torch.Tensor, generator=None) -> torch.Tensor:
+    """The same for a receiver with the Potts denoiser: the one-hot of the decided labels (void =
+    all zeros; sigma 0 = the sent map). Noise is drawn exactly as in `receive_analog`."""
+    _, mask, received = transmit_analog(labels, num_classes, sigma, generator)
+    ids = labels.long().clone()
+    noisy = sigma > 0
+    if noisy.any():
+        ids[noisy] = potts_decide(received[noisy], mask[noisy])
+    return one_hot(ids, num_classes)

@@ -13,7 +13,7 @@ import argparse
 
 import torch
 
-from .channel import fds, one_hot, potts_labels, present_mask, psnr_to_sigma
+from .channel import fds, potts_decide, psnr_to_sigma, transmit_analog
 from .data import load_scene_set
 from .segmenter import miou
 
@@ -28,23 +28,17 @@ def main():
     k = 19
     _, labels, _ = load_scene_set(a.data)
     labels = labels[:a.count]
-    onehot, mask = one_hot(labels, k), present_mask(labels, k)
     print("| PSNR (dB) | raw mIoU / acc | FDS mIoU / acc | Potts mIoU / acc |\n|---|---|---|---|")
     for psnr in [float(s) for s in a.psnr.split(",")]:
         sigma = float(psnr_to_sigma(torch.tensor(psnr)))
         g = torch.Generator().manual_seed(a.seed)
-        received = (onehot + sigma * torch.randn(onehot.shape, generator=g)) * mask[:, :, None, None]
+        _, mask, received = transmit_analog(labels, k, torch.full((labels.shape[0],), sigma), g)
 
         def hard(planes):
             planes = planes.masked_fill(mask[:, :, None, None] == 0, -1e9)
             return torch.where(planes.amax(1) >= 0.5, planes.argmax(1), torch.full_like(planes.argmax(1), 255))
 
-        potts = []
-        for n in range(labels.shape[0]):
-            present = mask[n].nonzero().flatten()
-            ids = torch.cat([present, torch.tensor([255])])
-            potts.append(ids[potts_labels(received[n, present])])
-        cells = [miou(d, labels, k) for d in (hard(received), hard(fds(received)), torch.stack(potts))]
+        cells = [miou(d, labels, k) for d in (hard(received), hard(fds(received)), potts_decide(received, mask))]
         print(f"| {psnr:g} | " + " | ".join(f"{m:.3f} / {acc:.4f}" for m, acc in cells) + " |", flush=True)
 
 
