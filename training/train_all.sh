@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole training pipeline: scenes -> segmenter -> generator -> export -> evaluation.
 # `make train` runs it on the CPU within a 2-hour training budget (segmenter SEG_MINUTES, generator
-# GEN_MINUTES, both stopping resumably: run again to continue from the checkpoints); the shipped
+# GEN_MINUTES, each a total over resumed runs: an interrupted `make train` started again finishes
+# what is left of each budget and skips the parts already done); the shipped
 # weights were made by the same script with DEVICE=cuda and larger budgets (training/REPORT.md).
 #
 # Environment (defaults in brackets):

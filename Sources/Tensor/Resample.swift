@@ -1,4 +1,4 @@
-/// Resampling and 3×3 filters on NCHW tensors, matching PyTorch's conventions.
+/// Resampling of NCHW tensors (the U-Net's up/down sampling and the map resize), matching PyTorch's conventions.
 public enum Resample {
     /// Nearest-neighbour ×2 (F.interpolate(scale_factor=2, mode="nearest")).
     public static func upsampleNearest2x(_ x: Tensor) -> Tensor {
@@ -49,48 +49,5 @@ public enum Resample {
             }
         }
         return Tensor(shape: [n, c, height, width], data: out)
-    }
-
-    /// 3×3 average, stride 1, zero padding counted (AvgPool2d(3,1,1), count_include_pad).
-    public static func average3x3(_ x: Tensor) -> Tensor {
-        filter3x3(x, initial: 0, outside: 0) { $0 + $1 } finish: { $0 / 9 }
-    }
-
-    /// 3×3 maximum, stride 1, padding ignored (MaxPool2d(3,1,1)).
-    public static func maximum3x3(_ x: Tensor) -> Tensor {
-        filter3x3(x, initial: -.infinity, outside: -.infinity) { max($0, $1) } finish: { $0 }
-    }
-
-    /// Separable 3×3 filter: a horizontal then a vertical pass of `combine`.
-    private static func filter3x3(
-        _ x: Tensor, initial: Float, outside: Float, combine: (Float, Float) -> Float, finish: (Float) -> Float
-    ) -> Tensor {
-        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
-        var tmp = [Float](repeating: 0, count: h * w)
-        var out = [Float](repeating: 0, count: x.count)
-        for plane in 0..<(n * c) {
-            let base = plane * h * w
-            for y in 0..<h {
-                for xx in 0..<w {
-                    var acc = initial
-                    for dx in -1...1 {
-                        let ix = xx + dx
-                        acc = combine(acc, ix >= 0 && ix < w ? x.data[base + y * w + ix] : outside)
-                    }
-                    tmp[y * w + xx] = acc
-                }
-            }
-            for y in 0..<h {
-                for xx in 0..<w {
-                    var acc = initial
-                    for dy in -1...1 {
-                        let iy = y + dy
-                        acc = combine(acc, iy >= 0 && iy < h ? tmp[iy * w + xx] : outside)
-                    }
-                    out[base + y * w + xx] = finish(acc)
-                }
-            }
-        }
-        return Tensor(shape: x.shape, data: out)
     }
 }

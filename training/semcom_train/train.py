@@ -3,12 +3,15 @@
     python -m semcom_train.train generator --data DIR --run DIR [--steps N] [--minutes M]
     python -m semcom_train.train segmenter --data DIR --run DIR [--steps N] [--minutes M]
 
-A run folder holds `checkpoint.pt` (model, EMA, optimiser, step, RNG states); starting again
-with the same folder resumes. `--minutes` stops cleanly (checkpoint written) so long runs
-can be split across sessions. Fixed seed; bf16 autocast on CPU and CUDA."""
+A run folder holds `checkpoint.pt` (model, EMA, optimiser, step, RNG states, training seconds
+spent); starting again with the same folder resumes. `--minutes` is the run's whole training-time
+budget, summed over resumed runs: an interrupted run started again finishes what is left of it,
+and one whose budget is spent does nothing. The learning rate anneals (cosine) to zero over the
+steps or the budget, whichever binds first. Fixed seed; bf16 autocast on CPU and CUDA."""
 from __future__ import annotations
 
 import argparse
+import math
 import copy
 import json
 import os
@@ -97,7 +100,7 @@ def train(kind: str, args) -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0 if kind == "generator" else 1e-4)
     gen = torch.Generator().manual_seed(args.seed)
     dev_gen = torch.Generator(device=device).manual_seed(args.seed + 1)
-    step = 0
+    step, elapsed = 0, 0.0  # elapsed: training seconds spent by earlier (interrupted) runs
     ckpt = os.path.join(args.run, "checkpoint.pt")
     if os.path.exists(ckpt):
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
@@ -105,6 +108,7 @@ def train(kind: str, args) -> None:
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
         step = state["step"]
+        elapsed = state.get("elapsed", 0.0)
         gen.set_state(state["gen"])
         dev_gen.set_state(state["dev_gen"])
         print(f"resumed {kind} at step {step}", flush=True)
@@ -124,8 +128,25 @@ def train(kind: str, args) -> None:
     forward = torch.compile(model) if args.compile else model
     stream = batches(images, labels, args.batch, gen, device)
     start, last_log, losses = time.time(), time.time(), []
+    budget = args.minutes * 60
+
+    def spent() -> float:
+        return elapsed + time.time() - start
+
+    def progress() -> float:
+        """The fraction of the run done: of its steps, or of its time budget when that binds first."""
+        return min(1.0, max(step / args.steps, spent() / budget if budget else 0.0))
+
+    if budget and spent() >= budget:
+        print(f"{kind}: the {args.minutes} min budget is spent (step {step}); nothing to do", flush=True)
+        return
     model.train()
     while step < args.steps:
+        if args.schedule == "cosine":
+            # Annealing to zero over the run's budget: a short CPU run ends at a low-noise point
+            # instead of wherever a constant rate leaves it.
+            for group in opt.param_groups:
+                group["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * progress()))
         x_u8, y = next(stream)
         x0 = to_model_range(x_u8)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=not args.fp32):
@@ -161,12 +182,12 @@ def train(kind: str, args) -> None:
             rate = args.log_every / max(1e-9, time.time() - last_log)
             print(f"step {step} loss {sum(losses) / len(losses):.4f} ({rate:.2f} steps/s)", flush=True)
             losses, last_log = [], time.time()
-        out_of_time = args.minutes and (time.time() - start) > args.minutes * 60
+        out_of_time = budget and spent() >= budget
         if step % args.checkpoint_every == 0 or step == args.steps or out_of_time:
-            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
+            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step, elapsed=spent(),
                             gen=gen.get_state(), dev_gen=dev_gen.get_state(), config=cfg.to_json())
         if out_of_time:
-            print(f"stopped at step {step} after {args.minutes} min; run again to resume", flush=True)
+            print(f"stopped at step {step}: the {args.minutes} min budget is spent", flush=True)
             break
     print(f"{kind} done: step {step}, {time.time() - start:.0f} s", flush=True)
 
@@ -179,7 +200,10 @@ def main():
     p.add_argument("--config", help="JSON config overriding the defaults")
     p.add_argument("--init", help="start from exported weights (model.safetensors) when no checkpoint exists")
     p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--minutes", type=float, default=0, help="stop (resumably) after this many minutes")
+    p.add_argument("--minutes", type=float, default=0,
+                   help="training-time budget in minutes, summed over resumed runs (0: none)")
+    p.add_argument("--schedule", choices=["cosine", "constant"], default="cosine",
+                   help="learning rate: cosine annealing to 0 over the steps or the time budget, or constant")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--seed", type=int, default=0)
