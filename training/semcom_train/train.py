@@ -11,9 +11,9 @@ steps or the budget, whichever binds first. Fixed seed; bf16 autocast on CPU and
 from __future__ import annotations
 
 import argparse
-import math
 import copy
 import json
+import math
 import os
 import time
 
@@ -184,8 +184,8 @@ def train(kind: str, args) -> None:
             losses, last_log = [], time.time()
         out_of_time = budget and spent() >= budget
         if step % args.checkpoint_every == 0 or step == args.steps or out_of_time:
-            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step, elapsed=spent(),
-                            gen=gen.get_state(), dev_gen=dev_gen.get_state(), config=cfg.to_json())
+            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
+                            elapsed=spent(), gen=gen.get_state(), dev_gen=dev_gen.get_state(), config=cfg.to_json())
         if out_of_time:
             print(f"stopped at step {step}: the {args.minutes} min budget is spent", flush=True)
             break
