@@ -11,7 +11,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench train train-test clean
+.PHONY: deps build release test demo bench train train-test clean install uninstall deploy-check
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -31,6 +31,7 @@ release: deps
 
 test: deps
 	$(SWIFT) test
+	$(MAKE) --no-print-directory deploy-check
 
 demo: release
 	$(BIN_RELEASE) demo --out $(DEMO_DIR) $(DEMO_FLAGS)
@@ -57,3 +58,56 @@ train-test: $(VENV)/bin/python
 
 clean:
 	rm -rf .build $(DEMO_DIR)
+
+## Install: `make install [PREFIX=/usr/local] [DESTDIR=]` builds the release binary and installs
+##   PREFIX/bin/semcom, the models (PREFIX/share/semcom/models, found by the binary without flags),
+##   bash/zsh/fish completions, and the systemd units and env examples (PREFIX/share/semcom/systemd,
+##   units rewritten for PREFIX/bin/semcom). INSTALL_BIN=PATH installs that binary instead, without
+##   building (the Docker image and `make deploy-check` use it). `make uninstall` (same PREFIX and
+##   DESTDIR) removes exactly these files, and the directories under PREFIX/share/semcom.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN ?=
+SEMCOM_BIN_TO_INSTALL = $(or $(INSTALL_BIN),$(BIN_RELEASE))
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+SEMCOM_SHARE = $(INSTALL_ROOT)/share/semcom
+MODEL_FILES := $(sort $(wildcard models/generator/* models/segmenter/*))
+SYSTEMD_FILES := $(sort $(wildcard deploy/systemd/*.service deploy/systemd/*.env.example))
+COMPLETION_BASH = $(INSTALL_ROOT)/share/bash-completion/completions/semcom
+COMPLETION_ZSH = $(INSTALL_ROOT)/share/zsh/site-functions/_semcom
+COMPLETION_FISH = $(INSTALL_ROOT)/share/fish/vendor_completions.d/semcom.fish
+
+install: $(if $(INSTALL_BIN),,release)
+	@test -x "$(SEMCOM_BIN_TO_INSTALL)" || { echo "install: no executable $(SEMCOM_BIN_TO_INSTALL)" >&2; exit 1; }
+	install -d "$(INSTALL_ROOT)/bin" "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" \
+	  "$(SEMCOM_SHARE)/systemd" "$(dir $(COMPLETION_BASH))" "$(dir $(COMPLETION_ZSH))" "$(dir $(COMPLETION_FISH))"
+	install -m 0755 "$(SEMCOM_BIN_TO_INSTALL)" "$(INSTALL_ROOT)/bin/semcom"
+	@for f in $(MODEL_FILES); do echo "install -m 0644 $$f $(SEMCOM_SHARE)/$$f"; \
+	  install -m 0644 "$$f" "$(SEMCOM_SHARE)/$$f" || exit 1; done
+	"$(SEMCOM_BIN_TO_INSTALL)" --generate-completion-script bash > "$(COMPLETION_BASH)"
+	"$(SEMCOM_BIN_TO_INSTALL)" --generate-completion-script zsh > "$(COMPLETION_ZSH)"
+	"$(SEMCOM_BIN_TO_INSTALL)" --generate-completion-script fish > "$(COMPLETION_FISH)"
+	@# The units and examples name /usr/local/bin/semcom; point them at PREFIX/bin/semcom.
+	@for f in $(SYSTEMD_FILES); do echo "install -m 0644 $$f $(SEMCOM_SHARE)/systemd/"; \
+	  sed -e 's|/usr/local/bin/semcom|$(PREFIX)/bin/semcom|g' -e 's|/usr/local/share/semcom|$(PREFIX)/share/semcom|g' "$$f" > "$(SEMCOM_SHARE)/systemd/$${f##*/}" || exit 1; \
+	  chmod 0644 "$(SEMCOM_SHARE)/systemd/$${f##*/}"; done
+
+uninstall:
+	rm -f "$(INSTALL_ROOT)/bin/semcom" "$(COMPLETION_BASH)" "$(COMPLETION_ZSH)" "$(COMPLETION_FISH)"
+	rm -f $(addprefix "$(SEMCOM_SHARE)/,$(addsuffix ",$(MODEL_FILES)))
+	rm -f $(addprefix "$(SEMCOM_SHARE)/systemd/,$(addsuffix ",$(notdir $(SYSTEMD_FILES))))
+	rmdir "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" "$(SEMCOM_SHARE)/models" \
+	  "$(SEMCOM_SHARE)/systemd" "$(SEMCOM_SHARE)" 2>/dev/null || true
+
+## Deployment checks (deploy/tests/check_deploy.py): hadolint, compose and Prometheus structure,
+## kubernetes-validate on deploy/k8s, systemd units, semcom-link.sh, install/uninstall into a
+## temporary PREFIX, and every semcom flag the files use against the binary's --help. Tools are
+## pinned in deploy/tests/requirements.txt and installed once into $(DEPLOY_VENV) (needs PyPI once).
+DEPLOY_VENV := .build/deploy-venv
+$(DEPLOY_VENV)/.installed: deploy/tests/requirements.txt
+	python3 -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install -q --disable-pip-version-check -r deploy/tests/requirements.txt
+	touch $@
+
+deploy-check: $(DEPLOY_VENV)/.installed
+	$(DEPLOY_VENV)/bin/python deploy/tests/check_deploy.py

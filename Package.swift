@@ -12,6 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogEvent (Daemons LiveLogHandler)
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // TLS (carries its own BoringSSL) and the X.509 / key types `semcom certs` uses.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.19.4"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
     ],
     targets: [
         // System libraries: headers and link flags come from pkg-config; `make deps` installs them.
@@ -38,12 +43,27 @@ let package = Package(
             dependencies: ["Imaging", "CZlib", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Mutual TLS for every hop: settings, handshake with verified peers, a small CA for `semcom certs`.
+        .target(
+            name: "TransportSecurity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+
         // Sender, relay and receiver daemons: NIO servers and clients run as services, with live logs.
         .target(
             name: "Daemons",
             dependencies: [
                 "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness", "Generator", "Tensor",
+                "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +82,7 @@ let package = Package(
             name: "semcom",
             dependencies: [
                 "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
-                "ChannelModels",
+                "ChannelModels", "TransportSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +115,16 @@ let package = Package(
             name: "EvaluationTests", dependencies: ["Evaluation", "Imaging", "Scenes", "Generator"],
             exclude: ["ssim_reference.py"]),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
-        .testTarget(name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator", "TransportSecurity"]),
+        .testTarget(
+            name: "TransportSecurityTests",
+            dependencies: [
+                "TransportSecurity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
     ]
 )

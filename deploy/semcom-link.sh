@@ -6,14 +6,18 @@
 #   deploy/semcom-link.sh --input DIR [--out DIR] [--psnr DB | --snr DB] [--encoding analog|digital]
 #                         [--host 127.0.0.1] [--receiver-port 0] [--relay-port 0] [--bin PATH]
 #                         [--logs DIR] [--log-format text|json] [--no-relay] [--steps N | --no-generate]
-#                         [-- extra sender flags]
+#                         [--relay-flags "FLAGS"]... [--receiver-flags "FLAGS"]... [-- extra sender flags]
 #
 # The receiver regenerates NAME.png from each map with the shipped diffusion model (`--steps` DDIM
 # steps; default the model's) unless --no-generate; stopping it waits for the images still queued.
+# --relay-flags and --receiver-flags append flags to that daemon's command line, split at spaces
+# (no quoting inside; repeat the option to add more), e.g. --relay-flags "--modulation qpsk
+# --code conv:1/2 --fading rayleigh" or --receiver-flags "--denoiser fds". Everything after `--`
+# goes to the sender.
 #
 # Ports 0 let the system pick free ones; the script reads them from each daemon's
-# `listening on HOST:PORT` line. For several machines, run the three commands it prints on each
-# machine instead (or the systemd units in deploy/systemd).
+# `listening on HOST:PORT` line. For several machines, run the commands on each machine instead
+# (deploy/README.md; or the systemd units in deploy/systemd).
 set -euo pipefail
 
 bin=${SEMCOM_BIN:-}
@@ -29,6 +33,7 @@ log_format=text
 use_relay=1
 sender_extra=()
 receiver_extra=()
+relay_extra=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,8 +51,10 @@ while [ $# -gt 0 ]; do
     --no-relay) use_relay=0; shift ;;
     --steps) receiver_extra+=(--steps "$2"); shift 2 ;;
     --no-generate) receiver_extra+=(--no-generate); shift ;;
+    --relay-flags) read -r -a words <<< "$2"; relay_extra+=(${words[@]+"${words[@]}"}); shift 2 ;;
+    --receiver-flags) read -r -a words <<< "$2"; receiver_extra+=(${words[@]+"${words[@]}"}); shift 2 ;;
     --) shift; sender_extra=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "semcom-link: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -97,7 +104,7 @@ target=$rport
 
 if [ "$use_relay" = 1 ]; then
   "$bin" relay --listen "$host:$relay_port" --forward "$host:$rport" "${channel[@]}" --mode "$encoding" \
-    --log-format "$log_format" > >(tee -a "$logs/relay.log") 2>&1 &
+    --log-format "$log_format" ${relay_extra[@]+"${relay_extra[@]}"} > >(tee -a "$logs/relay.log") 2>&1 &
   pids+=($!)
   target=$(port_of "$logs/relay.log" relay)
 fi
@@ -113,7 +120,7 @@ sleep 0.1  # let tee flush the last lines
 summary=$(grep -m1 '^summary ' "$logs/sender.log" || echo "summary: none (see $logs/sender.log)")
 echo
 echo "== semcom link finished (sender exit $status)"
-echo "   channel:   ${channel[*]} ($encoding)$([ "$use_relay" = 1 ] || echo ', no relay: ideal link')"
+echo "   channel:   ${channel[*]}${relay_extra[*]:+ ${relay_extra[*]}} ($encoding)$([ "$use_relay" = 1 ] || echo ', no relay: ideal link')"
 echo "   sender:    $summary"
 echo "   received:  $out/NAME.labels.png (class ids) and $out/NAME.map.png (colours): $(ls "$out" | grep -c '\.map\.png$') maps"
 echo "   generated: $out/NAME.png (reconstructions): $(ls "$out" | grep -vc '\.\(map\|labels\)\.png$' || true) images"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A TCP endpoint written `HOST:PORT` on the command line (`127.0.0.1:7000`, `localhost:0`, `[::1]:7000`).
 /// Port 0 on a listening endpoint means "pick a free port"; the daemon logs the one it bound.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
@@ -37,11 +39,23 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Whether `host` is a literal IPv4 or IPv6 address (not a name to resolve).
+    public static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
 }
 
-/// A configuration or start-up problem a user can act on; the message says what and what to do.
+/// A problem a user can act on; the message says what and what to do.
 public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Whether the daemon could not start as configured (a port taken, a folder it cannot create):
+    /// restarting it unchanged cannot help (`semcom` exits 78 for these).
+    public var isConfiguration: Bool
+    public init(_ message: String, configuration: Bool = false) {
+        self.message = message
+        self.isConfiguration = configuration
+    }
     public var description: String { message }
 }

@@ -30,6 +30,8 @@ public struct ReceiverService: Service {
         /// How analog maps are denoised.
         public var denoiser: MapDenoiser = .potts
         public var limits: WireLimits = .default
+        /// Plain TCP or TLS (mutual when clients must present certificates).
+        public var security: HopSecurity = .plaintext
 
         public init(listen: Endpoint, outputDirectory: String, peerName: String = "receiver@\(HostName.current)") {
             self.listen = listen
@@ -60,9 +62,11 @@ public struct ReceiverService: Service {
             try FileManager.default.createDirectory(
                 atPath: configuration.outputDirectory, withIntermediateDirectories: true)
         } catch {
-            throw DaemonError("cannot create the output folder \(configuration.outputDirectory): \(error)")
+            throw DaemonError(
+                "cannot create the output folder \(configuration.outputDirectory): \(error)", configuration: true)
         }
-        let server = try await WireConnections.listen(at: configuration.listen, limits: configuration.limits)
+        let server = try await WireConnections.listen(
+            at: configuration.listen, limits: configuration.limits, security: configuration.security, logger: logger)
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         WireConnections.announce(endpoint, role: "receiver", logger: logger)
         bound(endpoint)
@@ -95,8 +99,8 @@ public struct ReceiverService: Service {
                 await withGracefulShutdownHandler {
                     do {
                         try await server.executeThenClose { inbound in
-                            for try await connection in inbound {
-                                connections.addTask { await self.serve(connection, queue: queue) }
+                            for try await accepted in inbound {
+                                connections.addTask { await self.serve(accepted, queue: queue) }
                             }
                         }
                     } catch {
@@ -114,9 +118,10 @@ public struct ReceiverService: Service {
     }
 
     /// One connection, from HELLO to BYE (or to an error).
-    private func serve(_ connection: WireConnection, queue: BoundedQueue<ReceivedMap>) async {
-        var logger = self.logger
-        logger[metadataKey: "peer"] = "\(WireConnections.peerDescription(connection))"
+    private func serve(_ accepted: AcceptedConnection, queue: BoundedQueue<ReceivedMap>) async {
+        guard let admitted = await WireConnections.admit(accepted, logger: self.logger) else { return }
+        let connection = admitted.0
+        var logger = admitted.1
         logger.info("connection opened")
         let state = ConnectionFlags()
         let configuration = self.configuration

@@ -25,6 +25,10 @@ public struct RelayService: Service {
         /// Pause between attempts to reach an unreachable downstream peer.
         public var reconnectInterval: Duration = .seconds(1)
         public var limits: WireLimits = .default
+        /// The listener's side (plain TCP or TLS, mutual when upstream clients must present certificates).
+        public var security: HopSecurity = .plaintext
+        /// The downstream connection's side (plain TCP or TLS towards the next hop).
+        public var forwardSecurity: HopSecurity = .plaintext
 
         public init(listen: Endpoint, forward: Endpoint, channel: RelayChannel, peerName: String = "relay@\(HostName.current)") {
             self.listen = listen
@@ -47,7 +51,8 @@ public struct RelayService: Service {
     }
 
     public func run() async throws {
-        let server = try await WireConnections.listen(at: configuration.listen, limits: configuration.limits)
+        let server = try await WireConnections.listen(
+            at: configuration.listen, limits: configuration.limits, security: configuration.security, logger: logger)
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         logger.info(
             "relay configured",
@@ -63,8 +68,8 @@ public struct RelayService: Service {
             await withGracefulShutdownHandler {
                 do {
                     try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            connections.addTask { await self.serve(connection) }
+                        for try await accepted in inbound {
+                            connections.addTask { await self.serve(accepted) }
                         }
                     }
                 } catch {
@@ -79,9 +84,10 @@ public struct RelayService: Service {
     }
 
     /// One upstream connection and the downstream connection that goes with it.
-    private func serve(_ upstream: WireConnection) async {
-        var logger = self.logger
-        logger[metadataKey: "peer"] = "\(WireConnections.peerDescription(upstream))"
+    private func serve(_ accepted: AcceptedConnection) async {
+        guard let admitted = await WireConnections.admit(accepted, logger: self.logger) else { return }
+        let upstream = admitted.0
+        var logger = admitted.1
         logger.info("connection opened")
         let flags = RelayFlags()
         let configuration = self.configuration
@@ -160,7 +166,8 @@ public struct RelayService: Service {
             // Reach the downstream peer, or answer frames with NACK unavailable until it can be reached.
             let downstream: WireConnection
             do {
-                downstream = try await WireConnections.connect(to: configuration.forward, limits: configuration.limits)
+                downstream = try await WireConnections.connect(
+                    to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity)
             } catch {
                 logger.warning(
                     "downstream unreachable; answering frames with NACK unavailable",

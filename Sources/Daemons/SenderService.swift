@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import SemanticWire
+import TransportSecurity
 
 /// `semcom send`: reads `DIR/images/*.png` with their maps, sends each as a MAP_FRAME, keeps at most
 /// `window` frames unacknowledged, retransmits after NACKs, reports a frame LOST after `maxRetries`
@@ -41,6 +42,8 @@ public struct SenderService: Service {
         /// The sender's stable name: frames are unique per origin, and receivers de-duplicate by it.
         public var origin: String
         public var peerName: String
+        /// Plain TCP or TLS towards the relay or receiver.
+        public var security: HopSecurity = .plaintext
 
         public init(target: Endpoint, inputDirectory: String, origin: String? = nil) {
             self.target = target
@@ -175,7 +178,7 @@ final class SenderRunner {
         while !isFinished && !shuttingDown {
             let connection: WireConnection
             do {
-                connection = try await WireConnections.connect(to: configuration.target)
+                connection = try await WireConnections.connect(to: configuration.target, security: configuration.security)
             } catch {
                 logger.warning(
                     "cannot connect; retrying",
@@ -202,7 +205,7 @@ final class SenderRunner {
                                 }
                                 continuation.yield(.closed(generation: generation, reason: nil))
                             } catch {
-                                continuation.yield(.closed(generation: generation, reason: "\(error)"))
+                                continuation.yield(.closed(generation: generation, reason: TLSHandshake.explain(error, side: "server")))
                             }
                         }
                         defer {

@@ -3,53 +3,135 @@ import Logging
 import NIOCore
 import NIOPosix
 import SemanticWire
+import TransportSecurity
+import NIOSSL
 
 /// A TCP connection speaking wire protocol v1: the frame codec handlers in its pipeline, messages in
 /// and out through `executeThenClose`.
 public typealias WireConnection = NIOAsyncChannel<WireMessage, WireMessage>
 
+/// A connection a listener accepted, ready for messages; over TLS its handshake may still be under way.
+public struct AcceptedConnection: Sendable {
+    public let wire: WireConnection
+    /// The end of the TLS handshake (nil on plain TCP).
+    let handshake: EventLoopFuture<TLSPeer>?
+}
+
+/// A listening socket whose connections arrive ready for messages.
+public typealias WireListener = NIOAsyncChannel<AcceptedConnection, Never>
+
+/// How one side of a hop secures it: plain TCP, or TLS with verified peers.
+public enum HopSecurity: Sendable {
+    case plaintext
+    /// A TLS listener (mutual TLS when its context verifies clients).
+    case tlsServer(TLSServerContext)
+    /// A TLS connection to a server whose certificate must carry `serverName` (nil: the dialled address).
+    case tlsClient(NIOSSLContext, serverName: String?)
+
+    /// The listener side of `settings` (plain TCP when no TLS flag was given).
+    public static func listener(_ settings: TLSSettings) throws(TLSSetupError) -> HopSecurity {
+        settings.isEmpty ? .plaintext : .tlsServer(try settings.serverContext())
+    }
+
+    /// The connecting side of `settings` towards `target`.
+    public static func connection(_ settings: TLSSettings, to target: Endpoint) throws(TLSSetupError) -> HopSecurity {
+        guard !settings.isEmpty else { return .plaintext }
+        // SNI and name checks need a DNS name; a dialled IP address is checked against the IP SANs.
+        let name = settings.serverName ?? (Endpoint.isIPAddress(target.host) ? nil : target.host)
+        return .tlsClient(try settings.clientContext(), serverName: name)
+    }
+
+    public var isTLS: Bool {
+        if case .plaintext = self { return false }
+        return true
+    }
+}
+
 /// Opening and accepting wire connections on the shared event loop group.
 public enum WireConnections {
     /// Adds the wire codec to `channel`'s pipeline and wraps it for async/await.
-    static func configure(_ channel: any Channel, limits: WireLimits) -> EventLoopFuture<WireConnection> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(
-                ByteToMessageHandler(WireFrameDecoder(limits: limits)))
-            try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireFrameEncoder(limits: limits)))
-            return try WireConnection(wrappingChannelSynchronously: channel)
-        }
+    static func configure(_ channel: any Channel, limits: WireLimits) throws -> WireConnection {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireFrameDecoder(limits: limits)))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireFrameEncoder(limits: limits)))
+        return try WireConnection(wrappingChannelSynchronously: channel)
     }
 
-    /// Binds a listening socket at `endpoint` (port 0: a free port); each accepted connection arrives
-    /// ready for messages.
+    /// Binds a listening socket at `endpoint` (port 0: a free port). Each accepted connection arrives
+    /// ready for messages; over TLS only once its handshake succeeded: a refused peer is logged with the
+    /// reason and closed, and the listener goes on.
     public static func listen(
-        at endpoint: Endpoint, limits: WireLimits = .default
-    ) async throws -> NIOAsyncChannel<WireConnection, Never> {
+        at endpoint: Endpoint, limits: WireLimits = .default, security: HopSecurity = .plaintext,
+        logger: Logger = Logger(label: "wire")
+    ) async throws -> WireListener {
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(host: endpoint.host, port: endpoint.port) { channel in configure(channel, limits: limits) }
+                .bind(host: endpoint.host, port: endpoint.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        var handshake: EventLoopFuture<TLSPeer>?
+                        if case .tlsServer(let server) = security {
+                            handshake = try TLSHandshake.install(on: channel, with: server)
+                        }
+                        return AcceptedConnection(wire: try configure(channel, limits: limits), handshake: handshake)
+                    }
+                }
         } catch {
             throw DaemonError(
                 "cannot listen on \(endpoint): \(error); choose another port (0 picks a free one) or stop the "
-                    + "process that holds it")
+                    + "process that holds it", configuration: true)
         }
     }
 
-    /// Connects to `endpoint` within `timeout`.
+    /// Connects to `endpoint` within `timeout` (over TLS: the handshake too, the server verified).
     public static func connect(
-        to endpoint: Endpoint, timeout: TimeAmount = .seconds(3), limits: WireLimits = .default
+        to endpoint: Endpoint, timeout: TimeAmount = .seconds(3), limits: WireLimits = .default,
+        security: HopSecurity = .plaintext
     ) async throws -> WireConnection {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let (connection, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: endpoint.host, port: endpoint.port) { channel in configure(channel, limits: limits) }
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    var handshake: EventLoopFuture<TLSPeer>?
+                    if case .tlsClient(let context, let serverName) = security {
+                        handshake = try TLSHandshake.install(on: channel, with: context, serverName: serverName)
+                    }
+                    return (try configure(channel, limits: limits), handshake)
+                }
+            }
+        if let handshake {
+            do {
+                _ = try await handshake.get()
+            } catch {
+                try? await connection.executeThenClose { _, _ in }
+                throw error
+            }
+        }
+        return connection
+    }
+
+    /// Waits for an accepted connection's TLS handshake: the connection and a logger carrying its peer
+    /// (address and, over TLS, the certificate's name), or nil when the peer was refused — logged with
+    /// the reason, the connection closed.
+    static func admit(_ accepted: AcceptedConnection, logger: Logger) async -> (WireConnection, Logger)? {
+        var logger = logger
+        logger[metadataKey: "peer"] = "\(peerDescription(accepted.wire))"
+        guard let handshake = accepted.handshake else { return (accepted.wire, logger) }
+        do {
+            let peer = try await handshake.get()
+            logger[metadataKey: "tls.peer"] = "\(peer.commonName ?? "none")"
+            return (accepted.wire, logger)
+        } catch {
+            logger.warning("tls connection refused", metadata: ["error": "\(error)"])
+            try? await accepted.wire.executeThenClose { _, _ in }
+            return nil
+        }
     }
 
     /// The port a listening channel bound (resolves port 0).
-    public static func boundEndpoint(of server: NIOAsyncChannel<WireConnection, Never>, requested: Endpoint) -> Endpoint {
+    public static func boundEndpoint(of server: WireListener, requested: Endpoint) -> Endpoint {
         Endpoint(host: requested.host, port: server.channel.localAddress?.port ?? requested.port)
     }
 
@@ -64,6 +146,8 @@ public enum WireConnections {
     static func peerDescription(_ connection: WireConnection) -> String {
         connection.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
     }
+
+
 }
 
 /// Unbuffered writes to standard output (one `write(2)` per line), so scripts see lines at once.

@@ -38,7 +38,11 @@ func runDaemon(_ service: some Service, logger: Logger) async throws {
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [], logger: logger))
-    try await group.run()
+    do {
+        try await group.run()
+    } catch let error as DaemonError where error.isConfiguration {
+        throw Startup.fail(error)
+    }
 }
 
 struct SendCommand: AsyncParsableCommand {
@@ -59,6 +63,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "The sender's stable name; the receiver de-duplicates frames per origin.") var origin: String?
     @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
     var segmenter: String?
+    @OptionGroup(title: "TLS") var tls: TLSConnectOptions
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -77,7 +82,10 @@ struct SendCommand: AsyncParsableCommand {
         configuration.maxRetries = maxRetries
         configuration.watch = watch
         configuration.frameInterval = .milliseconds(intervalMs)
-        let labels = try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
+        configuration.security = try tls.security(to: connect)
+        let labels = try Startup.configuration {
+            try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
+        }
         try await runDaemon(SenderService(configuration: configuration, labelSource: labels, logger: logger), logger: logger)
     }
 }
@@ -118,6 +126,8 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
     @Option(help: "off, or auto: modulation and code per SNR from the MCS table (overrides --modulation/--code).")
     var mcs: MCSArgument = .off
+    @OptionGroup(title: "TLS (listener)") var tls: TLSListenOptions
+    @OptionGroup(title: "TLS (downstream)") var forwardTLS: TLSForwardOptions
     @OptionGroup var logging: LogOptions
 
     enum MCSArgument: String, ExpressibleByArgument { case off, auto }
@@ -140,8 +150,12 @@ struct RelayCommand: AsyncParsableCommand {
                 fading: fading == .rayleigh ? .rayleighBlock(coherence: coherence) : .none, equalizer: equalizer,
                 csi: csi == .pilots ? .pilots(count: pilots) : .perfect),
             mcsAuto: mcs == .auto)
-        let channel = try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding, radio: radio)
-        let configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
+        let channel = try Startup.configuration {
+            try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding, radio: radio)
+        }
+        var configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
+        configuration.security = try tls.security()
+        configuration.forwardSecurity = try forwardTLS.security(to: forward)
         try await runDaemon(RelayService(configuration: configuration, logger: logger), logger: logger)
     }
 }
@@ -161,13 +175,17 @@ struct ReceiveCommand: AsyncParsableCommand {
     var denoiser: MapDenoiser = .potts
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
+    @OptionGroup(title: "TLS") var tls: TLSListenOptions
     @OptionGroup var logging: LogOptions
 
     func run() async throws {
         let logger = logging.bootstrap(label: "receiver")
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoiser = denoiser
-        let stage: any ReconstructionStage = noGenerate ? MapsOnlyStage() : try generation.stage(logger: logger)
+        configuration.security = try tls.security()
+        let stage: any ReconstructionStage = try Startup.configuration {
+            noGenerate ? MapsOnlyStage() as any ReconstructionStage : try generation.stage(logger: logger)
+        }
         try await runDaemon(ReceiverService(configuration: configuration, stage: stage, logger: logger), logger: logger)
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import X509
+
+/// How a mutual-TLS listener judges a client's certificate chain: signed by the trusted CA, valid now,
+/// and (with an allow-list) issued to an allowed subject common name. Done in Swift rather than by
+/// BoringSSL so that a refusal names its reason (expired, unknown CA, name not allowed) in the log.
+public struct ClientCertificateVerifier: Sendable {
+    let roots: [Certificate]
+    /// Subject common names accepted; empty: any.
+    public let allowedNames: Set<String>
+
+    public init(trustRoots: [NIOSSLCertificate], allowedNames: [String]) throws {
+        roots = try trustRoots.map { try Certificate(derEncoded: $0.toDERBytes()) }
+        self.allowedNames = Set(allowedNames)
+    }
+
+    /// The verdict on one presented chain (leaf first).
+    public enum Verdict: Sendable, Equatable {
+        case accepted(subject: String)
+        case refused(reason: String)
+    }
+
+    public func verify(_ presented: [NIOSSLCertificate], at time: Date = Date()) async -> Verdict {
+        guard !presented.isEmpty else { return .refused(reason: "the client sent no certificate") }
+        let chain: [Certificate]
+        do {
+            chain = try presented.map { try Certificate(derEncoded: $0.toDERBytes()) }
+        } catch {
+            return .refused(reason: "the client's certificate does not parse (\(error))")
+        }
+        let leaf = chain[0]
+        let subject = PeerIdentity.commonName(of: leaf) ?? leaf.subject.description
+        if time > leaf.notValidAfter {
+            return .refused(reason: "certificate of \(subject) expired on \(PeerIdentity.timestamp(leaf.notValidAfter))")
+        }
+        if time < leaf.notValidBefore {
+            return .refused(
+                reason: "certificate of \(subject) is not valid before \(PeerIdentity.timestamp(leaf.notValidBefore))")
+        }
+        // Validity against `time` is checked above, with the dates in the reason.
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+            RFC5280Policy()
+        }
+        let result = await verifier.validate(
+            leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst())))
+        guard case .validCertificate = result else {
+            return .refused(reason: "certificate of \(subject) is not signed by the trusted CA (--tls-ca)")
+        }
+        if !allowedNames.isEmpty, !allowedNames.contains(subject) {
+            return .refused(
+                reason: "client \(subject) is not in the allow-list (--tls-allow \(allowedNames.sorted().joined(separator: ",")))")
+        }
+        return .accepted(subject: subject)
+    }
+
+    /// The callback NIOSSL calls during the handshake; the verdict also goes to `record`, so the
+    /// handshake's failure can be logged with its reason.
+    func callback(record: @escaping @Sendable (Verdict) -> Void) -> NIOSSLCustomVerificationCallback {
+        { certificates, promise in
+            let verifier = self
+            Task {
+                let verdict = await verifier.verify(certificates)
+                record(verdict)
+                if case .accepted = verdict {
+                    promise.succeed(.certificateVerified)
+                } else {
+                    promise.succeed(.failed)
+                }
+            }
+        }
+    }
+}
+
+/// Who is at the other end of a TLS connection.
+public enum PeerIdentity {
+    /// The first subject common name of `certificate`, if it has one.
+    public static func commonName(of certificate: Certificate) -> String? {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return String(describing: attribute.value)
+            }
+        }
+        return nil
+    }
+
+    public static func commonName(of certificate: NIOSSLCertificate) -> String? {
+        guard let bytes = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: bytes) else {
+            return nil
+        }
+        return commonName(of: parsed)
+    }
+
+    /// The DNS names among `certificate`'s subject alternative names.
+    public static func dnsNames(of certificate: NIOSSLCertificate) -> [String] {
+        guard let bytes = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: bytes),
+            let names = try? parsed.extensions.subjectAlternativeNames
+        else { return [] }
+        return names.compactMap { if case .dnsName(let name) = $0 { name } else { nil } }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}
