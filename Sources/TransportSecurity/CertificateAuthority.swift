@@ -66,6 +66,9 @@ public struct CertificateAuthority {
             notAfter: now.addingTimeInterval(Double(days) * 86_400))
     }
 
+    /// The CA's certificate as PEM text (what `ca.crt` holds).
+    public func certificatePEM() throws -> String { try certificate.serializeAsPEM().pemString + "\n" }
+
     /// Writes `ca.crt` and `ca.key` (the CA's signing key: keep it away from the daemons) to `folder`.
     public func write(to folder: String) throws {
         try Self.write(pem: certificate.serializeAsPEM().pemString, to: folder + "/ca.crt", secret: false)
