@@ -30,7 +30,7 @@ public struct EvaluationJob {
         self.outputDirectory = outputDirectory
     }
 
-    /// What a run wrote.
+    /// What a run (or a merge of shards) wrote.
     public struct Result: Sendable {
         public var csvPath: String
         public var summaryPath: String
@@ -72,7 +72,29 @@ public struct EvaluationJob {
         ]
     }
 
+    /// Runs the whole sweep and writes its files.
     public func run(progress: ProgressBar? = nil, log: (String) -> Void = { _ in }) throws -> Result {
+        let (run, grids) = try compute(shard: nil, progress: progress, log: log)
+        return try Self.write([run], grids: grids, to: outputDirectory)
+    }
+
+    /// Runs slice `shard` of the grid (`semcom eval --shard K/N`) and writes `shard.json`, its grid tiles
+    /// and its images; `merge` turns every shard's folder into the files `run` writes. Returns shard.json's path.
+    public func run(shard: ShardSpec, progress: ProgressBar? = nil, log: (String) -> Void = { _ in }) throws -> String {
+        let (run, grids) = try compute(shard: shard, progress: progress, log: log)
+        return try run.write(grids: grids, to: outputDirectory)
+    }
+
+    /// Merges the folders of every shard of one sweep into `outputDirectory`: results.csv, summary.json,
+    /// report.html and grid.png as one whole run writes them (timings aside), and the images.
+    public static func merge(shardFolders: [String], into outputDirectory: String) throws -> Result {
+        let (runs, grids) = try ShardResult.load(shardFolders, copyingImagesTo: outputDirectory)
+        return try write(runs, grids: grids, to: outputDirectory)
+    }
+
+    private func compute(
+        shard: ShardSpec?, progress: ProgressBar?, log: (String) -> Void
+    ) throws -> (ShardResult, [GridRow]) {
         let start = Date()
         let fm = FileManager.default
         try fm.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
@@ -98,29 +120,49 @@ public struct EvaluationJob {
 
         let runner = ExperimentRunner(
             settings: settings, generator: generator, segmenter: segmenter, imagesDirectory: path("images"))
+        let total = scenes.count * settings.snrs.count * settings.modes.count
+        let cells = shard?.cells(of: total) ?? 0..<total
         log("eval: \(scenes.count) images × \(settings.snrs.count) SNRs × \(settings.modes.count) modes, "
-            + "DDIM \(runner.steps) steps, guidance \(runner.guidance)")
-        let outcome = try runner.run(scenes: scenes) { done, total, detail in
+            + "DDIM \(runner.steps) steps, guidance \(runner.guidance)"
+            + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? ""))
+        let outcome = try runner.run(scenes: scenes, cells: cells) { done, total, detail in
             progress?.update(done, of: total, detail: detail)
         }
         var recorded = settings
         recorded.steps = runner.steps
         recorded.guidance = runner.guidance
-        let summary = EvaluationSummary(
-            records: outcome.records, settings: recorded, notes: Self.notes(settings),
-            segmenterOnOriginals: outcome.segmenterOnOriginals)
-        let seconds = Date().timeIntervalSince(start)
+        let run = ShardResult(
+            shard: shard ?? ShardSpec(index: 1, count: 1), settings: recorded, images: scenes.entries.map(\.name),
+            source: dataDirectory ?? "generated, seed \(Self.sceneSeed)",
+            imageSize: "\(generator.height)x\(generator.width)", records: outcome.records, originals: outcome.originals,
+            seconds: Date().timeIntervalSince(start), cores: ProcessInfo.processInfo.activeProcessorCount)
+        return (run, outcome.grids)
+    }
 
+    /// Writes results.csv, summary.json, report.html and grid.png of the runs (one whole run, or every
+    /// shard of one) into `folder`.
+    static func write(_ runs: [ShardResult], grids: [GridRow], to folder: String) throws -> Result {
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        let first = runs[0]
+        let records = runs.flatMap(\.records)
+        let summary = EvaluationSummary(
+            records: records, settings: first.settings, notes: Self.notes(first.settings),
+            segmenterOnOriginals: ExperimentRunner.Outcome(
+                records: records, grids: [], originals: runs.flatMap(\.originals)
+            ).segmenterOnOriginals)
+        let seconds = runs.map(\.seconds).reduce(0, +)
         let csvPath = path("results.csv"), summaryPath = path("summary.json"), reportPath = path("report.html")
-        try Data(ResultsTable.csv(outcome.records).utf8).write(to: URL(fileURLWithPath: csvPath))
+        try Data(ResultsTable.csv(records).utf8).write(to: URL(fileURLWithPath: csvPath))
         try summary.json().write(to: URL(fileURLWithPath: summaryPath))
+        let steps = first.settings.steps.map(String.init) ?? "?", guidance = first.settings.guidance.map { "\($0)" } ?? "?"
         let report = EvaluationReport(
-            summary: summary, grids: outcome.grids,
+            summary: summary, grids: grids,
             facts: [
-                ("images", "\(scenes.count) (\(dataDirectory ?? "generated, seed \(Self.sceneSeed)"))"),
-                ("image size", "\(generator.height)x\(generator.width)"),
-                ("generator", "DDIM \(runner.steps) steps, guidance \(runner.guidance)"),
-                ("run time", "\(ProgressBar.duration(seconds)) on \(ProcessInfo.processInfo.activeProcessorCount) cores"),
+                ("images", "\(first.images.count) (\(first.source))"),
+                ("image size", first.imageSize),
+                ("generator", "DDIM \(steps) steps, guidance \(guidance)"),
+                ("run time", "\(ProgressBar.duration(seconds)) on \(first.cores) cores"
+                    + (runs.count > 1 ? ", summed over \(runs.count) shards" : "")),
             ])
         try Data(try report.html().utf8).write(to: URL(fileURLWithPath: reportPath))
         var gridPath: String?

@@ -2,7 +2,7 @@
 ///
 /// Figures that do not apply to a row (the FDS accuracy of a digital map, PSNR of a lost image) are NaN,
 /// written as empty CSV fields and left out of the aggregates.
-public struct EvaluationRecord: Sendable, Equatable {
+public struct EvaluationRecord: Sendable, Equatable, Codable {
     public var image: String
     public var snrDB: Double
     public var mode: TransmissionMode

@@ -54,28 +54,47 @@ public final class ExperimentRunner {
     public struct Outcome: Sendable {
         public var records: [EvaluationRecord]
         public var grids: [GridRow]
-        public var segmenterOnOriginals: [String: MeanInterval]
+        /// The shipped segmenter on each original image (scenes with at least one cell run), in scene order.
+        public var originals: [SceneScore]
+
+        /// Mean and interval of the segmenter on the originals, as summary.json reports them.
+        public var segmenterOnOriginals: [String: MeanInterval] {
+            ["miou": MeanInterval(originals.map(\.meanIoU)), "pixel_acc": MeanInterval(originals.map(\.pixelAccuracy))]
+        }
     }
 
-    /// Runs the sweep over `scenes`; `progress` is told after every image × SNR × mode.
-    public func run(scenes: LabeledImageFolder, progress: ((Int, Int, String) -> Void)? = nil) throws -> Outcome {
-        let total = scenes.count * settings.snrs.count * settings.modes.count
+    /// The segmenter's map of one original image against its sent map.
+    public struct SceneScore: Sendable, Codable, Equatable {
+        public var image: String
+        public var meanIoU: Double
+        public var pixelAccuracy: Double
+    }
+
+    /// Runs the sweep over `scenes`: the cells of the grid (image × SNR × mode, in that nesting order,
+    /// numbered from 0) in `cells`, all of them by default; `progress` is told after every cell run.
+    public func run(
+        scenes: LabeledImageFolder, cells: Range<Int>? = nil, progress: ((Int, Int, String) -> Void)? = nil
+    ) throws -> Outcome {
+        let perScene = settings.snrs.count * settings.modes.count
+        let cells = cells ?? 0..<(scenes.count * perScene)
+        let total = cells.count
         var done = 0
         var records: [EvaluationRecord] = []
         var grids: [GridRow] = []
-        var originalMIoU: [Double] = [], originalAccuracy: [Double] = []
-        for index in 0..<scenes.count {
+        var originals: [SceneScore] = []
+        for index in 0..<scenes.count where cells.overlaps(index * perScene..<(index + 1) * perScene) {
             let scene = try scenes.load(index)
             // The models' size; scenes from `semcom scenes` already have it.
             let image = Resize.image(scene.image, width: generator.width, height: generator.height)
             let sent = Resize.nearest(scene.labels, width: generator.width, height: generator.height)
             let frameID = UInt64(index + 1)
             let own = MapAgreement(predicted: try segmenter.segment(image), reference: sent)
-            originalMIoU.append(own.meanIoU)
-            originalAccuracy.append(own.pixelAccuracy)
+            originals.append(SceneScore(image: scene.name, meanIoU: own.meanIoU, pixelAccuracy: own.pixelAccuracy))
             for (snrIndex, snr) in settings.snrs.enumerated() {
+                let first = (index * settings.snrs.count + snrIndex) * settings.modes.count
+                guard cells.overlaps(first..<first + settings.modes.count) else { continue }
                 var row = GridRow(image: scene.name, snrDB: snr, original: image, sent: Cityscapes.colorize(sent))
-                for (modeIndex, mode) in settings.modes.enumerated() {
+                for (modeIndex, mode) in settings.modes.enumerated() where cells.contains(first + modeIndex) {
                     // One relay seed per SNR and mode; the frame id selects the stream, as in the relay.
                     let relaySeed = SeededGenerator.mix(settings.seed, UInt64(snrIndex) << 8 | UInt64(modeIndex))
                     var record: EvaluationRecord
@@ -109,9 +128,7 @@ public final class ExperimentRunner {
                 if index < settings.gridImages { grids.append(row) }
             }
         }
-        return Outcome(
-            records: records, grids: grids,
-            segmenterOnOriginals: ["miou": MeanInterval(originalMIoU), "pixel_acc": MeanInterval(originalAccuracy)])
+        return Outcome(records: records, grids: grids, originals: originals)
     }
 
     // MARK: - Modes

@@ -8,7 +8,13 @@ import Foundation
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Sweep SNR: semantic (analog, digital) vs classical transmission; writes results.csv, summary.json, report.html.")
+        abstract: "Sweep SNR: semantic (analog, digital) vs classical transmission; writes results.csv, summary.json, report.html.",
+        discussion: """
+            A sweep can be split over machines: `semcom eval --shard K/N … --out DIR_K` runs slice K of N of the \
+            (image × SNR × mode) grid (contiguous, nearly equal; the same flags on every shard) and writes \
+            DIR_K/shard.json; `semcom eval merge DIR_1 … DIR_N --out DIR` then writes the files of one whole run.
+            """,
+        subcommands: [EvalMergeCommand.self])
 
     @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
     var data: String?
@@ -29,6 +35,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Images per SNR shown in the report's grids.") var gridImages: Int = 2
     @Option(help: "Generator model folder (default: the shipped model).") var model: String?
     @Option(help: "Segmenter model folder (default: the shipped model).") var segmenter: String?
+    @Option(help: "Run only slice K of N of the grid (K/N, e.g. 2/3) and write shard.json; see `semcom eval merge`.")
+    var shard: String?
     @Option(help: "Output folder.") var out: String
 
     func validate() throws {
@@ -40,10 +48,17 @@ struct EvalCommand: ParsableCommand {
         guard SweepConvention(rawValue: convention) != nil else { throw ValidationError("--convention must be esn0 or psnr") }
         guard coherence >= 2 else { throw ValidationError("--coherence must be at least 2 channel uses") }
         guard (0...16).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…16") }
+        if let shard { _ = try ShardSpec(parsing: shard) }
     }
 
     func run() throws {
         let job = try makeJob()
+        if let shard {
+            let spec = try ShardSpec(parsing: shard)
+            let path = try job.run(shard: spec, progress: ProgressBar()) { print($0) }
+            print("shard \(spec) written: \(path)\nmerge the shards with: semcom eval merge DIR… --out DIR")
+            return
+        }
         let result = try job.run(progress: ProgressBar()) { print($0) }
         Self.printResult(result)
     }
@@ -79,5 +94,22 @@ struct EvalCommand: ParsableCommand {
             print("  \(mode): \(Int(bits.rounded())) bits on air, \(Int((h.channelUsesPerImage[mode] ?? 0).rounded())) channel uses per image")
         }
         print("results: \(result.csvPath)\nsummary: \(result.summaryPath)\nreport:  \(result.reportPath)")
+    }
+}
+
+/// `semcom eval merge`: the shards of one sweep into the files of a whole run.
+struct EvalMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the folders of every `semcom eval --shard K/N` run of one sweep into results.csv, summary.json, report.html.")
+
+    @Argument(help: "The shard folders (each holds shard.json), in any order.") var shards: [String]
+    @Option(help: "Output folder.") var out: String
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let result = try EvaluationJob.merge(shardFolders: shards, into: out)
+        print("merged \(shards.count) shards")
+        EvalCommand.printResult(result)
     }
 }
