@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.19.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
+        // The HTTP side port: Hummingbird 2 serves /metrics (swift-metrics → swift-prometheus), health and events.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.9.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
     ],
     targets: [
         // System libraries: headers and link flags come from pkg-config; `make deps` installs them.
@@ -66,6 +70,21 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The daemons' HTTP side port: /metrics, /healthz, /readyz, /events, and the relay's channel control.
+        .target(
+            name: "SidePort",
+            dependencies: [
+                "Daemons",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -82,7 +101,7 @@ let package = Package(
             name: "semcom",
             dependencies: [
                 "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
-                "ChannelModels", "TransportSecurity",
+                "ChannelModels", "TransportSecurity", "SidePort",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,13 +9,18 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case json
 }
 
-/// A `LogHandler` that writes one line per event to standard error, as text or JSON.
+/// A `LogHandler` that writes one line per event to standard error, as text or JSON, and hands every
+/// event at `info` or above to `DaemonEvents` when a side port listens (whatever `level` is).
 ///
 /// Each line goes out in a single `write(2)`, so lines of concurrent connections never interleave
 /// and a process reading the pipe sees complete lines as soon as they happen (no buffering).
 /// Metadata keys are sorted so that lines of the same event line up.
 public struct LiveLogHandler: LogHandler {
+    /// What swift-log hands this handler: `level`, or `info` when that is lower and events are published.
     public var logLevel: Logger.Level
+    /// The lowest level written to standard error.
+    private let writtenLevel: Logger.Level
+    private let events: DaemonEvents?
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
@@ -23,16 +28,21 @@ public struct LiveLogHandler: LogHandler {
     private let fileDescriptor: Int32
 
     /// A handler for loggers labelled `label` (the daemon's role: `sender`, `relay`, `receiver`).
-    public init(label: String, format: LogFormat, level: Logger.Level, fileDescriptor: Int32 = 2) {
+    public init(
+        label: String, format: LogFormat, level: Logger.Level, fileDescriptor: Int32 = 2, events: DaemonEvents? = nil
+    ) {
         self.label = label
         self.format = format
-        self.logLevel = level
+        self.writtenLevel = level
+        self.logLevel = events == nil ? level : min(level, .info)
+        self.events = events
         self.fileDescriptor = fileDescriptor
     }
 
-    /// Bootstraps swift-log with this handler; call once, from `main`.
-    public static func bootstrap(format: LogFormat, level: Logger.Level) {
-        LoggingSystem.bootstrap { label in LiveLogHandler(label: label, format: format, level: level) }
+    /// Bootstraps swift-log with this handler; call once, from `main`. With `events`, every event at
+    /// `info` or above is also published there.
+    public static func bootstrap(format: LogFormat, level: Logger.Level, events: DaemonEvents? = nil) {
+        LoggingSystem.bootstrap { label in LiveLogHandler(label: label, format: format, level: level, events: events) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -44,8 +54,13 @@ public struct LiveLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let now = Date()
+        if let events, event.level >= .info {
+            events.publish(DaemonEvent(date: now, level: event.level, label: label, message: "\(event.message)", metadata: merged))
+        }
+        guard event.level >= writtenLevel else { return }
         let line = Self.format(
-            date: Date(), level: event.level, label: label, message: "\(event.message)", metadata: merged,
+            date: now, level: event.level, label: label, message: "\(event.message)", metadata: merged,
             format: format)
         let bytes = Array(line.utf8)
         bytes.withUnsafeBytes { raw in

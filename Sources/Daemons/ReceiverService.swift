@@ -30,6 +30,8 @@ public struct ReceiverService: Service {
         /// How analog maps are denoised.
         public var denoiser: MapDenoiser = .potts
         public var limits: WireLimits = .default
+        /// Where the daemon reports its checks for `GET /readyz` (nil: nowhere).
+        public var readiness: Readiness?
         /// Plain TCP or TLS (mutual when clients must present certificates).
         public var security: HopSecurity = .plaintext
 
@@ -66,16 +68,20 @@ public struct ReceiverService: Service {
                 "cannot create the output folder \(configuration.outputDirectory): \(error)", configuration: true)
         }
         let server = try await WireConnections.listen(
-            at: configuration.listen, limits: configuration.limits, security: configuration.security, logger: logger)
+            at: configuration.listen, limits: configuration.limits, security: configuration.security,
+            traffic: WireTraffic(daemon: "receiver", side: "upstream"), logger: logger)
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         WireConnections.announce(endpoint, role: "receiver", logger: logger)
+        configuration.readiness?.set("listening", true, detail: "\(endpoint)")
         bound(endpoint)
         let queue = BoundedQueue<ReceivedMap>(capacity: configuration.stageQueueCapacity)
         let stage = self.stage
         let logger = self.logger
         try await withThrowingDiscardingTaskGroup { outer in
             outer.addTask {
+                let depth = TransmissionMetrics.queueDepth(daemon: "receiver")
                 while let map = await queue.pop() {
+                    depth.decrement()
                     let start = ContinuousClock.now
                     do {
                         try await stage.reconstruct(map, logger: logger)
@@ -289,6 +295,7 @@ public struct ReceiverService: Service {
         written["file"] = "\(files.labelsPath)"
         written["duration_ms"] = FrameMetadata.duration(since: start)
         logger.info("frame written", metadata: written)
+        TransmissionMetrics.queueDepth(daemon: "receiver").increment()
         await queue.push(
             ReceivedMap(
                 name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,

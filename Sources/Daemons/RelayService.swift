@@ -25,6 +25,8 @@ public struct RelayService: Service {
         /// Pause between attempts to reach an unreachable downstream peer.
         public var reconnectInterval: Duration = .seconds(1)
         public var limits: WireLimits = .default
+        /// Where the daemon reports its checks for `GET /readyz` (nil: nowhere).
+        public var readiness: Readiness?
         /// The listener's side (plain TCP or TLS, mutual when upstream clients must present certificates).
         public var security: HopSecurity = .plaintext
         /// The downstream connection's side (plain TCP or TLS towards the next hop).
@@ -52,7 +54,8 @@ public struct RelayService: Service {
 
     public func run() async throws {
         let server = try await WireConnections.listen(
-            at: configuration.listen, limits: configuration.limits, security: configuration.security, logger: logger)
+            at: configuration.listen, limits: configuration.limits, security: configuration.security,
+            traffic: WireTraffic(daemon: "relay", side: "upstream"), logger: logger)
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         logger.info(
             "relay configured",
@@ -62,6 +65,7 @@ public struct RelayService: Service {
                 "relay.mode": "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")",
             ])
         WireConnections.announce(endpoint, role: "relay", logger: logger)
+        configuration.readiness?.set("listening", true, detail: "\(endpoint)")
         bound(endpoint)
         let logger = self.logger
         await withDiscardingTaskGroup { connections in
@@ -167,8 +171,10 @@ public struct RelayService: Service {
             let downstream: WireConnection
             do {
                 downstream = try await WireConnections.connect(
-                    to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity)
+                    to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity,
+                    traffic: WireTraffic(daemon: "relay", side: "downstream"))
             } catch {
+                configuration.readiness?.set("downstream", false, detail: "\(configuration.forward): \(error)")
                 logger.warning(
                     "downstream unreachable; answering frames with NACK unavailable",
                     metadata: ["forward": "\(configuration.forward)", "error": "\(error)"])
@@ -178,6 +184,7 @@ public struct RelayService: Service {
                 else { return }
                 continue
             }
+            configuration.readiness?.set("downstream", true, detail: "\(configuration.forward)")
             try await downstream.executeThenClose { downIn, downOut in
                 try await downOut.write(.hello(.offer(role: .relay, peerName: configuration.peerName, origin: origin)))
                 try await withThrowingTaskGroup(of: Void.self) { group in

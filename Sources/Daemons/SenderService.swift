@@ -44,6 +44,8 @@ public struct SenderService: Service {
         public var peerName: String
         /// Plain TCP or TLS towards the relay or receiver.
         public var security: HopSecurity = .plaintext
+        /// Where the sender reports whether it is connected, for `GET /readyz` (nil: nowhere).
+        public var readiness: Readiness?
 
         public init(target: Endpoint, inputDirectory: String, origin: String? = nil) {
             self.target = target
@@ -169,6 +171,7 @@ final class SenderRunner {
                 "window": "\(configuration.window)", "max_retries": "\(configuration.maxRetries)",
                 "watch": "\(configuration.watch)", "origin": "\(configuration.origin)",
             ])
+        SystemdNotify.send("READY=1")  // a sender serves once it runs; /readyz tells whether it is connected
         let initial = InputFolder.images(in: configuration.inputDirectory)
         if initial.isEmpty && !configuration.watch {
             logger.warning("no images to send", metadata: ["input": "\(configuration.inputDirectory)/images"])
@@ -178,8 +181,11 @@ final class SenderRunner {
         while !isFinished && !shuttingDown {
             let connection: WireConnection
             do {
-                connection = try await WireConnections.connect(to: configuration.target, security: configuration.security)
+                connection = try await WireConnections.connect(
+                    to: configuration.target, security: configuration.security,
+                    traffic: WireTraffic(daemon: "sender", side: "downstream"))
             } catch {
+                configuration.readiness?.set("connected", false, detail: "\(configuration.target): \(error)")
                 logger.warning(
                     "cannot connect; retrying",
                     metadata: [
@@ -194,6 +200,7 @@ final class SenderRunner {
             let generation = self.generation
             let continuation = self.continuation
             logger.info("connection opened", metadata: ["connect": "\(configuration.target)"])
+            configuration.readiness?.set("connected", true, detail: "\(configuration.target)")
             let end: SessionEnd
             do {
                 end = try await connection.executeThenClose { inbound, outbound in

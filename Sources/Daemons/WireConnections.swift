@@ -61,7 +61,7 @@ public enum WireConnections {
     /// reason and closed, and the listener goes on.
     public static func listen(
         at endpoint: Endpoint, limits: WireLimits = .default, security: HopSecurity = .plaintext,
-        logger: Logger = Logger(label: "wire")
+        traffic: WireTraffic? = nil, logger: Logger = Logger(label: "wire")
     ) async throws -> WireListener {
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -74,6 +74,7 @@ public enum WireConnections {
                         if case .tlsServer(let server) = security {
                             handshake = try TLSHandshake.install(on: channel, with: server)
                         }
+                        if let traffic { try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first) }
                         return AcceptedConnection(wire: try configure(channel, limits: limits), handshake: handshake)
                     }
                 }
@@ -87,7 +88,7 @@ public enum WireConnections {
     /// Connects to `endpoint` within `timeout` (over TLS: the handshake too, the server verified).
     public static func connect(
         to endpoint: Endpoint, timeout: TimeAmount = .seconds(3), limits: WireLimits = .default,
-        security: HopSecurity = .plaintext
+        security: HopSecurity = .plaintext, traffic: WireTraffic? = nil
     ) async throws -> WireConnection {
         let (connection, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(timeout)
@@ -98,6 +99,7 @@ public enum WireConnections {
                     if case .tlsClient(let context, let serverName) = security {
                         handshake = try TLSHandshake.install(on: channel, with: context, serverName: serverName)
                     }
+                    if let traffic { try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first) }
                     return (try configure(channel, limits: limits), handshake)
                 }
             }
@@ -137,9 +139,11 @@ public enum WireConnections {
 
     /// Prints the machine-readable line scripts and tests parse (`listening on HOST:PORT`) to standard
     /// output in one write, and logs the same fact.
+    /// Under systemd (`Type=notify`) it also reports the daemon ready.
     static func announce(_ endpoint: Endpoint, role: String, logger: Logger) {
         logger.info("listening", metadata: ["listen": "\(endpoint)", "role": "\(role)"])
         StandardOutput.writeLine("listening on \(endpoint)")
+        SystemdNotify.send("READY=1")
     }
 
     /// The name of the remote end for logs.

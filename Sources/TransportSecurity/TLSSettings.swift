@@ -69,6 +69,23 @@ public struct TLSSettings: Sendable, Equatable {
         }
     }
 
+    /// An HTTPS side port: its certificate and key, and (with a CA) clients must present a certificate
+    /// that CA signed (verified by BoringSSL; the allow-list applies to the wire ports).
+    public func httpServerConfiguration() throws(TLSSetupError) -> TLSConfiguration {
+        guard let certificatePath, let keyPath else {
+            throw .incomplete("an HTTPS side port needs both --http-tls-cert and --http-tls-key")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try Self.certificates(at: certificatePath, what: "certificate").map { .certificate($0) },
+            privateKey: .privateKey(try Self.privateKey(at: keyPath)))
+        configuration.minimumTLSVersion = .tlsv12
+        if let trustRootsPath {
+            configuration.trustRoots = .certificates(try Self.certificates(at: trustRootsPath, what: "CA certificate"))
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        return configuration
+    }
+
     /// A TLS connecting side: the CA the server must chain to, and this side's certificate for mutual TLS.
     public func clientContext() throws(TLSSetupError) -> NIOSSLContext {
         guard let trustRootsPath else {

@@ -4,6 +4,7 @@ import Daemons
 import Logging
 import SemanticWire
 import ServiceLifecycle
+import SidePort
 
 /// Flags every daemon shares: how its live logs look.
 struct LogOptions: ParsableArguments {
@@ -11,9 +12,10 @@ struct LogOptions: ParsableArguments {
     @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Bootstraps swift-log (once per process) and returns the daemon's logger.
-    func bootstrap(label: String) -> Logger {
-        LiveLogHandler.bootstrap(format: logFormat, level: logLevel)
+    /// Bootstraps swift-log (once per process) and returns the daemon's logger; with `events`, every
+    /// event is also published there (the HTTP side port's /events and /metrics).
+    func bootstrap(label: String, events: DaemonEvents? = nil) -> Logger {
+        LiveLogHandler.bootstrap(format: logFormat, level: logLevel, events: events)
         return Logger(label: label)
     }
 }
@@ -30,14 +32,16 @@ extension Endpoint: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
 
-/// Runs `service` until it returns (a sender with nothing left to send) or SIGTERM/SIGINT has shut it
-/// down gracefully; either way the process then exits 0.
-func runDaemon(_ service: some Service, logger: Logger) async throws {
+/// Runs `service` (and its HTTP side port) until it returns (a sender with nothing left to send) or
+/// SIGTERM/SIGINT has shut it down gracefully; either way the process then exits 0.
+func runDaemon(_ service: some Service, sidePort: SidePort? = nil, logger: Logger) async throws {
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
+    ]
+    if let sidePort { services.append(.init(service: sidePort, successTerminationBehavior: .gracefullyShutdownGroup)) }
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            cancellationSignals: [], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
     do {
         try await group.run()
     } catch let error as DaemonError where error.isConfiguration {
@@ -64,6 +68,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
     var segmenter: String?
     @OptionGroup(title: "TLS") var tls: TLSConnectOptions
+    @OptionGroup(title: "HTTP side port") var http: HTTPOptions
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -74,7 +79,8 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "sender")
+        let logger = logging.bootstrap(label: "sender", events: http.events)
+        let readiness = Readiness(checks: ["connected"])
         var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
         configuration.encoding = encoding.encoding
         configuration.downsample = downsample
@@ -83,10 +89,14 @@ struct SendCommand: AsyncParsableCommand {
         configuration.watch = watch
         configuration.frameInterval = .milliseconds(intervalMs)
         configuration.security = try tls.security(to: connect)
+        configuration.readiness = readiness
+        let sidePort = try http.sidePort(daemon: "sender", readiness: readiness, logger: logger)
         let labels = try Startup.configuration {
             try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
         }
-        try await runDaemon(SenderService(configuration: configuration, labelSource: labels, logger: logger), logger: logger)
+        try await runDaemon(
+            SenderService(configuration: configuration, labelSource: labels, logger: logger), sidePort: sidePort,
+            logger: logger)
     }
 }
 
@@ -128,6 +138,7 @@ struct RelayCommand: AsyncParsableCommand {
     var mcs: MCSArgument = .off
     @OptionGroup(title: "TLS (listener)") var tls: TLSListenOptions
     @OptionGroup(title: "TLS (downstream)") var forwardTLS: TLSForwardOptions
+    @OptionGroup(title: "HTTP side port") var http: HTTPOptions
     @OptionGroup var logging: LogOptions
 
     enum MCSArgument: String, ExpressibleByArgument { case off, auto }
@@ -142,7 +153,8 @@ struct RelayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "relay")
+        let logger = logging.bootstrap(label: "relay", events: http.events)
+        let readiness = Readiness(checks: ["listening", "downstream"])
         let setting: RelayChannel.Setting = if let psnr { .psnr(dB: psnr) } else { .esN0(dB: snr!) }
         let radio = RelayRadio(
             modulation: modulation, code: code,
@@ -156,7 +168,9 @@ struct RelayCommand: AsyncParsableCommand {
         var configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
         configuration.security = try tls.security()
         configuration.forwardSecurity = try forwardTLS.security(to: forward)
-        try await runDaemon(RelayService(configuration: configuration, logger: logger), logger: logger)
+        configuration.readiness = readiness
+        let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger)
+        try await runDaemon(RelayService(configuration: configuration, logger: logger), sidePort: sidePort, logger: logger)
     }
 }
 
@@ -176,16 +190,22 @@ struct ReceiveCommand: AsyncParsableCommand {
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
     @OptionGroup(title: "TLS") var tls: TLSListenOptions
+    @OptionGroup(title: "HTTP side port") var http: HTTPOptions
     @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "receiver")
+        let logger = logging.bootstrap(label: "receiver", events: http.events)
+        let readiness = Readiness(checks: ["listening", "models_loaded"])
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoiser = denoiser
         configuration.security = try tls.security()
         let stage: any ReconstructionStage = try Startup.configuration {
             noGenerate ? MapsOnlyStage() as any ReconstructionStage : try generation.stage(logger: logger)
         }
-        try await runDaemon(ReceiverService(configuration: configuration, stage: stage, logger: logger), logger: logger)
+        readiness.set("models_loaded", true, detail: noGenerate ? "none needed (--no-generate)" : stage.name)
+        configuration.readiness = readiness
+        let sidePort = try http.sidePort(daemon: "receiver", readiness: readiness, logger: logger)
+        try await runDaemon(
+            ReceiverService(configuration: configuration, stage: stage, logger: logger), sidePort: sidePort, logger: logger)
     }
 }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Daemons
 import Foundation
+import Hummingbird
+import Logging
+import NIOSSL
+import SidePort
 import TransportSecurity
 
 /// TLS flags of a listening daemon (`receive`, and `relay`'s listener).
@@ -101,5 +105,53 @@ enum Startup {
     static func fail(_ error: any Error) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         return ExitCode(configurationExitCode)
+    }
+}
+
+/// The HTTP side port flags every daemon shares (`--http`; see `SidePort`).
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "HTTP side port HOST:PORT: /metrics, /healthz, /readyz, /events (port 0 picks one and prints `http on HOST:PORT`).")
+    var http: Endpoint?
+    @Option(help: "Bearer token for the side port's changes (default: $SEMCOM_HTTP_TOKEN); required off loopback.")
+    var httpToken: String?
+    @Option(help: "PEM certificate: serve the side port over HTTPS (with --http-tls-key).") var httpTlsCert: String?
+    @Option(help: "PEM private key of --http-tls-cert.") var httpTlsKey: String?
+    @Option(help: "PEM CA certificate: HTTPS clients must present a certificate it signed.") var httpTlsCa: String?
+
+    var token: String? {
+        httpToken ?? ProcessInfo.processInfo.environment["SEMCOM_HTTP_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func validate() throws {
+        if http == nil, httpToken != nil || httpTlsCert != nil || httpTlsKey != nil || httpTlsCa != nil {
+            throw ValidationError("--http-token and --http-tls-* need --http HOST:PORT")
+        }
+    }
+
+    /// Turns the live event stream on (before logging is bootstrapped) when a side port is asked for.
+    var events: DaemonEvents? {
+        guard http != nil else { return nil }
+        _ = SidePortMetrics.registry
+        return .shared
+    }
+
+    /// The side port service, or nil without `--http`.
+    func sidePort(
+        daemon: String, readiness: Readiness, logger: Logger,
+        routes: @escaping @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void = { _, _ in }
+    ) throws -> SidePort? {
+        guard let http else { return nil }
+        let token = self.token
+        var tls: TLSConfiguration?
+        try Startup.configuration {
+            try SidePort.validate(listen: http, token: token)
+            if httpTlsCert != nil || httpTlsKey != nil || httpTlsCa != nil {
+                tls = try TLSSettings(certificatePath: httpTlsCert, keyPath: httpTlsKey, trustRootsPath: httpTlsCa)
+                    .httpServerConfiguration()
+            }
+        }
+        return SidePort(
+            configuration: .init(listen: http, daemon: daemon, token: token, tls: tls), readiness: readiness,
+            logger: logger, routes: routes)
     }
 }

@@ -1,0 +1,202 @@
+import Daemons
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import Metrics
+import NIOCore
+import NIOSSL
+import Prometheus
+import ServiceLifecycle
+
+/// A daemon's HTTP side port (`--http HOST:PORT`): what machines scrape and probe, and what a dashboard
+/// watches.
+///
+/// - `GET /metrics`: Prometheus text (swift-metrics through swift-prometheus);
+/// - `GET /healthz`: the process is alive (`{"status":"ok",…}`);
+/// - `GET /readyz`: `Readiness` checks; 200 when ready, 503 otherwise;
+/// - `GET /events`: the live events as Server-Sent Events, one JSON object per event (the fields of
+///   `--log-format json`), the recent ones first;
+/// - whatever `routes` adds (the relay's channel control).
+///
+/// Requests that change something must carry `Authorization: Bearer TOKEN` (`SidePortAuth`).
+public struct SidePort: Service {
+    public struct Configuration: Sendable {
+        public var listen: Endpoint
+        /// `sender`, `relay` or `receiver`.
+        public var daemon: String
+        /// The token that changes require; nil: changes are refused (a port off loopback needs one).
+        public var token: String?
+        /// TLS for the side port (nil: plain HTTP).
+        public var tls: TLSConfiguration?
+
+        public init(listen: Endpoint, daemon: String, token: String?, tls: TLSConfiguration? = nil) {
+            self.listen = listen
+            self.daemon = daemon
+            self.token = token
+            self.tls = tls
+        }
+    }
+
+    public let configuration: Configuration
+    let readiness: Readiness
+    let events: DaemonEvents
+    let registry: PrometheusCollectorRegistry
+    let routes: @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void
+    let logger: Logger
+    let started = Date()
+    private let bound: @Sendable (Endpoint) -> Void
+
+    /// - Parameters:
+    ///   - routes: adds the daemon's own endpoints (`auth` guards the ones that change something).
+    ///   - onListening: called with the bound endpoint (port 0 resolved).
+    public init(
+        configuration: Configuration, readiness: Readiness, events: DaemonEvents = .shared,
+        registry: PrometheusCollectorRegistry = SidePortMetrics.registry, logger: Logger,
+        routes: @escaping @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void = { _, _ in },
+        onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.readiness = readiness
+        self.events = events
+        self.registry = registry
+        self.routes = routes
+        self.logger = logger
+        self.bound = onListening
+    }
+
+    /// Refuses a side port off loopback without a token: anyone who reaches it could change the daemon.
+    public static func validate(listen: Endpoint, token: String?) throws {
+        guard token?.isEmpty ?? true else { return }
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(listen.host) || listen.host.hasPrefix("127.")
+        if !loopback {
+            throw DaemonError(
+                "--http \(listen) is not on loopback: give a bearer token (--http-token or SEMCOM_HTTP_TOKEN) so that "
+                    + "only its holders can change this daemon", configuration: true)
+        }
+    }
+
+    public func run() async throws {
+        let router = Router()
+        let auth = SidePortAuth(token: configuration.token)
+        addStandardRoutes(to: router)
+        routes(router, auth)
+        let daemon = configuration.daemon
+        let bound = self.bound
+        let logger = self.logger
+        let host = configuration.listen.host
+        let onRunning: @Sendable (any Channel) async -> Void = { channel in
+            let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
+            logger.info("http listening", metadata: ["http": "\(endpoint)", "role": "\(daemon)"])
+            StandardOutput.writeLine("http on \(endpoint)")
+            bound(endpoint)
+        }
+        var httpLogger = logger
+        httpLogger.logLevel = .warning
+        let app: Application<RouterResponder<BasicRequestContext>>
+        let address = BindAddress.hostname(configuration.listen.host, port: configuration.listen.port)
+        if let tls = configuration.tls {
+            app = Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+                configuration: .init(address: address, serverName: "semcom-\(daemon)"),
+                onServerRunning: onRunning, logger: httpLogger)
+        } else {
+            app = Application(
+                router: router, configuration: .init(address: address, serverName: "semcom-\(daemon)"),
+                onServerRunning: onRunning, logger: httpLogger)
+        }
+        let events = self.events
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            events.finishSubscribers()  // open /events streams end, so the server can stop
+        }
+    }
+
+    private func addStandardRoutes(to router: Router<BasicRequestContext>) {
+        let registry = self.registry, readiness = self.readiness, events = self.events
+        let daemon = configuration.daemon, started = self.started
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/healthz") { _, _ -> Response in
+            SidePort.json(
+                .ok, ["status": "ok", "daemon": daemon, "pid": Int(getpid()), "uptime_s": Date().timeIntervalSince(started)])
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let ready = readiness.isReady
+            var checks: [String: Any] = [:]
+            for (name, check) in readiness.snapshot {
+                var entry: [String: Any] = ["state": check.state.rawValue]
+                if let detail = check.detail { entry["detail"] = detail }
+                checks[name] = entry
+            }
+            return SidePort.json(ready ? .ok : .serviceUnavailable, ["ready": ready, "daemon": daemon, "checks": checks])
+        }
+        router.get("/events") { _, _ -> Response in
+            let stream = events.subscribe()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    // A comment line first, so that clients see the stream open at once.
+                    try await writer.write(ByteBuffer(string: ": semcom \(daemon) events\n\n"))
+                    for await event in stream {
+                        try await writer.write(ByteBuffer(string: "data: \(event.json)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+
+    /// A JSON response from a JSON-serialisable dictionary.
+    public static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Bearer-token check for the side port's endpoints that change a daemon.
+public struct SidePortAuth: Sendable {
+    let token: String?
+
+    /// Nil when `request` carries the token; otherwise the 401 response to send.
+    public func refusal(for request: Request) -> Response? {
+        guard let token, !token.isEmpty else {
+            return SidePort.json(.unauthorized, ["error": "changes are disabled: start the daemon with --http-token"])
+        }
+        let given = request.headers[.authorization] ?? ""
+        guard Self.constantTimeEqual(given, "Bearer " + token) else {
+            var response = SidePort.json(.unauthorized, ["error": "missing or wrong bearer token (Authorization: Bearer …)"])
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"semcom\""
+            return response
+        }
+        return nil
+    }
+
+    /// Compares without stopping at the first difference, so timing does not reveal the token.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for i in 0..<max(x.count, y.count) {
+            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// The process's Prometheus registry, bootstrapped once as swift-metrics' backend, fed by the live events.
+public enum SidePortMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
+        MetricsSystem.bootstrap(factory)
+        DaemonEvents.shared.observe { TransmissionMetrics.record($0) }
+        return registry
+    }()
+}
