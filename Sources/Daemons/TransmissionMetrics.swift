@@ -17,6 +17,7 @@ public enum TransmissionMetrics {
         "frame sent": "sent",
         "frame retransmitted": "retransmitted",
         "frame acked": "acked",
+        "frame acknowledged": "acked",
         "frame nacked": "nacked",
         "frame nacked; retransmitting": "nacked",
         "frame nacked (peer unavailable); retransmitting after a pause": "nacked",
