@@ -3,18 +3,28 @@ import Daemons
 import Evaluation
 import Foundation
 
-/// `semcom eval`: an SNR sweep of every image through the daemons' code paths in each mode, written as
-/// results.csv, summary.json and report.html.
+/// `semcom eval`: the sweep (`semcom eval [run] …`, the default) and the merge of a sharded sweep
+/// (`semcom eval merge …`).
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Sweep SNR: semantic (analog, digital) vs classical transmission; writes results.csv, summary.json, report.html.",
+        subcommands: [EvalRunCommand.self, EvalMergeCommand.self], defaultSubcommand: EvalRunCommand.self)
+
+    static func printResult(_ result: EvaluationJob.Result) { EvalRunCommand.printResult(result) }
+}
+
+/// `semcom eval [run]`: an SNR sweep of every image through the daemons' code paths in each mode, written as
+/// results.csv, summary.json and report.html (or one shard of it).
+struct EvalRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Sweep SNR (the default of `semcom eval`); writes results.csv, summary.json, report.html.",
         discussion: """
             A sweep can be split over machines: `semcom eval --shard K/N … --out DIR_K` runs slice K of N of the \
             (image × SNR × mode) grid (contiguous, nearly equal; the same flags on every shard) and writes \
             DIR_K/shard.json; `semcom eval merge DIR_1 … DIR_N --out DIR` then writes the files of one whole run.
-            """,
-        subcommands: [EvalMergeCommand.self])
+            """)
 
     @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
     var data: String?

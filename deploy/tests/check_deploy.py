@@ -50,7 +50,7 @@ NEW_FLAGS = {
                  "--forward-tls-ca", "--forward-tls-server-name", "--http"},
     ("receive",): {"--tls-cert", "--tls-key", "--tls-ca", "--tls-allow", "--http"},
     ("certs",): {"--out", "--names", "--hosts", "--days"},
-    ("eval",): {"--shard"},
+    ("eval", "run"): {"--shard"},
     ("eval", "merge"): {"--out"},
 }
 
@@ -130,8 +130,12 @@ class CLI:
             argv = ["<nothing>"]
         sub = (argv[0],)
         rest = argv[1:]
-        if argv[0] == "eval" and rest[:1] == ["merge"]:
-            sub, rest = ("eval", "merge"), rest[1:]
+        if argv[0] == "eval":
+            # `semcom eval` runs its default subcommand `run`; `semcom eval merge` merges shards.
+            if rest[:1] in (["merge"], ["run"]):
+                sub, rest = ("eval", rest[0]), rest[1:]
+            else:
+                sub = ("eval", "run")
         self.uses.append((where, sub, None))  # the subcommand itself
         for token in rest:
             if token == "--":
@@ -763,7 +767,9 @@ def check_systemd(check: Check, cli: CLI):
         _, used = expand_systemd(exec_start[1:], {})
         undefined = used - set(defaults) - set(example)
         check.expect(not undefined, f"{where}: ExecStart uses {sorted(undefined)}, set neither by Environment= nor by {rel(env_path)}")
-        unused = set(example) - used
+        # Variables the binary reads from its environment itself (EnvironmentFile= exports them).
+        read_by_semcom = {"SEMCOM_HTTP_TOKEN", "SEMCOM_MODELS"}
+        unused = set(example) - used - read_by_semcom
         check.expect(not unused, f"{rel(env_path)}: {sorted(unused)} not used by {where}")
         for name, value in example.items():
             if name in defaults and not name.endswith("_FLAGS") and name not in ("SEMCOM_LISTEN", "SEMCOM_FORWARD", "SEMCOM_HTTP"):
@@ -778,7 +784,9 @@ def check_systemd(check: Check, cli: CLI):
         {**parse_environment([v for k, v in parse_unit((DEPLOY / "systemd" / "semcom-relay.service").read_text())["Service"]
                               if k == "Environment"]), **relay_example})[0]))
     if cli.binary is not None and cli.flags(("relay",)) is not None:
-        skip = {"--help", "--snr", "--psnr"}  # the channel is one of --snr / --psnr
+        # The channel is one of --snr / --psnr; the token comes from SEMCOM_HTTP_TOKEN in the environment
+        # (not the command line); HTTPS flags go in SEMCOM_HTTP_TLS_FLAGS, empty in the example.
+        skip = {"--help", "--snr", "--psnr", "--http-token", "--http-tls-cert", "--http-tls-key", "--http-tls-ca"}
         absent = sorted(cli.flags(("relay",)) - relay_flags - skip)
         check.expect(not absent, f"relay unit + relay.env.example do not set every relay option: {absent}")
         check.expect(relay_flags & {"--snr", "--psnr"}, "relay unit: --snr or --psnr")
