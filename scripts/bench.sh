@@ -38,6 +38,8 @@ echo
 echo "| measurement | size | result |"
 echo "|---|---|---|"
 printf '%s\n' "${link_rows[@]}"
+# Mutual TLS on both hops against plain TCP, alternating in one process (issue 15: ≤ 10 % at 64x128).
+"$bin" bench-link --size 64x128 --count 64 --snr 10 --tls | grep 'mutual TLS'
 
 # Engine: the Swift U-Net against the PyTorch reference on the same shipped weights, same input,
 # same thread count, side by side in this run (PyTorch only if it is importable here).

@@ -6,6 +6,7 @@ import Logging
 import Scenes
 import SemanticWire
 import ServiceLifecycle
+import TransportSecurity
 
 /// `semcom bench-link`: bytes per frame against PNG and JPEG, the relay's channel throughput, and the
 /// throughput of a whole loopback link (sender → relay → receiver, in one process) for analog and
@@ -17,6 +18,8 @@ struct BenchLinkCommand: AsyncParsableCommand {
     @Option(help: "Image size HxW.") var size = ImageSize(height: 64, width: 128)
     @Option(help: "Scenes to send.") var count: Int = 32
     @Option(help: "Relay PSNR in dB (analog) / Es/N0 (digital).") var snr: Double = 10
+    @Flag(help: "Also run each link with mutual TLS on both hops, alternating with plain TCP (3 runs each, medians).")
+    var tls = false
 
     func run() async throws {
         LiveLogHandler.bootstrap(format: .text, level: .error)
@@ -58,7 +61,23 @@ struct BenchLinkCommand: AsyncParsableCommand {
             size.description, n / relayAnalogSeconds, Double(symbols) / relayAnalogSeconds / 1e6,
             n / relayDigitalSeconds))
 
+        let certificates = root + "/certs"
+        if tls { try makeCertificates(in: certificates) }
         for encoding in [PayloadEncoding.analog, .digital] {
+            if tls {
+                var plain: [Double] = [], secured: [Double] = []
+                for run in 0..<3 {
+                    plain.append(try await link(scenes: scenes, encoding: encoding, root: root + "/p\(run)", logger: logger))
+                    secured.append(try await link(
+                        scenes: scenes, encoding: encoding, root: root + "/t\(run)", logger: logger, certificates: certificates))
+                }
+                let p = plain.sorted()[1], t = secured.sorted()[1]
+                print(String(
+                    format: "| loopback link, %@, plain TCP vs mutual TLS on both hops (median of 3, alternating) | %@ | "
+                        + "%.1f vs %.1f frames/s: TLS costs %.1f %% |", "\(encoding)", size.description, n / p, n / t,
+                    (1 - p / t) * 100))
+                continue
+            }
             let seconds = try await link(scenes: scenes, encoding: encoding, root: root, logger: logger)
             let perSecond = n / seconds
             let extra = encoding == .analog
@@ -69,23 +88,47 @@ struct BenchLinkCommand: AsyncParsableCommand {
         }
     }
 
-    /// Runs receiver and relay in this process, sends every scene, returns the sender's wall time.
-    private func link(scenes: String, encoding: PayloadEncoding, root: String, logger: Logger) async throws -> Double {
+    /// A CA and certificates for sender, relay and receiver (as `semcom certs` writes them).
+    private func makeCertificates(in folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let authority = try CertificateAuthority(days: 1)
+        try authority.write(to: folder)
+        for name in ["sender", "relay", "receiver"] {
+            try CertificateAuthority.write(authority.issue(name: name, days: 1), name: name, to: folder)
+        }
+    }
+
+    /// Runs receiver and relay in this process, sends every scene, returns the sender's wall time; with
+    /// `certificates`, every hop is mutual TLS.
+    private func link(
+        scenes: String, encoding: PayloadEncoding, root: String, logger: Logger, certificates: String? = nil
+    ) async throws -> Double {
+        func settings(_ name: String, peer: String? = nil) -> TLSSettings {
+            guard let certificates else { return TLSSettings() }
+            return TLSSettings(
+                certificatePath: "\(certificates)/\(name).crt", keyPath: "\(certificates)/\(name).key",
+                trustRootsPath: "\(certificates)/ca.crt", serverName: peer)
+        }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Endpoint.self)
         var portIterator = ports.makeAsyncIterator()
+        var receiverConfiguration = ReceiverService.Configuration(
+            listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: root + "/out-\(encoding)")
+        receiverConfiguration.security = try HopSecurity.listener(settings("receiver"))
         let receiver = ReceiverService(
-            configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: root + "/out-\(encoding)"),
-            logger: logger, onListening: { portContinuation.yield($0) })
+            configuration: receiverConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
         let receiverGroup = ServiceGroup(services: [receiver], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receiverGroup.run() }
             guard let receiverEndpoint = await portIterator.next() else { throw ExitCode.failure }
             let setting: RelayChannel.Setting = encoding == .analog ? .psnr(dB: snr) : .esN0(dB: snr)
+            var relayConfiguration = RelayService.Configuration(
+                listen: Endpoint(host: "127.0.0.1", port: 0), forward: receiverEndpoint,
+                channel: try RelayChannel(setting: setting, seed: 1, radio: RelayRadio()))
+            relayConfiguration.security = try HopSecurity.listener(settings("relay"))
+            relayConfiguration.forwardSecurity = try HopSecurity.connection(
+                settings("relay", peer: "receiver"), to: receiverEndpoint)
             let relay = RelayService(
-                configuration: .init(
-                    listen: Endpoint(host: "127.0.0.1", port: 0), forward: receiverEndpoint,
-                    channel: try RelayChannel(setting: setting, seed: 1, radio: RelayRadio())),
-                logger: logger, onListening: { portContinuation.yield($0) })
+                configuration: relayConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
             let relayGroup = ServiceGroup(services: [relay], logger: logger)
             group.addTask { try await relayGroup.run() }
             guard let relayEndpoint = await portIterator.next() else { throw ExitCode.failure }
@@ -93,6 +136,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
                 target: relayEndpoint, inputDirectory: scenes, origin: "bench-\(encoding)")
             configuration.encoding = encoding
             configuration.maxRetries = 1000  // throughput, not loss: digital frames retry until they pass
+            configuration.security = try HopSecurity.connection(settings("sender", peer: "relay"), to: relayEndpoint)
             let start = Date()
             try await SenderService(configuration: configuration, logger: logger).run()
             let seconds = Date().timeIntervalSince(start)
