@@ -27,6 +27,8 @@ public struct RelayService: Service {
         public var limits: WireLimits = .default
         /// Where the daemon reports its checks for `GET /readyz` (nil: nowhere).
         public var readiness: Readiness?
+        /// The channel as it may change at run time (`PUT /channel`); nil: `channel`, fixed.
+        public var control: RelayChannelControl?
         /// The listener's side (plain TCP or TLS, mutual when upstream clients must present certificates).
         public var security: HopSecurity = .plaintext
         /// The downstream connection's side (plain TCP or TLS towards the next hop).
@@ -41,6 +43,8 @@ public struct RelayService: Service {
     }
 
     public let configuration: Configuration
+    /// The channel each frame meets (changeable while the relay runs).
+    public let control: RelayChannelControl
     private let logger: Logger
     private let bound: @Sendable (Endpoint) -> Void
 
@@ -48,6 +52,7 @@ public struct RelayService: Service {
         configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
     ) {
         self.configuration = configuration
+        self.control = configuration.control ?? RelayChannelControl(fixed: configuration.channel)
         self.logger = logger
         self.bound = onListening
     }
@@ -284,7 +289,8 @@ public struct RelayService: Service {
     private func forward(_ frame: MapFrame, logger: Logger) -> Forwarding? {
         let start = ContinuousClock.now
         do {
-            let outcome = try configuration.channel.apply(to: frame)
+            let channel = control.channel  // the channel of this moment: a change applies from the next frame on
+            let outcome = try channel.apply(to: frame)
             var metadata = FrameMetadata.of(outcome.frame)
             metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
             metadata["channel.symbols"] = "\(outcome.symbols)"
@@ -302,7 +308,7 @@ public struct RelayService: Service {
             }
             metadata["duration_ms"] = FrameMetadata.duration(since: start)
             if outcome.modeMismatch {
-                metadata["relay.mode"] = "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")"
+                metadata["relay.mode"] = "\(channel.expectedMode.map { "\($0)" } ?? "any")"
                 logger.notice(
                     "frame encoding differs from the relay's --mode; applying the \(frame.encoding.kind) channel",
                     metadata: ["frame.id": "\(frame.frameID)"])

@@ -22,6 +22,7 @@ public enum TransmissionMetrics {
         "frame nacked; retransmitting": "nacked",
         "frame nacked (peer unavailable); retransmitting after a pause": "nacked",
         "frame lost": "lost",
+        "nack forwarded": "nacked",
         "frame relayed": "relayed",
         "frame received": "received",
         "frame written": "written",

@@ -136,40 +136,73 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
     @Option(help: "off, or auto: modulation and code per SNR from the MCS table (overrides --modulation/--code).")
     var mcs: MCSArgument = .off
+    @Option(help: "CSV of `seconds,snr_db` lines: the SNR follows it from the start (a fading trace, a drive test).")
+    var snrSchedule: String?
+    @Option(help: "Between schedule points: step (hold) or linear.") var scheduleInterpolation: ScheduleInterpolation = .step
+    @Flag(help: "Start the schedule again after its last point.") var scheduleLoop = false
     @OptionGroup(title: "TLS (listener)") var tls: TLSListenOptions
     @OptionGroup(title: "TLS (downstream)") var forwardTLS: TLSForwardOptions
     @OptionGroup(title: "HTTP side port") var http: HTTPOptions
     @OptionGroup var logging: LogOptions
 
     enum MCSArgument: String, ExpressibleByArgument { case off, auto }
+    enum ScheduleInterpolation: String, ExpressibleByArgument { case step, linear }
+
+    /// The flags as the channel settings the relay's control API also reads and changes.
+    var settings: ChannelSettings {
+        var settings = ChannelSettings()
+        settings.convention = psnr != nil ? .psnr : .esn0
+        settings.snrDB = psnr ?? snr ?? .nan
+        settings.mode = mode?.encoding
+        settings.modulation = modulation
+        settings.code = code
+        settings.mcsAuto = mcs == .auto
+        settings.rayleigh = fading == .rayleigh
+        settings.coherence = coherence
+        settings.equalizer = equalizer
+        settings.pilotCSI = csi == .pilots
+        settings.pilots = pilots
+        settings.seed = seed
+        return settings
+    }
 
     func validate() throws {
         guard (snr == nil) != (psnr == nil) else { throw ValidationError("give exactly one of --snr DB or --psnr DB") }
-        guard coherence >= 1 else { throw ValidationError("--coherence must be at least 1") }
-        if csi == .pilots, fading == .rayleigh, pilots < 1 || pilots >= coherence {
-            throw ValidationError("--pilots must be at least 1 and less than --coherence")
+        do {
+            try settings.validate()
+        } catch {
+            let flag = error.field == "snr_db" ? (psnr != nil ? "--psnr" : "--snr") : "--" + error.field
+            throw ValidationError("\(flag): \(error.message)")
         }
-        if let value = snr ?? psnr, !value.isFinite { throw ValidationError("the SNR must be a finite number of dB") }
     }
 
     func run() async throws {
         let logger = logging.bootstrap(label: "relay", events: http.events)
         let readiness = Readiness(checks: ["listening", "downstream"])
-        let setting: RelayChannel.Setting = if let psnr { .psnr(dB: psnr) } else { .esN0(dB: snr!) }
-        let radio = RelayRadio(
-            modulation: modulation, code: code,
-            channel: RadioChannel(
-                fading: fading == .rayleigh ? .rayleighBlock(coherence: coherence) : .none, equalizer: equalizer,
-                csi: csi == .pilots ? .pilots(count: pilots) : .perfect),
-            mcsAuto: mcs == .auto)
-        let channel = try Startup.configuration {
-            try RelayChannel(setting: setting, seed: seed, expectedMode: mode?.encoding, radio: radio)
+        let control = try Startup.configuration {
+            let schedule = try snrSchedule.map { path -> SNRSchedule in
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw DaemonError("--snr-schedule \(path): cannot read the file")
+                }
+                do {
+                    return try SNRSchedule(
+                        csv: text, interpolation: scheduleInterpolation == .linear ? .linear : .step, loops: scheduleLoop)
+                } catch {
+                    throw DaemonError("--snr-schedule \(path): \(error)")
+                }
+            }
+            return try RelayChannelControl(settings: settings, schedule: schedule)
         }
-        var configuration = RelayService.Configuration(listen: listen, forward: forward, channel: channel)
+        var configuration = RelayService.Configuration(listen: listen, forward: forward, channel: control.channel)
+        configuration.control = control
         configuration.security = try tls.security()
         configuration.forwardSecurity = try forwardTLS.security(to: forward)
         configuration.readiness = readiness
-        let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger)
+        let statistics = UpstreamStatistics()
+        if http.http != nil { DaemonEvents.shared.observe { statistics.record($0) } }
+        let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger) { router, auth in
+            RelayControlRoutes.add(to: router, auth: auth, control: control, statistics: statistics, logger: logger)
+        }
         try await runDaemon(RelayService(configuration: configuration, logger: logger), sidePort: sidePort, logger: logger)
     }
 }

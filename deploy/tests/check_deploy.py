@@ -15,6 +15,11 @@
   flags       every semcom subcommand and flag used by the files above (and by deploy/README.md's
               command lines) exists in the binary's --help
 
+Side-port token (compose, k8s, systemd, README): every semcom command whose --http host is not
+loopback must get SEMCOM_HTTP_TOKEN from its environment (the daemon exits 78 without one), from
+a place that keeps it secret (a required ${VAR:?} in compose, a Secret in Kubernetes, the env file
+for systemd), and no file may pass it as --http-token (visible in ps and in the manifests).
+
 Needs no network once the tools are installed. The binary is $SEMCOM_BIN, else the newer of
 .build/release/semcom and .build/debug/semcom; --no-binary skips what needs one (reported as SKIP).
 Exit status: 0 when every check passed, 1 otherwise.
@@ -201,6 +206,36 @@ def semcom_commands(argv: list[str], implicit_semcom: bool) -> list[list[str]]:
     if Path(argv[0]).name == "semcom":
         return [argv[1:]]
     return [argv] if implicit_semcom else []
+
+
+# --------------------------------------------------------------------------------------------------
+# The side port's bearer token
+
+TOKEN_VAR = "SEMCOM_HTTP_TOKEN"
+HTTP_TOKEN_SECRET = ("semcom-http-token", "token")  # the Secret and key make-secrets.sh writes
+
+
+def http_off_loopback(address: str) -> bool:
+    """Whether `--http ADDRESS` listens off loopback, by the daemon's rule (127.*, ::1, localhost are
+    loopback). A host still holding an unexpanded variable counts as off loopback."""
+    host = address.rpartition(":")[0] if ":" in address else address
+    host = host.strip("[]")
+    return not (host in ("::1", "localhost") or host.startswith("127."))
+
+
+def check_http_token(check: Check, where: str, argv: list[str], token: str | None) -> bool:
+    """argv: a semcom command line (subcommand first); token: where SEMCOM_HTTP_TOKEN comes from in
+    its environment, or None. True when its side port is off loopback (and so needs the token)."""
+    values = flag_values(argv)
+    check.expect("--http-token" not in values,
+                 f"{where}: --http-token puts the token on the command line (ps, logs, manifests): "
+                 f"give {TOKEN_VAR} in the environment instead")
+    address = values.get("--http")
+    if not address or not http_off_loopback(address):
+        return False
+    check.expect(token, f"{where}: --http {address} is not on loopback but {TOKEN_VAR} is not set in its "
+                        f"environment (the daemon refuses to start, exit 78)")
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -405,6 +440,39 @@ def as_list(value) -> list[str]:
     return shlex.split(value) if isinstance(value, str) else [str(v) for v in value]
 
 
+def compose_token(check: Check, name: str, service: dict, base: Path) -> str | None:
+    """Where a compose service's SEMCOM_HTTP_TOKEN comes from, or None (faults reported)."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):  # ["NAME=value", "NAME"]
+        environment = {k: (v if sep else None) for k, sep, v in (str(e).partition("=") for e in environment)}
+    if TOKEN_VAR in environment:
+        value = environment[TOKEN_VAR]
+        if value is None or str(value) == "":
+            check.fail(f"compose: {name}: {TOKEN_VAR} has no value (unset on the host, the daemon gets none): "
+                       f"use \"${{{TOKEN_VAR}:?message}}\"")
+            return None
+        value = str(value)
+        m = re.fullmatch(r"\$\{(\w+)(:?[-?+])?([^}]*)\}", value)
+        if m:
+            check.expect(m.group(2) in (":?", "?") or (m.group(2) in (":-", "-") and m.group(3)),
+                         f"compose: {name}: {TOKEN_VAR}: {value} is empty when {m.group(1)} is unset: "
+                         f"use ${{{m.group(1)}:?message}} so that compose stops with that message")
+            return f"${{{m.group(1)}}}"
+        check.expect("$" in value, f"compose: {name}: {TOKEN_VAR} written into compose.yaml is no secret: "
+                                   f"interpolate it (\"${{{TOKEN_VAR}:?message}}\")")
+        return "literal"
+    env_files = service.get("env_file") or []
+    for entry in [env_files] if isinstance(env_files, (str, dict)) else env_files:
+        file = base / (entry if isinstance(entry, str) else entry.get("path", ""))
+        if file.is_file():
+            try:
+                if parse_env_file(file.read_text()).get(TOKEN_VAR):
+                    return rel(file)
+            except ValueError:
+                pass
+    return None
+
+
 def check_compose(check: Check, cli: CLI):
     path = DEPLOY / "compose.yaml"
     try:
@@ -421,6 +489,7 @@ def check_compose(check: Check, cli: CLI):
     listen_ports: dict[str, str] = {}
     http_ports: dict[str, str] = {}
     daemon_argv: dict[str, list[str]] = {}
+    tokens_needed = 0
     for name, service in services.items():
         if not isinstance(service, dict):
             check.fail(f"compose: service {name} is not a mapping")
@@ -443,8 +512,11 @@ def check_compose(check: Check, cli: CLI):
         argv = entrypoint + command if entrypoint else command
         commands = semcom_commands(argv, implicit_semcom=not entrypoint)
         check.expect(commands, f"compose: {name} runs no semcom command")
+        token = compose_token(check, name, service, path.parent)
         for c in commands:
             cli.record(f"compose.yaml:{name}", c)
+            if check_http_token(check, f"compose: {name}", c, token):
+                tokens_needed += 1
             if c and c[0] == "certs":
                 names_issued |= set(flag_values(c).get("--names", "").split(","))
                 check.expect(flag_values(c).get("--out") == "/etc/semcom/tls", "compose: certs must write /etc/semcom/tls")
@@ -490,6 +562,7 @@ def check_compose(check: Check, cli: CLI):
     check.expect(sender.get("--connect") == f"relay:{listen_ports.get('relay')}", "compose: sender must --connect relay:<relay's listen port>")
     check.expect(relay.get("--forward") == f"receiver:{listen_ports.get('receiver')}", "compose: relay must --forward receiver:<receiver's listen port>")
     check.expect(set(ROLES) <= names_issued, f"compose: certs --names must include {','.join(ROLES)}")
+    check.note(f"{tokens_needed} semcom commands with --http off loopback, each needing {TOKEN_VAR} in its environment")
     # Prometheus scrapes exactly the daemons' HTTP ports.
     prometheus = services.get("prometheus") or {}
     check.expect(str(prometheus.get("image", "")).startswith("prom/prometheus:"), "compose: prometheus image prom/prometheus:TAG")
@@ -543,7 +616,8 @@ def check_k8s(check: Check, cli: CLI, binary: Path | None, tmp: Path):
         if check.expect(result.returncode == 0, f"make-secrets.sh failed ({result.returncode}): "
                                                 f"{(result.stdout + result.stderr).strip()[-600:]}"):
             generated = sorted(secrets_dir.glob("*.yaml"))
-            check.expect(len(generated) == len(ROLES), f"make-secrets.sh wrote {len(generated)} manifests, expected {len(ROLES)}")
+            check.expect(len(generated) == len(ROLES) + 1,
+                         f"make-secrets.sh wrote {len(generated)} manifests, expected {len(ROLES) + 1} (TLS per role, token)")
     validator = TOOLS / "kubernetes-validate"
     if check.expect(validator.exists(), f"{validator} missing: run `make deploy-check`"):
         result = run([validator, "--strict", "--quiet", "-k", K8S_VERSION, *files, *generated], timeout=120)
@@ -557,7 +631,16 @@ def check_k8s(check: Check, cli: CLI, binary: Path | None, tmp: Path):
             check.expect(doc.get("metadata", {}).get("namespace") == "semcom", f"{rel(path)}: {doc.get('kind')} outside namespace semcom")
     secrets = set(by_kind.get("Secret", {}))
     if not generated:  # the names the script would write
-        secrets = {f"semcom-tls-{role}" for role in ROLES}
+        secrets = {f"semcom-tls-{role}" for role in ROLES} | {HTTP_TOKEN_SECRET[0]}
+    else:
+        token_secret = by_kind.get("Secret", {}).get(HTTP_TOKEN_SECRET[0])
+        if check.expect(token_secret, f"make-secrets.sh wrote no Secret {HTTP_TOKEN_SECRET[0]}"):
+            import base64
+            encoded = (token_secret.get("data") or {}).get(HTTP_TOKEN_SECRET[1], "")
+            value = base64.b64decode(encoded).decode(errors="replace") if encoded else ""
+            check.expect(re.fullmatch(r"[0-9a-f]{64}", value),
+                         f"Secret {HTTP_TOKEN_SECRET[0]}: key {HTTP_TOKEN_SECRET[1]} should hold 32 random bytes as hex, "
+                         f"got {len(value)} characters")
     configmaps = by_kind.get("ConfigMap", {})
     claims = set(by_kind.get("PersistentVolumeClaim", {}))
 
@@ -567,14 +650,59 @@ def check_k8s(check: Check, cli: CLI, binary: Path | None, tmp: Path):
     def containers_env(doc, container) -> dict[str, str]:
         env = {}
         for source in container.get("envFrom") or []:
+            if "secretRef" in source:
+                continue  # values unknown here; the token's source is checked by k8s_token
             name = (source.get("configMapRef") or {}).get("name")
             if check.expect(name in configmaps, f"{doc['metadata']['name']}: envFrom ConfigMap {name} not defined"):
-                env.update(configmaps[name].get("data") or {})
+                env.update({source.get("prefix", "") + k: v for k, v in (configmaps[name].get("data") or {}).items()})
         for item in container.get("env") or []:
             env[item["name"]] = item.get("value", f"<{item['name']}>")
         return env
 
+    def secret_has(name: str, key: str) -> bool:
+        """Whether Secret NAME (one make-secrets.sh writes) has KEY; only the name when none was generated."""
+        if name not in secrets:
+            return False
+        if not generated:
+            return name != HTTP_TOKEN_SECRET[0] or key == HTTP_TOKEN_SECRET[1]
+        secret = by_kind["Secret"][name]
+        return key in (secret.get("data") or {}) or key in (secret.get("stringData") or {})
+
+    def k8s_token(where: str, container) -> str | None:
+        """Where a container's SEMCOM_HTTP_TOKEN comes from, or None (faults reported). env wins over envFrom."""
+        for item in container.get("env") or []:
+            if item["name"] != TOKEN_VAR:
+                continue
+            if "value" in item:
+                check.fail(f"{where}: {TOKEN_VAR} written into the manifest is no secret: valueFrom.secretKeyRef "
+                           f"{HTTP_TOKEN_SECRET[0]}/{HTTP_TOKEN_SECRET[1]}")
+                return "literal" if item["value"] else None
+            ref = (item.get("valueFrom") or {}).get("secretKeyRef")
+            if not check.expect(ref, f"{where}: {TOKEN_VAR} must come from a Secret (valueFrom.secretKeyRef)"):
+                return None
+            ok = check.expect(secret_has(ref.get("name"), ref.get("key")),
+                              f"{where}: {TOKEN_VAR} from Secret {ref.get('name')} key {ref.get('key')}, which "
+                              f"make-secrets.sh does not write ({HTTP_TOKEN_SECRET[0]}/{HTTP_TOKEN_SECRET[1]})")
+            ok &= check.expect(not ref.get("optional"), f"{where}: {TOKEN_VAR}'s secretKeyRef must not be optional")
+            return f"Secret {ref.get('name')}" if ok else None
+        for source in container.get("envFrom") or []:
+            prefix = source.get("prefix", "")
+            if not TOKEN_VAR.startswith(prefix):
+                continue
+            key = TOKEN_VAR[len(prefix):]
+            if "secretRef" in source:
+                name = source["secretRef"].get("name")
+                if secret_has(name, key) and not source["secretRef"].get("optional"):
+                    return f"Secret {name}"
+            elif "configMapRef" in source:
+                name = source["configMapRef"].get("name")
+                if key in ((configmaps.get(name) or {}).get("data") or {}):
+                    check.fail(f"{where}: {TOKEN_VAR} from ConfigMap {name}: a ConfigMap is no secret")
+                    return "configmap"
+        return None
+
     workloads = [d for kind in ("Deployment", "Job") for d in by_kind.get(kind, {}).values()]
+    tokens_needed = 0
     for doc in workloads:
         name = doc["metadata"]["name"]
         spec = pod_spec(doc)
@@ -593,8 +721,12 @@ def check_k8s(check: Check, cli: CLI, binary: Path | None, tmp: Path):
             check.expect(container.get("image", "").startswith("semcom:"), f"{name}/{container['name']}: image semcom:TAG")
             for mount in container.get("volumeMounts") or []:
                 check.expect(mount["name"] in volumes, f"{name}/{container['name']}: volume {mount['name']} not defined")
+            where = f"k8s/{name}/{container['name']}"
+            token = k8s_token(where, container)
             for c in semcom_commands(argv, implicit_semcom=not container.get("command")):
-                cli.record(f"k8s/{name}/{container['name']}", c)
+                cli.record(where, c)
+                if check_http_token(check, where, c, token):
+                    tokens_needed += 1
 
     for doc in by_kind.get("Deployment", {}).values():
         name = doc["metadata"]["name"]
@@ -623,6 +755,7 @@ def check_k8s(check: Check, cli: CLI, binary: Path | None, tmp: Path):
             for port in service["spec"]["ports"]:
                 target = port.get("targetPort", port["port"])
                 check.expect(target in ports or target in ports.values(), f"Service {name}: targetPort {target} not a container port")
+    check.note(f"{tokens_needed} containers with --http off loopback, each needing {TOKEN_VAR} from a Secret")
     receiver = by_kind.get("Deployment", {}).get("receiver")
     check.expect(receiver and receiver["spec"].get("replicas", 1) >= 2, "receiver Deployment: several replicas")
     relay = by_kind.get("Deployment", {}).get("relay")
@@ -764,6 +897,22 @@ def check_systemd(check: Check, cli: CLI):
             cli.record(f"{where} ({label})", argv)
             values = flag_values(argv)
             check.expect("--http" in values and values["--http"], f"{where} ({label}): --http HOST:PORT")
+            check_http_token(check, f"{where} ({label})", argv, env.get(TOKEN_VAR) or None)
+        # The example offers the token, and says when it is needed (EnvironmentFile= exports it).
+        if check.expect(TOKEN_VAR in example, f"{rel(env_path)}: no {TOKEN_VAR}= line (required when SEMCOM_HTTP is off loopback)"):
+            lines = env_path.read_text().splitlines()
+            at = next(i for i, line in enumerate(lines) if line.startswith(f"{TOKEN_VAR}="))
+            comment = []
+            for line in reversed(lines[:at]):
+                if not line.startswith("#"):
+                    break
+                comment.insert(0, line)
+            check.expect(re.search(r"loopback", " ".join(comment)),
+                         f"{rel(env_path)}: the comment above {TOKEN_VAR}= should say it is required off loopback")
+        check.expect(not any(k == TOKEN_VAR or k.startswith(TOKEN_VAR + "=")
+                             for v in service.get("Environment", []) for k in shlex.split(v)),
+                     f"{where}: {TOKEN_VAR} in Environment= is readable by every user (systemctl show): "
+                     f"keep it in {one('EnvironmentFile').lstrip('-')}")
         _, used = expand_systemd(exec_start[1:], {})
         undefined = used - set(defaults) - set(example)
         check.expect(not undefined, f"{where}: ExecStart uses {sorted(undefined)}, set neither by Environment= nor by {rel(env_path)}")
@@ -805,14 +954,22 @@ def systemd_verify(check: Check, unit_dir: Path):
                      f"systemd-analyze verify {unit.name} (installed): rc {result.returncode}\n" + "\n".join(bad or [text]))
 
 
-def record_readme(cli: CLI):
-    """The semcom command lines of deploy/README.md's sh blocks (backslash continuations joined)."""
+def record_readme(cli: CLI, check: Check):
+    """The semcom command lines of deploy/README.md's sh blocks (backslash continuations joined); a
+    command with --http off loopback needs SEMCOM_HTTP_TOKEN set (export, or NAME=value before it)
+    earlier in its block."""
     text = (DEPLOY / "README.md").read_text()
-    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+    for number, block in enumerate(re.findall(r"```sh\n(.*?)```", text, re.S), 1):
+        token = None
         for line in block.replace("\\\n", " ").splitlines():
-            if re.match(r"\s*(sudo\s+)?(\S*/)?semcom\s", line):
-                for command in semcom_commands(["sh", "-c", line], implicit_semcom=False):
+            if re.match(rf"\s*(export\s+)?{TOKEN_VAR}=\S", line):
+                token = "export"
+            m = re.match(rf"\s*(sudo\s+)?((?:\w+=\S*\s+)*)((\S*/)?semcom\s.*)", line)
+            if m:
+                prefixed = token or (f"{TOKEN_VAR}=" in m.group(2) and "prefix")
+                for command in semcom_commands(["sh", "-c", m.group(3)], implicit_semcom=False):
                     cli.record("deploy/README.md", command)
+                    check_http_token(check, f"deploy/README.md (sh block {number})", command, prefixed or None)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -980,7 +1137,7 @@ def main() -> int:
             ("systemd", lambda c: check_systemd(c, cli)),
             ("link", lambda c: check_link(c, binary, tmp)),
             ("install", lambda c: check_install(c, binary, tmp)),
-            ("flags", lambda c: (record_readme(cli), cli.verify(c))),
+            ("flags", lambda c: (record_readme(cli, c), cli.verify(c))),
         ]
         for name, step in steps:
             if selected and name not in selected:

@@ -1,0 +1,80 @@
+import Foundation
+
+/// A time-varying SNR for the relay (`--snr-schedule FILE`, `POST /channel/schedule`): points
+/// `(seconds, dB)` from the moment the schedule starts, held (step) or interpolated (linear) between
+/// points, optionally looping — to replay a fading trace or a drive test.
+///
+/// CSV: one `seconds,snr_db` pair per line; a header line, blank lines and `#` comments are skipped.
+public struct SNRSchedule: Sendable, Equatable {
+    public enum Interpolation: String, Sendable, CaseIterable { case step, linear }
+
+    /// Strictly increasing times (s, the first ≥ 0) and their SNRs (dB).
+    public let points: [(seconds: Double, dB: Double)]
+    public let interpolation: Interpolation
+    /// Start again after the last point (period: the last point's time).
+    public let loops: Bool
+
+    public static func == (a: SNRSchedule, b: SNRSchedule) -> Bool {
+        a.interpolation == b.interpolation && a.loops == b.loops && a.points.count == b.points.count
+            && zip(a.points, b.points).allSatisfy { $0.seconds == $1.seconds && $0.dB == $1.dB }
+    }
+
+    public init(points: [(seconds: Double, dB: Double)], interpolation: Interpolation = .step, loops: Bool = false)
+        throws(ChannelSettingsError)
+    {
+        guard !points.isEmpty else { throw ChannelSettingsError(field: "points", message: "a schedule needs at least one point") }
+        guard points.count <= 100_000 else { throw ChannelSettingsError(field: "points", message: "at most 100000 points") }
+        for (i, p) in points.enumerated() {
+            guard p.seconds.isFinite, p.seconds >= 0, p.dB.isFinite, abs(p.dB) <= 200 else {
+                throw ChannelSettingsError(
+                    field: "points", message: "point \(i + 1): seconds must be ≥ 0 and dB finite (−200…200)")
+            }
+            if i > 0, p.seconds <= points[i - 1].seconds {
+                throw ChannelSettingsError(field: "points", message: "point \(i + 1): times must increase")
+            }
+        }
+        if loops, points.last!.seconds <= 0 {
+            throw ChannelSettingsError(field: "loop", message: "a looping schedule needs a last point after 0 s")
+        }
+        self.points = points
+        self.interpolation = interpolation
+        self.loops = loops
+    }
+
+    /// Parses `seconds,snr_db` lines.
+    public init(csv text: String, interpolation: Interpolation = .step, loops: Bool = false) throws(ChannelSettingsError) {
+        var points: [(Double, Double)] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { continue }
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count == 2, let t = Double(fields[0]), let db = Double(fields[1]) else {
+                if points.isEmpty && number == 0 && fields.count == 2 { continue }  // a header line
+                throw ChannelSettingsError(field: "points", message: "line \(number + 1): expected seconds,snr_db, got '\(line)'")
+            }
+            points.append((t, db))
+        }
+        try self.init(points: points, interpolation: interpolation, loops: loops)
+    }
+
+    /// The SNR `elapsed` seconds after the schedule started.
+    public func snr(at elapsed: Double) -> Double {
+        var t = max(0, elapsed)
+        if loops, let period = points.last?.seconds, period > 0 { t = t.truncatingRemainder(dividingBy: period) }
+        guard t >= points[0].seconds else { return points[0].dB }
+        // The last point at or before t.
+        var low = 0, high = points.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if points[mid].seconds <= t { low = mid } else { high = mid - 1 }
+        }
+        guard interpolation == .linear, low + 1 < points.count else { return points[low].dB }
+        let a = points[low], b = points[low + 1]
+        return a.dB + (b.dB - a.dB) * (t - a.seconds) / (b.seconds - a.seconds)
+    }
+
+    public var json: [String: Any] {
+        ["points": points.map { [$0.seconds, $0.dB] }, "interpolation": interpolation.rawValue, "loop": loops]
+    }
+}
