@@ -88,11 +88,10 @@ public struct ChannelSettings: Sendable, Equatable {
                 return number
             }
             func integer(_ range: ClosedRange<Int>) throws(ChannelSettingsError) -> Int {
-                let x = try number()
-                guard x == x.rounded(), x >= Double(range.lowerBound), x <= Double(range.upperBound) else {
+                guard let x = JSONValue.integer(value), range.contains(x) else {
                     throw ChannelSettingsError(field: key, message: "must be an integer in \(range.lowerBound)…\(range.upperBound)")
                 }
-                return Int(x)
+                return x
             }
             func choice<T>(_ options: [String: T]) throws(ChannelSettingsError) -> T {
                 let given = try text()
@@ -121,7 +120,7 @@ public struct ChannelSettings: Sendable, Equatable {
             case "equalizer": next.equalizer = try choice(Dictionary(uniqueKeysWithValues: Equalizer.allCases.map { ($0.rawValue, $0) }))
             case "csi": next.pilotCSI = try choice(["perfect": false, "pilots": true])
             case "pilots": next.pilots = try integer(1...1_000_000)
-            case "seed": next.seed = UInt64(try integer(0...Int.max))
+            case "seed": next.seed = UInt64(try integer(0...(1 << 53) - 1))  // exact in every JSON reader
             default: throw ChannelSettingsError(field: key, message: "unknown field")
             }
         }
@@ -148,6 +147,16 @@ public enum JSONValue {
     public static func isBoolean(_ value: Any) -> Bool {
         if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
         return value is Bool
+    }
+
+    /// A JSON number that is an integer, exactly (not through a Double, which rounds beyond 2^53).
+    public static func integer(_ value: Any) -> Int? {
+        guard !isBoolean(value) else { return nil }
+        if let number = value as? NSNumber, "qlisQLIS".contains(String(cString: number.objCType)) {
+            return Int(exactly: number.int64Value)
+        }
+        guard let x = number(value), x == x.rounded(), abs(x) < 9.007_199_254_740_992e15 else { return nil }
+        return Int(x)
     }
 
     /// A JSON number (not a boolean) as a Double.

@@ -5,10 +5,11 @@ import Foundation
 /// points, optionally looping — to replay a fading trace or a drive test.
 ///
 /// CSV: one `seconds,snr_db` pair per line; a header line, blank lines and `#` comments are skipped.
+/// Points are taken in time order; of points with the same time the last one given counts.
 public struct SNRSchedule: Sendable, Equatable {
     public enum Interpolation: String, Sendable, CaseIterable { case step, linear }
 
-    /// Strictly increasing times (s, the first ≥ 0) and their SNRs (dB).
+    /// Strictly increasing times (s, ≥ 0) and their SNRs (dB).
     public let points: [(seconds: Double, dB: Double)]
     public let interpolation: Interpolation
     /// Start again after the last point (period: the last point's time).
@@ -25,20 +26,21 @@ public struct SNRSchedule: Sendable, Equatable {
         guard !points.isEmpty else { throw ChannelSettingsError(field: "points", message: "a schedule needs at least one point") }
         guard points.count <= 100_000 else { throw ChannelSettingsError(field: "points", message: "at most 100000 points") }
         for (i, p) in points.enumerated() {
-            guard p.seconds.isFinite, p.seconds >= 0, p.dB.isFinite, abs(p.dB) <= 200 else {
+            guard p.seconds.isFinite, p.seconds >= 0, p.seconds <= 1e9, p.dB.isFinite, abs(p.dB) <= 200 else {
                 throw ChannelSettingsError(
-                    field: "points", message: "point \(i + 1): seconds must be ≥ 0 and dB finite (−200…200)")
-            }
-            if i > 0, p.seconds <= points[i - 1].seconds {
-                throw ChannelSettingsError(field: "points", message: "point \(i + 1): times must increase")
+                    field: "points", message: "point \(i + 1): seconds must be 0…1e9 and dB −200…200")
             }
         }
-        if loops, points.last!.seconds <= 0 {
-            throw ChannelSettingsError(field: "loop", message: "a looping schedule needs a last point after 0 s")
+        // Time order; a repeated time keeps the last point given (a stable sort keeps input order).
+        var ordered: [(seconds: Double, dB: Double)] = []
+        for p in points.enumerated().sorted(by: { ($0.element.seconds, $0.offset) < ($1.element.seconds, $1.offset) }) {
+            if ordered.last?.seconds == p.element.seconds { ordered.removeLast() }
+            ordered.append(p.element)
         }
-        self.points = points
+        self.points = ordered
         self.interpolation = interpolation
-        self.loops = loops
+        // A schedule whose points all sit at 0 s has nothing to repeat.
+        self.loops = loops && ordered.last!.seconds > 0
     }
 
     /// Parses `seconds,snr_db` lines.
@@ -75,6 +77,6 @@ public struct SNRSchedule: Sendable, Equatable {
     }
 
     public var json: [String: Any] {
-        ["points": points.map { [$0.seconds, $0.dB] }, "interpolation": interpolation.rawValue, "loop": loops]
+        ["points": points.map { ["seconds": $0.seconds, "snr_db": $0.dB] }, "interpolation": interpolation.rawValue, "loop": loops]
     }
 }

@@ -130,14 +130,14 @@ public enum RelayControlRoutes {
             throw ChannelSettingsError(field: key, message: "unknown field")
         }
         guard let raw = object["points"] as? [Any] else {
-            throw ChannelSettingsError(field: "points", message: "must be an array of [seconds, snr_db] pairs")
+            throw ChannelSettingsError(field: "points", message: "must be an array of {\"seconds\": s, \"snr_db\": dB} objects")
         }
         var points: [(Double, Double)] = []
         for item in raw {
-            guard let pair = item as? [Any], pair.count == 2, let t = JSONValue.number(pair[0]),
-                let db = JSONValue.number(pair[1])
+            guard let point = item as? [String: Any], let t = point["seconds"].flatMap(JSONValue.number),
+                let db = point["snr_db"].flatMap(JSONValue.number), point.count == 2
             else {
-                throw ChannelSettingsError(field: "points", message: "each point is [seconds, snr_db]")
+                throw ChannelSettingsError(field: "points", message: "each point is {\"seconds\": s, \"snr_db\": dB}")
             }
             points.append((t, db))
         }
