@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "SidePort",
             dependencies: [
-                "Daemons",
+                "Daemons", "Imaging", "Scenes",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -78,6 +78,10 @@ public struct SidePort: Service {
 
     public func run() async throws {
         let router = Router()
+        // Pages on other origins (the dashboard) may read; changes still need the token.
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin],
+            allowMethods: [.get, .put, .post, .delete, .options]))
         let auth = SidePortAuth(token: configuration.token)
         addStandardRoutes(to: router)
         routes(router, auth)

@@ -90,7 +90,10 @@ struct SendCommand: AsyncParsableCommand {
         configuration.frameInterval = .milliseconds(intervalMs)
         configuration.security = try tls.security(to: connect)
         configuration.readiness = readiness
-        let sidePort = try http.sidePort(daemon: "sender", readiness: readiness, logger: logger)
+        let input = self.input
+        let sidePort = try http.sidePort(daemon: "sender", readiness: readiness, logger: logger) { router, _ in
+            FrameImageRoutes.sender(router, inputDirectory: input)
+        }
         let labels = try Startup.configuration {
             try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
         }
@@ -237,7 +240,10 @@ struct ReceiveCommand: AsyncParsableCommand {
         }
         readiness.set("models_loaded", true, detail: noGenerate ? "none needed (--no-generate)" : stage.name)
         configuration.readiness = readiness
-        let sidePort = try http.sidePort(daemon: "receiver", readiness: readiness, logger: logger)
+        let out = self.out
+        let sidePort = try http.sidePort(daemon: "receiver", readiness: readiness, logger: logger) { router, _ in
+            FrameImageRoutes.receiver(router, outputDirectory: out)
+        }
         try await runDaemon(
             ReceiverService(configuration: configuration, stage: stage, logger: logger), sidePort: sidePort, logger: logger)
     }

@@ -8,7 +8,7 @@ struct Semcom: AsyncParsableCommand {
         subcommands: [
             ScenesCommand.self, SendCommand.self, RelayCommand.self, ReceiveCommand.self, DemoCommand.self,
             GenerateCommand.self, SegmentCommand.self, BenchLinkCommand.self, BenchEngineCommand.self, ChannelCommand.self,
-            EvalCommand.self, CertsCommand.self,
+            EvalCommand.self, CertsCommand.self, DashboardCommand.self,
         ]
     )
 }

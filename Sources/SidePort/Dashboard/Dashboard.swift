@@ -1,0 +1,110 @@
+import Daemons
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `semcom dashboard`: serves the live page (`DashboardPage`) for a link whose daemons run with
+/// `--http`. The browser follows the daemons' side ports directly (events, pictures, channel); the one
+/// change it can make, the relay's channel, goes through this server, which holds the relay's token —
+/// so the page never sees it. Off loopback the dashboard itself needs a token for that change.
+public struct Dashboard: Service {
+    public struct Configuration: Sendable {
+        public var listen: Endpoint
+        /// Side port base URLs (`http://HOST:PORT`), each optional.
+        public var sender: String?
+        public var relay: String?
+        public var receiver: String?
+        /// The relay's bearer token (changes disabled without it).
+        public var relayToken: String?
+        /// The dashboard's own token for changes, required when it listens off loopback.
+        public var token: String?
+
+        public init(listen: Endpoint, sender: String?, relay: String?, receiver: String?, relayToken: String?, token: String?) {
+            self.listen = listen
+            self.sender = sender
+            self.relay = relay
+            self.receiver = receiver
+            self.relayToken = relayToken
+            self.token = token
+        }
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+    private let bound: @Sendable (Endpoint) -> Void
+
+    public init(configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.bound = onListening
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
+    }
+
+    public func run() async throws {
+        let configuration = self.configuration
+        let router = Router()
+        router.get("/") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+        }
+        router.get("/config.json") { _, _ -> Response in
+            SidePort.json(
+                .ok,
+                [
+                    "sender": configuration.sender ?? NSNull(), "relay": configuration.relay ?? NSNull(),
+                    "receiver": configuration.receiver ?? NSNull(),
+                    "control": configuration.relay != nil && configuration.relayToken != nil,
+                ])
+        }
+        router.get("/healthz") { _, _ -> Response in SidePort.json(.ok, ["status": "ok", "daemon": "dashboard"]) }
+        // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
+        let guardToken: String? = Self.isLoopback(configuration.listen.host) ? nil : configuration.token
+        let logger = self.logger
+        router.put("/api/relay/channel") { request, _ -> Response in
+            if let guardToken, let refusal = SidePortAuth(token: guardToken).refusal(for: request) { return refusal }
+            guard let relay = configuration.relay, let token = configuration.relayToken else {
+                return SidePort.json(.conflict, ["error": "no relay with a token configured (--relay URL, --relay-token)"])
+            }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            var forward = URLRequest(url: URL(string: relay + "/channel")!)
+            forward.httpMethod = "PUT"
+            forward.httpBody = Data(body.readableBytesView)
+            forward.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            forward.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            forward.timeoutInterval = 5
+            do {
+                let (data, response) = try await URLSession.shared.data(for: forward)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 502
+                logger.info("channel change forwarded", metadata: ["relay": "\(relay)", "status": "\(status)"])
+                return Response(
+                    status: .init(code: status), headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            } catch {
+                return SidePort.json(.badGateway, ["error": "relay \(relay) unreachable: \(error)"])
+            }
+        }
+        let bound = self.bound
+        let host = configuration.listen.host
+        var httpLogger = logger
+        httpLogger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "semcom-dashboard"),
+            onServerRunning: { channel in
+                let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
+                logger.info("dashboard listening", metadata: ["url": "http://\(endpoint)/"])
+                StandardOutput.writeLine("dashboard on http://\(endpoint)/")
+                bound(endpoint)
+            }, logger: httpLogger)
+        try await app.run()
+    }
+}
