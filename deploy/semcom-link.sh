@@ -6,7 +6,8 @@
 #   deploy/semcom-link.sh --input DIR [--out DIR] [--psnr DB | --snr DB] [--encoding analog|digital]
 #                         [--host 127.0.0.1] [--receiver-port 0] [--relay-port 0] [--bin PATH]
 #                         [--logs DIR] [--log-format text|json] [--no-relay] [--steps N | --no-generate]
-#                         [--relay-flags "FLAGS"]... [--receiver-flags "FLAGS"]... [-- extra sender flags]
+#                         [--relay-flags "FLAGS"]... [--receiver-flags "FLAGS"]...
+#                         [--dashboard] [--dashboard-port 0] [--keep-running] [-- extra sender flags]
 #
 # The receiver regenerates NAME.png from each map with the shipped diffusion model (`--steps` DDIM
 # steps; default the model's) unless --no-generate; stopping it waits for the images still queued.
@@ -14,6 +15,11 @@
 # (no quoting inside; repeat the option to add more), e.g. --relay-flags "--modulation qpsk
 # --code conv:1/2 --fading rayleigh" or --receiver-flags "--denoiser fds". Everything after `--`
 # goes to the sender.
+#
+# --dashboard gives every daemon an HTTP side port on the host (ports 0), starts `semcom dashboard`
+# on them (--dashboard-port; 0 picks one) and prints its URL; the relay's channel can be changed from
+# the page (a fresh token is made for this run). --keep-running keeps the link up until Ctrl-C: the
+# sender watches the input folder (--watch) instead of stopping after the last image.
 #
 # Ports 0 let the system pick free ones; the script reads them from each daemon's
 # `listening on HOST:PORT` line. For several machines, run the commands on each machine instead
@@ -34,6 +40,9 @@ use_relay=1
 sender_extra=()
 receiver_extra=()
 relay_extra=()
+dashboard=0
+dashboard_port=0
+keep_running=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,6 +62,9 @@ while [ $# -gt 0 ]; do
     --no-generate) receiver_extra+=(--no-generate); shift ;;
     --relay-flags) read -r -a words <<< "$2"; relay_extra+=(${words[@]+"${words[@]}"}); shift 2 ;;
     --receiver-flags) read -r -a words <<< "$2"; receiver_extra+=(${words[@]+"${words[@]}"}); shift 2 ;;
+    --dashboard) dashboard=1; shift ;;
+    --dashboard-port) dashboard=1; dashboard_port=$2; shift 2 ;;
+    --keep-running) keep_running=1; shift ;;
     --) shift; sender_extra=("$@"); break ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "semcom-link: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -73,6 +85,15 @@ mkdir -p "$out" "$logs"
 out=$(cd "$out" && pwd)
 logs=$(cd "$logs" && pwd)
 : > "$logs/receiver.log"; : > "$logs/relay.log"; : > "$logs/sender.log"
+http=()
+if [ "$dashboard" = 1 ]; then
+  http=(--http "$host:0")
+  : > "$logs/dashboard.log"
+  # The relay's side port and the dashboard share a token made for this run only.
+  SEMCOM_HTTP_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  export SEMCOM_HTTP_TOKEN
+fi
+[ "$keep_running" = 1 ] && sender_extra+=(--watch)
 
 pids=()
 cleanup() {
@@ -82,12 +103,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits until LOG holds a `listening on HOST:PORT` line and prints PORT.
+# Waits until LOG holds a `listening on HOST:PORT` line (or WHAT, e.g. `http on`) and prints PORT.
 port_of() {
-  local log=$1 name=$2
+  local log=$1 name=$2 what=${3:-listening on}
   for _ in $(seq 1 200); do
     local line
-    line=$(grep -m1 -o 'listening on .*:[0-9]*' "$log" || true)
+    line=$(grep -m1 -o "$what .*:[0-9]*" "$log" || true)
     if [ -n "$line" ]; then echo "${line##*:}"; return 0; fi
     sleep 0.05
   done
@@ -96,22 +117,37 @@ port_of() {
 }
 
 # Each daemon's lines go to the terminal (interleaved, as they happen) and to its own log file.
-"$bin" receive --listen "$host:$receiver_port" --out "$out" --log-format "$log_format" ${receiver_extra[@]+"${receiver_extra[@]}"} \
-  > >(tee -a "$logs/receiver.log") 2>&1 &
+"$bin" receive --listen "$host:$receiver_port" --out "$out" --log-format "$log_format" ${http[@]+"${http[@]}"} \
+  ${receiver_extra[@]+"${receiver_extra[@]}"} > >(tee -a "$logs/receiver.log") 2>&1 &
 pids+=($!)
 rport=$(port_of "$logs/receiver.log" receiver)
 target=$rport
 
 if [ "$use_relay" = 1 ]; then
   "$bin" relay --listen "$host:$relay_port" --forward "$host:$rport" "${channel[@]}" --mode "$encoding" \
-    --log-format "$log_format" ${relay_extra[@]+"${relay_extra[@]}"} > >(tee -a "$logs/relay.log") 2>&1 &
+    --log-format "$log_format" ${http[@]+"${http[@]}"} ${relay_extra[@]+"${relay_extra[@]}"} \
+    > >(tee -a "$logs/relay.log") 2>&1 &
   pids+=($!)
   target=$(port_of "$logs/relay.log" relay)
 fi
 
 status=0
 "$bin" send --connect "$host:$target" --input "$input" --encoding "$encoding" --log-format "$log_format" \
-  "${sender_extra[@]}" > >(tee -a "$logs/sender.log") 2>&1 || status=$?
+  ${http[@]+"${http[@]}"} ${sender_extra[@]+"${sender_extra[@]}"} > >(tee -a "$logs/sender.log") 2>&1 &
+sender_pid=$!
+
+if [ "$dashboard" = 1 ]; then
+  urls=(--sender "http://$host:$(port_of "$logs/sender.log" sender 'http on')"
+        --receiver "http://$host:$(port_of "$logs/receiver.log" receiver 'http on')")
+  [ "$use_relay" = 1 ] && urls+=(--relay "http://$host:$(port_of "$logs/relay.log" relay 'http on')")
+  "$bin" dashboard --listen "$host:$dashboard_port" "${urls[@]}" --log-format "$log_format" > "$logs/dashboard.log" 2>&1 &
+  pids+=($!)
+  url=$(grep -m1 -o 'http://[^ ]*' <(for _ in $(seq 1 200); do grep -m1 'dashboard on' "$logs/dashboard.log" && break; sleep 0.05; done) || true)
+  echo
+  echo "== dashboard: ${url:-see $logs/dashboard.log}$([ "$keep_running" = 1 ] && echo ' (the link stays up until Ctrl-C)')"
+  echo
+fi
+wait "$sender_pid" || status=$?
 
 cleanup
 pids=()

@@ -19,6 +19,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "SNR points of the closing sweep (dB, Es/N0).") var evalSnr: String = "0,10,20"
     @Option(help: "DDIM steps of the closing sweep.") var evalSteps: Int = 10
     @Option(help: "DDIM steps of the receiver's generator (fewer is faster on a CPU).") var steps: Int = 15
+    @Flag(inversion: .prefixedNo, help: "Serve the live dashboard of the link and print its URL.") var dashboard = true
+    @Option(help: "Port of the dashboard (0 picks a free one).") var dashboardPort: Int = 8700
+    @Flag(help: "Keep the link (and the dashboard) up until Ctrl-C instead of stopping after the last scene.")
+    var keepRunning = false
 
     func run() throws {
         let generator = StreetSceneGenerator(width: 128, height: 64)
@@ -46,11 +50,15 @@ struct DemoCommand: ParsableCommand {
             launcher, "--bin", executable, "--input", scenes,
             "--out", (out as NSString).appendingPathComponent("received"),
             "--logs", (out as NSString).appendingPathComponent("logs"),
-            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--steps", "\(steps)", "--", "--interval-ms", "100",
-        ]
+            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--steps", "\(steps)",
+        ] + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
+            + ["--", "--interval-ms", keepRunning ? "1000" : "100"]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+        guard process.terminationStatus == 0 || (keepRunning && process.terminationStatus == 130) else {
+            throw ExitCode(process.terminationStatus)
+        }
+        if keepRunning { return }
         print("scenes sent: \(scenes)/images; colour maps as sent: \(scenes)/color")
         if evalCount > 0 { try evaluate(scenes: scenes) }
     }
