@@ -11,7 +11,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench train train-test clean install uninstall deploy-check
+.PHONY: deps build release test demo bench train train-test clean install uninstall deploy-check ui-deps ui-test
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -32,6 +32,7 @@ release: deps
 test: deps
 	$(SWIFT) test
 	$(MAKE) --no-print-directory deploy-check
+	$(MAKE) --no-print-directory ui-test
 
 demo: release
 	$(BIN_RELEASE) demo --out $(DEMO_DIR) $(DEMO_FLAGS)
@@ -111,3 +112,23 @@ $(DEPLOY_VENV)/.installed: deploy/tests/requirements.txt
 
 deploy-check: $(DEPLOY_VENV)/.installed
 	$(DEPLOY_VENV)/bin/python deploy/tests/check_deploy.py
+
+## The dashboard in a real browser and the relay's control API (headless Chromium from Debian, Selenium
+## and schemathesis from PyPI in .build/ui-venv); runs the debug build that `swift test` made.
+UI_APT_PACKAGES := chromium chromium-driver
+UI_VENV := .build/ui-venv
+ui-deps:
+	@missing=""; for p in $(UI_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+$(UI_VENV)/.installed: Tests/Browser/requirements.txt
+	python3 -m venv $(UI_VENV)
+	$(UI_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/Browser/requirements.txt
+	touch $@
+ui-test: ui-deps $(UI_VENV)/.installed
+	@test -x $(BIN_DEBUG) || $(SWIFT) build
+	$(UI_VENV)/bin/python Tests/Browser/dashboard_test.py $(BIN_DEBUG)
