@@ -118,13 +118,7 @@ deploy-check: $(DEPLOY_VENV)/.installed
 UI_APT_PACKAGES := chromium chromium-driver
 UI_VENV := .build/ui-venv
 ui-deps:
-	@missing=""; for p in $(UI_APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(UI_APT_PACKAGES)"
 $(UI_VENV)/.installed: Tests/Browser/requirements.txt
 	python3 -m venv $(UI_VENV)
 	$(UI_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/Browser/requirements.txt

@@ -32,12 +32,8 @@ public enum RelayControlRoutes {
                 try control.update(next)
                 logger.info("channel changed", metadata: metadata(next, by: "PUT /channel"))
                 return SidePort.json(.ok, describe(control))
-            } catch let error as ChannelSettingsError {
-                return SidePort.json(.badRequest, ["error": error.message, "field": error.field])
-            } catch let refusal as Refusal {
-                return refusal.response
             } catch {
-                return SidePort.json(.badRequest, ["error": "\(error)"])
+                return problem(error)
             }
         }
         router.post("/channel/schedule") { request, context -> Response in
@@ -45,12 +41,8 @@ public enum RelayControlRoutes {
             let schedule: SNRSchedule
             do {
                 schedule = try await parseSchedule(request, context: context)
-            } catch let error as ChannelSettingsError {
-                return SidePort.json(.badRequest, ["error": error.message, "field": error.field])
-            } catch let refusal as Refusal {
-                return refusal.response
             } catch {
-                return SidePort.json(.badRequest, ["error": "\(error)"])
+                return problem(error)
             }
             control.setSchedule(schedule)
             logger.info(
@@ -91,6 +83,15 @@ public enum RelayControlRoutes {
         var metadata: Logger.Metadata = ["source": "\(source)"]
         for (key, value) in settings.json { metadata["channel.\(key)"] = "\(value is NSNull ? "any" : value)" }
         return metadata
+    }
+
+    /// The answer to a refused change: 400 naming the field, or the refusal's own response.
+    static func problem(_ error: any Error) -> Response {
+        switch error {
+        case let error as ChannelSettingsError: SidePort.json(.badRequest, ["error": error.message, "field": error.field])
+        case let refusal as Refusal: refusal.response
+        default: SidePort.json(.badRequest, ["error": "\(error)"])
+        }
     }
 
     /// A request refused before its content is judged (too large, not JSON).

@@ -6,6 +6,7 @@ import Logging
 import Scenes
 import SemanticWire
 import ServiceLifecycle
+import SidePort
 import TransportSecurity
 
 /// `semcom bench-link`: bytes per frame against PNG and JPEG, the relay's channel throughput, and the
@@ -20,9 +21,14 @@ struct BenchLinkCommand: AsyncParsableCommand {
     @Option(help: "Relay PSNR in dB (analog) / Es/N0 (digital).") var snr: Double = 10
     @Flag(help: "Also run each link with mutual TLS on both hops, alternating with plain TCP (3 runs each, medians).")
     var tls = false
+    @Flag(help: "Run the links as daemons with --http do: events published, metrics counted, side ports serving.")
+    var sidePorts = false
 
     func run() async throws {
-        LiveLogHandler.bootstrap(format: .text, level: .error)
+        // With side ports every info event is built and published (to metrics and /events) as in a daemon
+        // started with --http; without, events below the log level are never built.
+        LiveLogHandler.bootstrap(format: .text, level: .error, events: sidePorts ? .shared : nil)
+        if sidePorts { _ = SidePortMetrics.registry }
         let logger = Logger(label: "bench")
         let root = NSTemporaryDirectory() + "semcom-bench-link-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -83,9 +89,17 @@ struct BenchLinkCommand: AsyncParsableCommand {
             let extra = encoding == .analog
                 ? String(format: ", %.2f M symbols/s", Double(symbols) / seconds / 1e6) : ""
             print(String(
-                format: "| loopback link, %@ | %@ | %.2f s for %d frames: %.1f frames/s%@ |", "\(encoding)",
-                size.description, seconds, count, perSecond, extra))
+                format: "| loopback link, %@%@ | %@ | %.2f s for %d frames: %.1f frames/s%@ |", "\(encoding)",
+                sidePorts ? ", with HTTP side ports (events + metrics)" : "", size.description, seconds, count, perSecond, extra))
         }
+    }
+
+    /// With `--side-ports`, an HTTP side port on 127.0.0.1:0 for `daemon`.
+    private func sidePort(_ daemon: String) -> [any Service] {
+        guard sidePorts else { return [] }
+        return [SidePort(
+            configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), daemon: daemon, token: nil),
+            readiness: Readiness(checks: ["listening"]), logger: Logger(label: daemon))]
     }
 
     /// A CA and certificates for sender, relay and receiver (as `semcom certs` writes them).
@@ -116,7 +130,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
         receiverConfiguration.security = try HopSecurity.listener(settings("receiver"))
         let receiver = ReceiverService(
             configuration: receiverConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
-        let receiverGroup = ServiceGroup(services: [receiver], logger: logger)
+        let receiverGroup = ServiceGroup(services: [receiver] + sidePort("receiver"), logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receiverGroup.run() }
             guard let receiverEndpoint = await portIterator.next() else { throw ExitCode.failure }
@@ -129,7 +143,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
                 settings("relay", peer: "receiver"), to: receiverEndpoint)
             let relay = RelayService(
                 configuration: relayConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
-            let relayGroup = ServiceGroup(services: [relay], logger: logger)
+            let relayGroup = ServiceGroup(services: [relay] + sidePort("relay"), logger: logger)
             group.addTask { try await relayGroup.run() }
             guard let relayEndpoint = await portIterator.next() else { throw ExitCode.failure }
             var configuration = SenderService.Configuration(

@@ -50,6 +50,13 @@ struct TLSConnectOptions: ParsableArguments {
     var serverName: String?
 
     func security(to target: Endpoint) throws -> HopSecurity {
+        try Self.security(certificate: certificate, key: key, trustRoots: trustRoots, serverName: serverName, to: target)
+    }
+
+    /// The connecting side of a hop from its four flags (also the relay's `--forward-tls-*`).
+    static func security(
+        certificate: String?, key: String?, trustRoots: String?, serverName: String?, to target: Endpoint
+    ) throws -> HopSecurity {
         let settings = TLSSettings(
             certificatePath: certificate, keyPath: key, trustRootsPath: trustRoots, serverName: serverName)
         return try Startup.configuration { try HopSecurity.connection(settings, to: target) }
@@ -71,9 +78,8 @@ struct TLSForwardOptions: ParsableArguments {
     var serverName: String?
 
     func security(to target: Endpoint) throws -> HopSecurity {
-        let settings = TLSSettings(
-            certificatePath: certificate, keyPath: key, trustRootsPath: trustRoots, serverName: serverName)
-        return try Startup.configuration { try HopSecurity.connection(settings, to: target) }
+        try TLSConnectOptions.security(
+            certificate: certificate, key: key, trustRoots: trustRoots, serverName: serverName, to: target)
     }
 }
 

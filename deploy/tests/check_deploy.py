@@ -935,7 +935,9 @@ def check_systemd(check: Check, cli: CLI):
     if cli.binary is not None and cli.flags(("relay",)) is not None:
         # The channel is one of --snr / --psnr; the token comes from SEMCOM_HTTP_TOKEN in the environment
         # (not the command line); HTTPS flags go in SEMCOM_HTTP_TLS_FLAGS, empty in the example.
-        skip = {"--help", "--snr", "--psnr", "--http-token", "--http-tls-cert", "--http-tls-key", "--http-tls-ca"}
+        # A schedule goes in SEMCOM_SCHEDULE_FLAGS, empty in the example too.
+        skip = {"--help", "--snr", "--psnr", "--http-token", "--http-tls-cert", "--http-tls-key", "--http-tls-ca",
+                "--snr-schedule", "--schedule-interpolation", "--schedule-loop"}
         absent = sorted(cli.flags(("relay",)) - relay_flags - skip)
         check.expect(not absent, f"relay unit + relay.env.example do not set every relay option: {absent}")
         check.expect(relay_flags & {"--snr", "--psnr"}, "relay unit: --snr or --psnr")
