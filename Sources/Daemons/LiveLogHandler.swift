@@ -41,8 +41,12 @@ public struct LiveLogHandler: LogHandler {
 
     /// Bootstraps swift-log with this handler; call once, from `main`. With `events`, every event at
     /// `info` or above is also published there.
-    public static func bootstrap(format: LogFormat, level: Logger.Level, events: DaemonEvents? = nil) {
-        LoggingSystem.bootstrap { label in LiveLogHandler(label: label, format: format, level: level, events: events) }
+    public static func bootstrap(
+        format: LogFormat, level: Logger.Level, events: DaemonEvents? = nil, fileDescriptor: Int32 = 2
+    ) {
+        LoggingSystem.bootstrap { label in
+            LiveLogHandler(label: label, format: format, level: level, fileDescriptor: fileDescriptor, events: events)
+        }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Synchronization
 
 /// The link's Prometheus metrics, derived from the daemons' live events (`DaemonEvents`), so that what is
 /// counted is exactly what is logged. Emitted through swift-metrics; the executable chooses the backend.
@@ -32,9 +33,7 @@ public enum TransmissionMetrics {
     /// Counts `event` if it is a frame event (and records its channel figures and generation time).
     public static func record(_ event: DaemonEvent) {
         guard let kind = frameEvents[event.message] else { return }
-        var dimensions = [("daemon", event.label), ("event", kind)]
-        if kind == "nacked" { dimensions.append(("reason", event["reason"] ?? "unknown")) }
-        Counter(label: "semcom_frames_total", dimensions: dimensions).increment()
+        frames(daemon: event.label, event: kind, reason: kind == "nacked" ? event["reason"] ?? "unknown" : nil).increment()
         switch kind {
         case "relayed":
             if let snr = event["channel.measured_snr_db"].flatMap(Double.init) {
@@ -50,6 +49,22 @@ public enum TransmissionMetrics {
             }
         default:
             break
+        }
+    }
+
+    /// One counter per (daemon, event, reason), made once: the backend's lookup by name and labels is
+    /// not free, and a fast link counts thousands of events a second.
+    private static let counters = Mutex<[[String]: Counter]>([:])
+
+    static func frames(daemon: String, event: String, reason: String?) -> Counter {
+        let key = [daemon, event, reason ?? ""]
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            var dimensions = [("daemon", daemon), ("event", event)]
+            if let reason { dimensions.append(("reason", reason)) }
+            let counter = Counter(label: "semcom_frames_total", dimensions: dimensions)
+            counters[key] = counter
+            return counter
         }
     }
 

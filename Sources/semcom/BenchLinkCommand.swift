@@ -25,9 +25,10 @@ struct BenchLinkCommand: AsyncParsableCommand {
     var sidePorts = false
 
     func run() async throws {
-        // With side ports every info event is built and published (to metrics and /events) as in a daemon
-        // started with --http; without, events below the log level are never built.
-        LiveLogHandler.bootstrap(format: .text, level: .error, events: sidePorts ? .shared : nil)
+        // As daemons at their default level (info) whose standard error goes to a file: every event is
+        // built and written (to /dev/null here); with side ports it is also published (metrics, /events).
+        let devNull = open("/dev/null", O_WRONLY)
+        LiveLogHandler.bootstrap(format: .text, level: .info, events: sidePorts ? .shared : nil, fileDescriptor: devNull)
         if sidePorts { _ = SidePortMetrics.registry }
         let logger = Logger(label: "bench")
         let root = NSTemporaryDirectory() + "semcom-bench-link-" + UUID().uuidString
