@@ -7,7 +7,7 @@ the page, waits for frames with their three pictures, moves the SNR control, and
 relay's next frames carry the new setting. Then schemathesis runs against the relay's OpenAPI
 document (no 5xx, no response outside the schema), and the error paths of PUT /channel are checked.
 
-Usage: dashboard_test.py SEMCOM_BINARY [--screenshot PATH]
+Usage: dashboard_test.py SEMCOM_BINARY [--screenshot PATH] [--steps N]
 """
 import argparse
 import json
@@ -116,13 +116,22 @@ def control_api(relay_http, venv_bin):
                                                   "mcs": "off", "coherence": 128, "pilots": 4, "equalizer": "mmse"}), token=TOKEN)
 
 
-def browser(dashboard_url, relay_http, screenshot):
+def add_scenes(source, target, names):
+    """Puts scenes into the sender's watched folder (label map first, so the image never waits for it)."""
+    for name in names:
+        for folder in ("labels", "images"):
+            (target / folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy(source / folder / f"{name}.png", target / folder / f"{name}.png.tmp")
+            os.replace(target / folder / f"{name}.png.tmp", target / folder / f"{name}.png")
+
+
+def browser(dashboard_url, relay_http, screenshot, more_scenes):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1100"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1700"):
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
@@ -166,10 +175,14 @@ def browser(dashboard_url, relay_http, screenshot):
         wait(lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-applied") == str(new_snr), "the change is applied")
         status, body = request("GET", f"http://127.0.0.1:{relay_http}/channel")
         check(body["settings"]["snr_db"] == new_snr, f"the relay reports {new_snr} dB after the click")
+        more_scenes()  # frames sent from now on cross the channel at the new setting
         wait(lambda: driver.find_elements(By.CSS_SELECTOR, f'#frames tbody tr[data-setting="{new_snr}"]'),
              f"a frame relayed at {new_snr} dB appears in the table")
         check(True, f"frames relayed after the click carry {new_snr} dB")
-        time.sleep(1.5)
+        # For the picture: let a few more images arrive (not a condition of the test).
+        deadline = time.time() + 40
+        while time.time() < deadline and len(complete_rows()) < 4:
+            time.sleep(0.5)
         if screenshot:
             driver.save_screenshot(str(screenshot))
             print("screenshot:", screenshot)
@@ -181,16 +194,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("semcom")
     parser.add_argument("--screenshot", default=str(ROOT / ".build" / "dashboard.png"))
+    parser.add_argument("--steps", default="2", help="the receiver's DDIM steps (2: fast; more for a picture)")
     args = parser.parse_args()
     semcom = str(Path(args.semcom).resolve())
     venv_bin = Path(sys.executable).parent
     work = Path(tempfile.mkdtemp(prefix="semcom-browser-"))
     daemons = []
     try:
-        subprocess.run([semcom, "scenes", "--count", "12", "--seed", "3", "--out", str(work / "scenes")], check=True,
+        subprocess.run([semcom, "scenes", "--count", "12", "--seed", "3", "--out", str(work / "all")], check=True,
                        capture_output=True)
+        names = [f"s3_{i:05d}" for i in range(12)]
+        add_scenes(work / "all", work / "scenes", names[:8])
         receiver = Daemon("receiver", [semcom, "receive", "--listen", "127.0.0.1:0", "--out", str(work / "received"),
-                                       "--steps", "2", "--http", "127.0.0.1:0"])
+                                       "--steps", args.steps, "--http", "127.0.0.1:0"])
         daemons.append(receiver)
         r_port = receiver.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
         r_http = receiver.wait_for(r"http on 127\.0\.0\.1:(\d+)").group(1)
@@ -212,7 +228,7 @@ def main():
                            env={"SEMCOM_HTTP_TOKEN": TOKEN})
         daemons.append(dashboard)
         url = dashboard.wait_for(r"dashboard on (http://\S+)").group(1)
-        browser(url, l_http, args.screenshot)
+        browser(url, l_http, args.screenshot, lambda: add_scenes(work / "all", work / "scenes", names[8:]))
         print("dashboard browser test passed")
     finally:
         for d in reversed(daemons):

@@ -37,7 +37,7 @@ enum DashboardPage {
   th { color: var(--muted); font-weight: 500; font-size: 12px; }
   td img { height: 48px; image-rendering: pixelated; border-radius: 3px; background: #000; }
   .status-acked, .status-generated { color: var(--ok); } .status-lost { color: var(--bad); } .status-sent, .status-relayed, .status-written { color: var(--warn); }
-  #frames-wrap { max-height: 520px; overflow: auto; }
+  #frames-wrap { max-height: 70vh; overflow: auto; }
   svg { width: 100%; height: 220px; background: #11181f; border-radius: 6px; }
   .legend { color: var(--muted); font-size: 12px; } .legend b { font-weight: 600; }
   .control { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
