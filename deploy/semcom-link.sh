@@ -135,6 +135,7 @@ status=0
 "$bin" send --connect "$host:$target" --input "$input" --encoding "$encoding" --log-format "$log_format" \
   ${http[@]+"${http[@]}"} ${sender_extra[@]+"${sender_extra[@]}"} > >(tee -a "$logs/sender.log") 2>&1 &
 sender_pid=$!
+pids+=("$sender_pid")
 
 if [ "$dashboard" = 1 ]; then
   urls=(--sender "http://$host:$(port_of "$logs/sender.log" sender 'http on')"

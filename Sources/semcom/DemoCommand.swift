@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evaluation
+import Dispatch
 import Foundation
 import Scenes
 
@@ -54,7 +55,19 @@ struct DemoCommand: ParsableCommand {
         ] + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
             + ["--", "--interval-ms", keepRunning ? "1000" : "100"]
         try process.run()
+        // Foundation starts the launcher in a process group of its own, outside the terminal's: Ctrl-C
+        // reaches only this process. Pass it on as SIGTERM to the launcher's whole group, so every daemon
+        // stops gracefully and the launcher prints its summary.
+        var forwarders: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { kill(-process.processIdentifier, SIGTERM) }
+            source.resume()
+            forwarders.append(source)
+        }
         process.waitUntilExit()
+        forwarders.forEach { $0.cancel() }
         guard process.terminationStatus == 0 || (keepRunning && process.terminationStatus == 130) else {
             throw ExitCode(process.terminationStatus)
         }
