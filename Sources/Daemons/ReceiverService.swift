@@ -69,7 +69,7 @@ public struct ReceiverService: Service {
         }
         let server = try await WireConnections.listen(
             at: configuration.listen, limits: configuration.limits, security: configuration.security,
-            traffic: WireTraffic(daemon: "receiver", side: "upstream"), logger: logger)
+            traffic: WireTraffic(daemon: "receiver", side: "upstream"))
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         WireConnections.announce(endpoint, role: "receiver", logger: logger)
         configuration.readiness?.set("listening", true, detail: "\(endpoint)")

@@ -60,7 +60,7 @@ public struct RelayService: Service {
     public func run() async throws {
         let server = try await WireConnections.listen(
             at: configuration.listen, limits: configuration.limits, security: configuration.security,
-            traffic: WireTraffic(daemon: "relay", side: "upstream"), logger: logger)
+            traffic: WireTraffic(daemon: "relay", side: "upstream"))
         let endpoint = WireConnections.boundEndpoint(of: server, requested: configuration.listen)
         logger.info(
             "relay configured",

@@ -40,11 +40,6 @@ public enum HopSecurity: Sendable {
         let name = settings.serverName ?? (Endpoint.isIPAddress(target.host) ? nil : target.host)
         return .tlsClient(try settings.clientContext(), serverName: name)
     }
-
-    public var isTLS: Bool {
-        if case .plaintext = self { return false }
-        return true
-    }
 }
 
 /// Opening and accepting wire connections on the shared event loop group.
@@ -57,11 +52,11 @@ public enum WireConnections {
     }
 
     /// Binds a listening socket at `endpoint` (port 0: a free port). Each accepted connection arrives
-    /// ready for messages; over TLS only once its handshake succeeded: a refused peer is logged with the
-    /// reason and closed, and the listener goes on.
+    /// ready for messages; over TLS with its handshake under way: `admit` waits for it (a refused peer
+    /// is logged with the reason and closed, and the listener goes on). `traffic` counts its bytes.
     public static func listen(
         at endpoint: Endpoint, limits: WireLimits = .default, security: HopSecurity = .plaintext,
-        traffic: WireTraffic? = nil, logger: Logger = Logger(label: "wire")
+        traffic: WireTraffic? = nil
     ) async throws -> WireListener {
         do {
             return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
