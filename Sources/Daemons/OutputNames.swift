@@ -39,8 +39,10 @@ public struct OutputNames: Sendable, Equatable {
             .invalidField("frame name '\(printable.prefix(80))' \(why); names must be plain file stems")
         }
         guard !name.isEmpty else { throw refuse("is empty") }
-        guard name.utf8.count <= WireProtocol.maxNameBytes else {
-            throw refuse("is \(name.utf8.count) bytes long (limit \(WireProtocol.maxNameBytes))")
+        // The longest file written for a frame (NAME.labels.png) must fit the file system's 255 bytes.
+        let longest = WireProtocol.maxNameBytes - max(labelsSuffix.utf8.count, colorMapSuffix.utf8.count)
+        guard name.utf8.count <= longest else {
+            throw refuse("is \(name.utf8.count) bytes long (limit \(longest): NAME\(labelsSuffix) must fit 255 bytes)")
         }
         guard !name.contains("/"), !name.contains("\\") else { throw refuse("contains a path separator") }
         guard !name.contains("..") else { throw refuse("contains '..'") }

@@ -87,8 +87,9 @@ public struct NackReason: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// The receiver cannot take the frame now (storage full, downstream gone). Retransmit after a backoff.
     public static let unavailable = NackReason(rawValue: 4)
 
-    /// Whether retransmitting the same frame can succeed.
-    public var isRetryable: Bool { self != .invalid }
+    /// Whether retransmitting the same frame can succeed. A reason this version does not know is treated
+    /// as `invalid` (protocol v1 §5.4): retrying blindly could loop forever.
+    public var isRetryable: Bool { [.payloadCRCMismatch, .undecodable, .unavailable].contains(self) }
 
     public var description: String {
         switch self {

@@ -28,13 +28,19 @@ public struct WireLimits: Sendable, Equatable {
     /// Largest uncompressed payload accepted, in bytes (what inflating may allocate).
     /// Default 256 MiB: a 1024×2048 map with 19 classes in float32 is 152 MiB.
     public var maxUncompressedLength: Int
+    /// Largest map accepted, width × height in pixels: what a receiver allocates for the decided map (and
+    /// what a downsampled analog payload expands to). Default 4,194,304 (2048 × 2048; Cityscapes' full
+    /// 1024 × 2048 is half of it).
+    public var maxMapPixels: Int
 
-    public init(maxBodyLength: Int = 64 << 20, maxUncompressedLength: Int = 256 << 20) {
+    public init(maxBodyLength: Int = 64 << 20, maxUncompressedLength: Int = 256 << 20, maxMapPixels: Int = 2048 * 2048) {
         precondition(maxBodyLength > 0 && maxBodyLength <= Int(UInt32.max), "body limit must fit in u32")
         precondition(
             maxUncompressedLength > 0 && maxUncompressedLength <= Int(UInt32.max), "payload limit must fit in u32")
+        precondition(maxMapPixels > 0, "map limit must be positive")
         self.maxBodyLength = maxBodyLength
         self.maxUncompressedLength = maxUncompressedLength
+        self.maxMapPixels = maxMapPixels
     }
 
     /// The defaults of protocol v1.

@@ -31,7 +31,8 @@ struct ChannelCommand: AsyncParsableCommand {
     @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
     @Option(help: "Soft demapping: exact or max-log.") var demapper: SoftDemapper.Method = .exact
     @Option(help: "LDPC iterations at most.") var ldpcIterations: Int = 20
-    @Option(help: "Es/N0 points in dB: 0,2,4 or 0:10:2.") var snr: String?
+    @Option(parsing: .unconditional, help: "Es/N0 points in dB: 0,2,4 or 0:10:2 (negative ones without '=': --snr -4:10:2).")
+    var snr: String?
     @Option(help: "Eb/N0 points in dB (instead of --snr).") var ebn0: String?
     @Option(help: "Seed of data and noise.") var seed: UInt64 = 1
     @Option(help: "Stop a point after this many payload bit errors.") var errors: Int = 1000

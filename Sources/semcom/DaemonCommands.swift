@@ -124,8 +124,9 @@ struct RelayCommand: AsyncParsableCommand {
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
     @Option(help: "Next hop (receiver or relay), HOST:PORT.") var forward: Endpoint
-    @Option(help: "Es/N0 in dB.") var snr: Double?
-    @Option(help: "Peak SNR in dB (GESCO convention, analog).") var psnr: Double?
+    // `.unconditional`: `--snr -5` reads -5 as the value, not as a flag.
+    @Option(parsing: .unconditional, help: "Es/N0 in dB.") var snr: Double?
+    @Option(parsing: .unconditional, help: "Peak SNR in dB (GESCO convention, analog).") var psnr: Double?
     @Option(help: "The encoding this relay expects (analog or digital); others are still handled, and logged.")
     var mode: EncodingArgument?
     @Option(help: "Seed of the relay's noise (per frame: stream = frame id).") var seed: UInt64 = 1

@@ -12,7 +12,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Send 16 generated scenes through receiver, relay (10 dB PSNR) and sender on loopback.")
 
     @Option(help: "Output folder (scenes/, received/, logs/).") var out: String = "demo-output"
-    @Option(help: "Relay channel: peak SNR in dB (GESCO convention).") var psnr: Double = 10
+    @Option(parsing: .unconditional, help: "Relay channel: peak SNR in dB (GESCO convention).") var psnr: Double = 10
     @Option(help: "Number of scenes (64x128, seed 1).") var count: Int = 16
     @Option(help: "Payload encoding: analog or digital.") var encoding: EncodingArgument = .analog
     @Option(help: "The launch script (default: deploy/semcom-link.sh beside the checkout).") var script: String?

@@ -29,7 +29,8 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
     var data: String?
     @Option(help: "Number of scenes (the first N of --data, or how many to generate).") var count: Int = 8
-    @Option(help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5).") var snr: String = "0:25:5"
+    @Option(parsing: .unconditional, help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5; --snr -10:25:5 works too).")
+    var snr: String = "0:25:5"
     @Option(help: "Modes: comma-separated analog, digital, classical, classical-analog, or all.") var mode: String = "all"
     @Option(help: "Channel: awgn or rayleigh (block fading, MMSE equaliser, perfect CSI).") var channel: String = "awgn"
     @Option(help: "Rayleigh coherence block in channel uses.") var coherence: Int = 128

@@ -19,9 +19,20 @@ struct OutputNameTests {
     @Test(
         "names that could escape are refused",
         arguments: ["", "../etc", "a/b", "..", "a..b", ".hidden", "a\\b", "nul\u{0}byte", "tab\there",
-                    String(repeating: "x", count: 256)])
+                    String(repeating: "x", count: 256),
+                    // Legal on the wire (≤ 255 bytes) but NAME.labels.png would pass the 255-byte file-name limit.
+                    String(repeating: "x", count: 245), String(repeating: "é", count: 123)])
     func refused(name: String) {
         #expect(throws: WireError.self) { try OutputNames(name: name, directory: "/tmp/out") }
+    }
+
+    @Test func theLongestNameFitsTheFileSystem() throws {
+        let name = String(repeating: "x", count: 244)
+        let files = try OutputNames(name: name, directory: "/tmp/out")
+        #expect((files.labelsPath as NSString).lastPathComponent.utf8.count == 255)
+        // NACK invalid, never unavailable: the sender reports it lost instead of retrying forever.
+        #expect(throws: WireError.self) { try OutputNames(name: name + "x", directory: "/tmp/out") }
+        #expect((try? OutputNames.validate(name + "x")) == nil && WireError.invalidField("").nackReason == .invalid)
     }
 }
 
@@ -93,6 +104,17 @@ struct SendWindowTests {
             Issue.record("NACK invalid must report the frame lost")
         }
         #expect(window.isDone && window.lost == 1)
+    }
+
+    @Test("a NACK reason this version does not know is final, as invalid (protocol v1 §5.4)")
+    func unknownReasonIsFinal() {
+        var window = SendWindow(capacity: 4, maxRetries: 3)
+        window.enqueue(frameID: 1, name: "a")
+        _ = window.nextToSend()
+        if case .lost = window.refuse(frameID: 1, attempt: 0, reason: NackReason(rawValue: 42), text: "new") {} else {
+            Issue.record("an unknown NACK reason must not be retransmitted")
+        }
+        #expect(window.isDone && window.lost == 1 && window.retransmissions == 0)
     }
 
     @Test("NACK unavailable waits without counting against the limit")

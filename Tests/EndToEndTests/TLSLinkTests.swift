@@ -91,6 +91,16 @@ struct TLSLinkTests {
         for process in [relay, receiver] { #expect(try await process.waitForExit() == 0) }
     }
 
+    @Test("negative SNRs need no '=' (`--snr -5`)")
+    func negativeSNRWithoutEquals() async throws {
+        let relay = try DaemonProcess(
+            "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:9", "--snr", "-5", "--mode", "digital"])
+        let line = try await relay.waitForLine(containing: "relay configured")
+        #expect(line.contains("Es/N0 -5.0 dB"))
+        relay.signal(SIGTERM)
+        #expect(try await relay.waitForExit() == 0)
+    }
+
     @Test("unreadable TLS files stop a daemon at start with exit 78 and one line naming the file")
     func missingCertificateIsAConfigurationError() async throws {
         let receiver = try DaemonProcess(

@@ -202,3 +202,27 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// A map's declared size is checked before anything is allocated for it (issue: a 67-byte analog frame
+/// with no class planes and 65535 × 65535 pixels made a receiver allocate 4.3 GB and abort).
+@Suite struct MapSizeLimitTests {
+    func frame(width: Int, height: Int, downsample: UInt8 = 1) -> MapFrame {
+        MapFrame(
+            frameID: 1, name: "huge", width: width, height: height, classCount: 19,
+            encoding: .analog(AnalogLayout(downsample: downsample, sampleFormat: .float16, presentClasses: [])),
+            payload: CompressedPayload(uncompressedLength: 0, crc32: 0, bytes: []))
+    }
+
+    @Test func aHugeMapWithoutPlanesIsRefused() {
+        #expect(throws: WireError.lengthOverLimit(what: "MAP_FRAME map 65535×65535 pixels", declared: 65535 * 65535,
+                                                  limit: 2048 * 2048)) {
+            try frame(width: 65535, height: 65535).validate()
+        }
+        #expect(WireError.lengthOverLimit(what: "", declared: 0, limit: 0).nackReason == .invalid)
+    }
+
+    @Test func theLimitIsConfigurableAndFullCityscapesFits() throws {
+        #expect(throws: Never.self) { try frame(width: 2048, height: 1024, downsample: 4).validate() }
+        #expect(throws: WireError.self) { try frame(width: 128, height: 64).validate(limits: WireLimits(maxMapPixels: 4096)) }
+    }
+}

@@ -115,6 +115,10 @@ public struct MapFrame: Sendable, Equatable {
         guard (1...Int(UInt16.max)).contains(width), (1...Int(UInt16.max)).contains(height) else {
             throw WireError.invalidField("MAP_FRAME size \(width)×\(height) must be 1…65535 pixels per side")
         }
+        guard width * height <= limits.maxMapPixels else {
+            throw WireError.lengthOverLimit(
+                what: "MAP_FRAME map \(width)×\(height) pixels", declared: width * height, limit: limits.maxMapPixels)
+        }
         guard classCount >= 1 else {
             throw WireError.invalidField("MAP_FRAME class count must be at least 1")
         }
