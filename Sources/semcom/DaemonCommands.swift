@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChannelModels
 import Daemons
+import Foundation
 import Logging
 import SemanticWire
 import ServiceLifecycle
@@ -80,6 +81,15 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "sender", events: http.events)
+        // A missing folder is a configuration error, not an empty run; a watched folder is made if missing
+        // (images may be put there later).
+        let images = input + "/images"
+        if watch { try? FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
+            throw Startup.fail(DaemonError(
+                "--input \(input): no folder \(images) (semcom scenes --out DIR writes images/ and labels/)"))
+        }
         let readiness = Readiness(checks: ["connected"])
         var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
         configuration.encoding = encoding.encoding

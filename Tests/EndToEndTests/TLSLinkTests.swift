@@ -91,6 +91,13 @@ struct TLSLinkTests {
         for process in [relay, receiver] { #expect(try await process.waitForExit() == 0) }
     }
 
+    @Test("a missing input folder stops the sender at start with exit 78 and one line naming it")
+    func missingInputFolder() async throws {
+        let sender = try DaemonProcess("sender", ["send", "--connect", "127.0.0.1:9", "--input", "/nonexistent/scenes"])
+        #expect(try await sender.waitForExit() == 78)
+        #expect(!sender.lines(containing: "error: --input /nonexistent/scenes: no folder /nonexistent/scenes/images").isEmpty)
+    }
+
     @Test("negative SNRs need no '=' (`--snr -5`)")
     func negativeSNRWithoutEquals() async throws {
         let relay = try DaemonProcess(
