@@ -40,6 +40,10 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+    /// Whether only this machine can reach the endpoint (127.0.0.0/8, ::1, localhost): a side port there
+    /// needs no token.
+    public var isLoopback: Bool { ["::1", "localhost"].contains(host) || host.hasPrefix("127.") }
+
     /// Whether `host` is a literal IPv4 or IPv6 address (not a name to resolve).
     public static func isIPAddress(_ host: String) -> Bool {
         var v4 = in_addr(), v6 = in6_addr()

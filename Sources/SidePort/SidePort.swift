@@ -68,8 +68,7 @@ public struct SidePort: Service {
     /// Refuses a side port off loopback without a token: anyone who reaches it could change the daemon.
     public static func validate(listen: Endpoint, token: String?) throws {
         guard token?.isEmpty ?? true else { return }
-        let loopback = ["127.0.0.1", "::1", "localhost"].contains(listen.host) || listen.host.hasPrefix("127.")
-        if !loopback {
+        if !listen.isLoopback {
             throw DaemonError(
                 "--http \(listen) is not on loopback: give a bearer token (--http-token or SEMCOM_HTTP_TOKEN) so that "
                     + "only its holders can change this daemon", configuration: true)

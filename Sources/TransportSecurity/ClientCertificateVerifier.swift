@@ -22,7 +22,10 @@ public struct ClientCertificateVerifier: Sendable {
         case refused(reason: String)
     }
 
-    public func verify(_ presented: [NIOSSLCertificate], at time: Date = Date()) async -> Verdict {
+    /// Judges a chain synchronously, on the event loop: a handshake never waits for a busy thread pool.
+    /// The chain is walked from the leaf through the presented intermediates (CA certificates) to one of
+    /// the trusted roots, each link checked by issuer name and signature, each certificate by its dates.
+    public func verify(_ presented: [NIOSSLCertificate], at time: Date = Date()) -> Verdict {
         guard !presented.isEmpty else { return .refused(reason: "the client sent no certificate") }
         let chain: [Certificate]
         do {
@@ -32,42 +35,62 @@ public struct ClientCertificateVerifier: Sendable {
         }
         let leaf = chain[0]
         let subject = PeerIdentity.commonName(of: leaf) ?? leaf.subject.description
-        if time > leaf.notValidAfter {
-            return .refused(reason: "certificate of \(subject) expired on \(PeerIdentity.timestamp(leaf.notValidAfter))")
+        if let problem = Self.dateProblem(leaf, at: time, name: "certificate of \(subject)") {
+            return .refused(reason: problem)
         }
-        if time < leaf.notValidBefore {
-            return .refused(
-                reason: "certificate of \(subject) is not valid before \(PeerIdentity.timestamp(leaf.notValidBefore))")
+        func signs(_ issuer: Certificate, _ certificate: Certificate) -> Bool {
+            issuer.subject == certificate.issuer && issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
         }
-        // Validity against `time` is checked above, with the dates in the reason.
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy()
+        var current = leaf
+        var intermediates = Array(chain.dropFirst()).filter { Self.isAuthority($0) }
+        for _ in 0...intermediates.count {
+            if let root = roots.first(where: { signs($0, current) }) {
+                if let problem = Self.dateProblem(root, at: time, name: "the trusted CA") { return .refused(reason: problem) }
+                guard allowedNames.isEmpty || allowedNames.contains(subject) else {
+                    return .refused(
+                        reason: "client \(subject) is not in the allow-list (--tls-allow \(allowedNames.sorted().joined(separator: ",")))")
+                }
+                return .accepted(subject: subject)
+            }
+            guard let next = intermediates.firstIndex(where: { signs($0, current) }) else { break }
+            let intermediate = intermediates.remove(at: next)
+            if let problem = Self.dateProblem(intermediate, at: time, name: "an intermediate CA of \(subject)") {
+                return .refused(reason: problem)
+            }
+            current = intermediate
         }
-        let result = await verifier.validate(
-            leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst())))
-        guard case .validCertificate = result else {
-            return .refused(reason: "certificate of \(subject) is not signed by the trusted CA (--tls-ca)")
+        return .refused(reason: "certificate of \(subject) is not signed by the trusted CA (--tls-ca)")
+    }
+
+    /// Why `certificate` is not valid at `time`, or nil.
+    static func dateProblem(_ certificate: Certificate, at time: Date, name: String) -> String? {
+        if time > certificate.notValidAfter {
+            return "\(name) expired on \(PeerIdentity.timestamp(certificate.notValidAfter))"
         }
-        if !allowedNames.isEmpty, !allowedNames.contains(subject) {
-            return .refused(
-                reason: "client \(subject) is not in the allow-list (--tls-allow \(allowedNames.sorted().joined(separator: ",")))")
+        if time < certificate.notValidBefore {
+            return "\(name) is not valid before \(PeerIdentity.timestamp(certificate.notValidBefore))"
         }
-        return .accepted(subject: subject)
+        return nil
+    }
+
+    /// Whether `certificate` may sign others (basic constraints: CA).
+    static func isAuthority(_ certificate: Certificate) -> Bool {
+        if case .isCertificateAuthority = (try? certificate.extensions.basicConstraints) ?? .notCertificateAuthority {
+            return true
+        }
+        return false
     }
 
     /// The callback NIOSSL calls during the handshake; the verdict also goes to `record`, so the
     /// handshake's failure can be logged with its reason.
     func callback(record: @escaping @Sendable (Verdict) -> Void) -> NIOSSLCustomVerificationCallback {
         { certificates, promise in
-            let verifier = self
-            Task {
-                let verdict = await verifier.verify(certificates)
-                record(verdict)
-                if case .accepted = verdict {
-                    promise.succeed(.certificateVerified)
-                } else {
-                    promise.succeed(.failed)
-                }
+            let verdict = self.verify(certificates)
+            record(verdict)
+            if case .accepted = verdict {
+                promise.succeed(.certificateVerified)
+            } else {
+                promise.succeed(.failed)
             }
         }
     }

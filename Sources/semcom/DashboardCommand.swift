@@ -45,7 +45,7 @@ struct DashboardCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let token = self.token ?? environment["SEMCOM_DASHBOARD_TOKEN"]
         let relayToken = self.relayToken ?? environment["SEMCOM_HTTP_TOKEN"]
-        if relayToken != nil, token == nil, !["127.0.0.1", "::1", "localhost"].contains(listen.host), !listen.host.hasPrefix("127.") {
+        if relayToken != nil, token == nil, !listen.isLoopback {
             throw Startup.fail(DaemonError(
                 "--listen \(listen) is not on loopback: give --token (or SEMCOM_DASHBOARD_TOKEN) so that only its holders can change the relay's channel"))
         }

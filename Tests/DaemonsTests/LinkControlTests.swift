@@ -175,3 +175,12 @@ struct EventTests {
         #expect(!SystemdNotify.send("READY=1", environment: [:]))
     }
 }
+
+@Suite("Endpoints that need no side-port token")
+struct LoopbackTests {
+    @Test(arguments: [("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("localhost", true),
+                      ("0.0.0.0", false), ("10.0.0.5", false), ("::", false), ("relay.example.net", false)])
+    func loopback(host: String, expected: Bool) {
+        #expect(Endpoint(host: host, port: 7201).isLoopback == expected)
+    }
+}

@@ -43,10 +43,6 @@ public struct Dashboard: Service {
         self.bound = onListening
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.")
-    }
-
     public func run() async throws {
         let configuration = self.configuration
         let router = Router()
@@ -66,7 +62,7 @@ public struct Dashboard: Service {
         }
         router.get("/healthz") { _, _ -> Response in SidePort.json(.ok, ["status": "ok", "daemon": "dashboard"]) }
         // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
-        let guardToken: String? = Self.isLoopback(configuration.listen.host) ? nil : configuration.token
+        let guardToken: String? = configuration.listen.isLoopback ? nil : configuration.token
         let logger = self.logger
         router.put("/api/relay/channel") { request, _ -> Response in
             if let guardToken, let refusal = SidePortAuth(token: guardToken).refusal(for: request) { return refusal }
