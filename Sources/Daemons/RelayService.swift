@@ -232,15 +232,19 @@ public struct RelayService: Service {
                                     return
                                 }
                             }
+                            // Cancelled: the upstream side ended first (BYE, ERROR to send, a framing error)
+                            // and closes its own connection once its last words are written.
+                            guard !Task.isCancelled else { return }
                             logger.warning("downstream connection closed; closing upstream so the sender resends")
                         } catch {
+                            guard !Task.isCancelled else { return }
                             logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
                         }
                         upstream.channel.close(promise: nil)
                     }
                     defer {
+                        group.cancelAll()  // first, so the answers task does not close upstream under an ERROR
                         downstream.channel.close(promise: nil)
-                        group.cancelAll()
                     }
                     while let message = try await messages.next() {
                         switch message {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SemanticWire
 import Testing
 
 /// The real `semcom send`, `relay` and `receive` processes on 127.0.0.1 with ports picked by the system.
@@ -152,6 +153,29 @@ struct LinkTests {
         #expect(try sender.summary()["acknowledged"] == 2)
         #expect(workspace.receivedCount == 2)
         try await stop(receiver)
+    }
+
+    @Test("a framing error after HELLO at the relay: the ERROR reaches the client before the close")
+    func relayDeliversErrorAfterHello() async throws {
+        let workspace = try Workspace(count: 1)
+        defer { workspace.remove() }
+        let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "20"])
+        let client = try RawConnection(port: port)
+        try client.send(try WireMessage.hello(.offer(role: .sender, peerName: "raw", origin: "raw")).encodedBytes())
+        try await relay.waitForLine(containing: "hello")
+        try client.send(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        let answer = try client.readUntilClosed()
+        // Walk the frames that came back: HELLO, then ERROR (type 6).
+        var types: [UInt8] = []
+        var offset = 0
+        while offset + 20 <= answer.count, Array(answer[offset..<offset + 4]) == [0x53, 0x4D, 0x43, 0x4D] {
+            types.append(answer[offset + 5])
+            let body = answer[offset + 8..<offset + 12].reduce(0) { $0 << 8 | Int($1) }
+            offset += 20 + body
+        }
+        #expect(types.first == 1 && types.contains(6), "frame types \(types)")
+        try await relay.waitForLine(containing: "bad-magic")
+        try await stop(relay, receiver)
     }
 
     @Test("SIGTERM: each daemon exits 0, also with connections open")
