@@ -128,6 +128,7 @@ let package = Package(
             dependencies: [
                 "Daemons", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

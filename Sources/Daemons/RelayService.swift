@@ -311,6 +311,23 @@ public struct RelayService: Service {
                 metadata["channel.fading"] = "rayleigh"
             }
             metadata["duration_ms"] = FrameMetadata.duration(since: start)
+            // Noisy analog symbols no longer compress: the frame as forwarded may outgrow what a peer
+            // accepts. Refuse it here, as invalid (retrying meets the same size), instead of failing to
+            // write it and dropping the connection, which the sender would answer by resending forever.
+            let controlAllowance = 16 << 10  // header fields, name, hop annotations: a few hundred bytes
+            if outcome.frame.payload.bytes.count + controlAllowance > configuration.limits.maxBodyLength {
+                logger.warning(
+                    "frame nacked",
+                    metadata: metadata.merging([
+                        "reason": "\(NackReason.invalid)",
+                        "error": "re-encoded after the channel it is \(outcome.frame.payload.bytes.count) bytes; the limit is \(configuration.limits.maxBodyLength)",
+                    ]) { $1 })
+                return .answer(.nack(Nack(
+                    frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
+                    text: ErrorMessage.fitting(
+                        "relay: the frame as it leaves the channel would be \(outcome.frame.payload.bytes.count) bytes, "
+                            + "over the \(configuration.limits.maxBodyLength)-byte frame limit; send it downsampled or digital"))))
+            }
             if outcome.modeMismatch {
                 metadata["relay.mode"] = "\(channel.expectedMode.map { "\($0)" } ?? "any")"
                 logger.notice(
