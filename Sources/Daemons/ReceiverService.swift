@@ -67,6 +67,11 @@ public struct ReceiverService: Service {
             throw DaemonError(
                 "cannot create the output folder \(configuration.outputDirectory): \(error)", configuration: true)
         }
+        // Temporary files of writes a killed receiver did not finish (their frames were never acknowledged).
+        let stale = removeStaleTemporaryFiles(in: configuration.outputDirectory)
+        if stale > 0 {
+            logger.notice("removed temporary files of interrupted writes", metadata: ["files": "\(stale)"])
+        }
         let server = try await WireConnections.listen(
             at: configuration.listen, limits: configuration.limits, security: configuration.security,
             traffic: WireTraffic(daemon: "receiver", side: "upstream"))

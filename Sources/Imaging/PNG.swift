@@ -140,13 +140,35 @@ public func readFile(_ path: String) throws -> [UInt8] {
     return [UInt8](data)
 }
 
-/// Writes a whole file atomically, creating parent directories.
+/// Writes a whole file atomically, creating parent directories: the bytes go to a hidden temporary file
+/// beside it (`.NAME.PID.semcom-tmp`), which is then renamed over `path`. A process killed in between
+/// leaves only such a file, which `removeStaleTemporaryFiles(in:)` clears at the next start.
 public func writeFile(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent()
+        .appendingPathComponent(".\(url.lastPathComponent).\(getpid())\(temporaryFileSuffix)").path
     do {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url, options: .atomic)
+        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else {
+            throw ImagingError("rename failed: \(String(cString: strerror(errno)))")
+        }
     } catch {
+        try? FileManager.default.removeItem(atPath: temporary)
         throw ImagingError("\(path): cannot be written (\(error.localizedDescription))")
     }
+}
+
+/// The suffix of `writeFile`'s temporary files.
+public let temporaryFileSuffix = ".semcom-tmp"
+
+/// Removes the temporary files an interrupted `writeFile` left in `folder`; returns how many.
+@discardableResult
+public func removeStaleTemporaryFiles(in folder: String) -> Int {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    var removed = 0
+    for name in names where name.hasPrefix(".") && name.hasSuffix(temporaryFileSuffix) {
+        if (try? FileManager.default.removeItem(atPath: folder + "/" + name)) != nil { removed += 1 }
+    }
+    return removed
 }
