@@ -81,7 +81,7 @@ def check(condition, message):
     print("ok  ", message)
 
 
-def control_api(relay_http, venv_bin):
+def control_api(relay_http, venv_bin, work):
     """Error paths of PUT /channel, then schemathesis against the OpenAPI document."""
     base = f"http://127.0.0.1:{relay_http}"
     status, body = request("PUT", base + "/channel", json.dumps({"snr_db": 12}))
@@ -107,7 +107,7 @@ def control_api(relay_http, venv_bin):
     for headers in (["-H", f"Authorization: Bearer {TOKEN}"], []):
         run = subprocess.run([str(venv_bin / "schemathesis"), "run", str(spec), "--url", base, *headers, "--checks", checks,
                               "--max-examples", "60", "--seed", "1", "--no-color"],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=300, cwd=work)  # its cache stays out of the checkout
         tail = "\n".join(run.stdout.splitlines()[-25:])
         check(run.returncode == 0, f"schemathesis ({'with' if headers else 'without'} the token): no 5xx, responses match the schema\n{tail}")
     # Leave the channel as the link test expects it.
@@ -216,7 +216,7 @@ def main():
         l_port = relay.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
         l_http = relay.wait_for(r"http on 127\.0\.0\.1:(\d+)").group(1)
 
-        control_api(l_http, venv_bin)
+        control_api(l_http, venv_bin, work)
 
         # The sender first (its side port URL goes to the dashboard), paced so frames keep arriving.
         sender = Daemon("sender", [semcom, "send", "--connect", f"127.0.0.1:{l_port}", "--input", str(work / "scenes"), "--watch",
