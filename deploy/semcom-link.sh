@@ -143,7 +143,8 @@ if [ "$dashboard" = 1 ]; then
   [ "$use_relay" = 1 ] && urls+=(--relay "http://$host:$(port_of "$logs/relay.log" relay 'http on')")
   "$bin" dashboard --listen "$host:$dashboard_port" "${urls[@]}" --log-format "$log_format" > "$logs/dashboard.log" 2>&1 &
   pids+=($!)
-  url=$(grep -m1 -o 'http://[^ ]*' <(for _ in $(seq 1 200); do grep -m1 'dashboard on' "$logs/dashboard.log" && break; sleep 0.05; done) || true)
+  dport=$(port_of "$logs/dashboard.log" dashboard 'dashboard on' || true)
+  url=${dport:+http://$host:$dport/}
   echo
   echo "== dashboard: ${url:-see $logs/dashboard.log}$([ "$keep_running" = 1 ] && echo ' (the link stays up until Ctrl-C)')"
   echo

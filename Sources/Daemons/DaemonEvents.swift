@@ -61,9 +61,6 @@ public final class DaemonEvents: Sendable {
 
     public init() {}
 
-    /// Whether anything listens; the log handler publishes only then.
-    public var isActive: Bool { state.withLock { $0.active } }
-
     public func activate() { state.withLock { $0.active = true } }
 
     /// Calls `observer` synchronously with every event from now on (metrics).

@@ -23,7 +23,7 @@ public struct WireTraffic: Sendable {
 }
 
 /// The first handler of a wire pipeline: counts what it reads and writes.
-final class TrafficCountingHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class TrafficCountingHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer

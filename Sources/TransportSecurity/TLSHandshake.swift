@@ -90,7 +90,7 @@ public enum TLSHandshake {
 
 /// Completes a promise when the TLS handshake ends (with the peer's name) or fails (with a reason), and
 /// closes connections that stall in the handshake.
-final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
+final class HandshakeWatcher: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let promise: EventLoopPromise<TLSPeer>
@@ -121,18 +121,17 @@ final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent, !finished {
-            finished = true
-            deadline?.cancel()
             let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self)
             let certificate = handler?.peerCertificate
             let name = certificate.flatMap { PeerIdentity.commonName(of: $0) }
             if let expectedName, !(certificate.map { PeerIdentity.dnsNames(of: $0) } ?? []).contains(expectedName) {
-                finished = false
                 fail(TLSHandshakeError(
                     reason: "the server's certificate (\(name ?? "no name")) is not for \(expectedName) (--tls-server-name)"))
                 context.close(promise: nil)
                 return
             }
+            finished = true
+            deadline?.cancel()
             promise.succeed(TLSPeer(commonName: name))
         }
         context.fireUserInboundEventTriggered(event)

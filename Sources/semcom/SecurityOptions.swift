@@ -98,15 +98,6 @@ enum Startup {
         }
     }
 
-    /// Async variant of `configuration`.
-    static func configuration<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw fail(error)
-        }
-    }
-
     /// Prints `error` as `error: …` on standard error and returns the exit to throw.
     static func fail(_ error: any Error) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
