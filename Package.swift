@@ -127,6 +127,8 @@ let package = Package(
             name: "DaemonsTests",
             dependencies: [
                 "Daemons", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -148,3 +150,33 @@ let package = Package(
             ]),
     ]
 )
+
+// Fuzzing (`make fuzz`, scripts/fuzz.sh, Fuzz/README.md): libFuzzer harnesses, declared only when SEMCOM_FUZZ is
+// set. They link libFuzzer's runtime (`-sanitize=fuzzer`), which a plain build does not; SwiftPM keys its
+// manifest cache on the environment, so `swift build` and `swift test` never see these targets.
+if Context.environment["SEMCOM_FUZZ"] != nil {
+    let harnesses: [(product: String, target: String, folder: String, dependencies: [Target.Dependency])] = [
+        (
+            "fuzz-frame", "FuzzFrame", "Frame",
+            [
+                "SemanticWire", "ChannelModels", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Imaging"]),
+        ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Imaging", "ChannelModels"]),
+        ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
+        ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
+    ]
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support"),
+    ]
+    for harness in harnesses {
+        package.targets.append(
+            .executableTarget(
+                name: harness.target, dependencies: ["FuzzSupport"] + harness.dependencies,
+                path: "Fuzz/Harnesses/\(harness.folder)"))
+        package.products.append(.executable(name: harness.product, targets: [harness.target]))
+    }
+}

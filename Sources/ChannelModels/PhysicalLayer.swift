@@ -115,10 +115,38 @@ public struct PhysicalLayer: Sendable {
     /// Bits on the air and channel uses a payload of `payloadBytes` costs (without sending it).
     public func cost(payloadBytes: Int) -> (bitsOnAir: Int, channelUses: Int) {
         let segmentation = Segmentation(payloadBytes: payloadBytes, code: configuration.code)
-        let coded = segmentation.blocks.reduce(0) { $0 + codedBits(infoBits: $1.infoBits) }
         let m = configuration.modulation.bitsPerSymbol
-        let symbols = (coded + m - 1) / m
-        return (symbols * m, configuration.channel.channelUses(dataSymbols: symbols))
+        var bits = 0, uses = 0
+        for burst in Self.bursts(of: segmentation) {
+            let coded = burst.reduce(0) { $0 + codedBits(infoBits: $1.infoBits) }
+            let symbols = (coded + m - 1) / m
+            bits += symbols * m
+            uses += configuration.channel.channelUses(dataSymbols: symbols)
+        }
+        return (bits, uses)
+    }
+
+    /// Payload bytes sent as one burst through the chain (blocks are never split): bounds what one
+    /// transmission holds in memory — bits, symbols, channel outputs and LLRs take ≈ 350 bytes per payload
+    /// byte — to about 23 MB, whatever the frame size (a 64 MiB payload in one piece needed ≈ 22 GB).
+    /// Each burst meets the channel afresh (its own fading blocks and pilots); frames up to this size are
+    /// one burst, as before.
+    public static let burstBytes = 64 << 10
+
+    /// The blocks of `segmentation` in bursts of at most `burstBytes` payload bytes (at least one block each).
+    static func bursts(of segmentation: Segmentation) -> [ArraySlice<Segmentation.Block>] {
+        var bursts: [ArraySlice<Segmentation.Block>] = []
+        var start = 0, bytes = 0
+        for (index, block) in segmentation.blocks.enumerated() {
+            if index > start && bytes + block.bytes.count > burstBytes {
+                bursts.append(segmentation.blocks[start..<index])
+                start = index
+                bytes = 0
+            }
+            bytes += block.bytes.count
+        }
+        if start < segmentation.blocks.count { bursts.append(segmentation.blocks[start...]) }
+        return bursts
     }
 
     /// Sends `payload` at Es/N0 `esN0DB` and returns the bytes as received, and the statistics.
@@ -126,11 +154,24 @@ public struct PhysicalLayer: Sendable {
         _ payload: [UInt8], esN0DB: Double, using rng: inout SeededGenerator
     ) -> (bytes: [UInt8], statistics: LinkStatistics) {
         let segmentation = Segmentation(payloadBytes: payload.count, code: configuration.code)
+        var received = [UInt8](repeating: 0, count: payload.count)
+        var statistics = LinkStatistics()
+        for burst in Self.bursts(of: segmentation) {
+            statistics.add(transmit(burst, of: payload, esN0DB: esN0DB, using: &rng, into: &received))
+        }
+        return (received, statistics)
+    }
+
+    /// One burst: its blocks' bytes of `payload` through the chain, written at their place in `received`.
+    private func transmit(
+        _ blocks: ArraySlice<Segmentation.Block>, of payload: [UInt8], esN0DB: Double, using rng: inout SeededGenerator,
+        into received: inout [UInt8]
+    ) -> LinkStatistics {
         let modulation = configuration.modulation
         // Transmitter: per block, payload bits + CRC-32 (+ padding) → encoder.
         var sent: [UInt8] = []
         var blockCoded: [Int] = []
-        for block in segmentation.blocks {
+        for block in blocks {
             let bytes = Array(payload[block.bytes])
             var info = BitPacking.unpack(bytes)
             info += BitPacking.bits(of: CRC32.checksum(bytes))
@@ -157,18 +198,17 @@ public struct PhysicalLayer: Sendable {
         let llrs = SoftDemapper.llrs(output.equalized, modulation: modulation, method: configuration.demapping)
 
         var statistics = LinkStatistics()
-        statistics.payloadBits = 8 * payload.count
+        statistics.payloadBits = 8 * blocks.reduce(0) { $0 + $1.bytes.count }
         statistics.bitsOnAir = sent.count
         statistics.channelUses = output.channelUses
         statistics.pilotUses = output.pilotUses
         statistics.fadingBlocks = output.fadingBlocks
-        statistics.blocks = segmentation.blocks.count
+        statistics.blocks = blocks.count
         for i in 0..<codedCount where (llrs[i] < 0 ? 1 : 0) != sent[i] { statistics.preDecodingBitErrors += 1 }
 
         // Receiver: per block, decode → check CRC → bytes.
-        var received = [UInt8](repeating: 0, count: payload.count)
         var offset = 0
-        for (index, block) in segmentation.blocks.enumerated() {
+        for (index, block) in blocks.enumerated() {
             let slice = Array(llrs[offset..<(offset + blockCoded[index])])
             offset += blockCoded[index]
             let info: [UInt8]
@@ -198,6 +238,6 @@ public struct PhysicalLayer: Sendable {
                 statistics.undetectedBlockErrors += 1
             }
         }
-        return (received, statistics)
+        return statistics
     }
 }

@@ -35,6 +35,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
     }
 
     public var name: String { "diffusion" }
+    public var writesImages: Bool { true }
 
     /// The generator's conditioning for a received map.
     public func conditioning(for map: ReceivedMap) -> (map: GeneratorInput, noisy: Bool) {
@@ -74,8 +75,8 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         try PNG.write(image, to: map.files.reconstructionPath)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         logger.info("image generated", metadata: [
-            "frame.id": "\(map.frameID)", "frame.name": "\(map.name)", "file": "\(map.files.reconstructionPath)",
-            "generator.steps": "\(steps)", "generator.guidance": "\(guidance)", "generator.seed": "\(frameSeed)",
+            "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "file": "\(map.files.reconstructionPath)",
+            "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance), "generator.seed": .stringConvertible(frameSeed),
             "generator.conditioning": "\(noisy ? "fds-planes" : "one-hot")",
             "duration_ms": .stringConvertible(Int(ms.rounded())),
         ])

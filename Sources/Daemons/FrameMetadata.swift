@@ -7,8 +7,8 @@ enum FrameMetadata {
     /// `frame.id`, `frame.name`, `frame.attempt`, `frame.bytes` (compressed payload), `frame.encoding`.
     static func of(_ frame: MapFrame) -> Logger.Metadata {
         [
-            "frame.id": "\(frame.frameID)", "frame.name": "\(frame.name)", "frame.attempt": "\(frame.attempt)",
-            "frame.bytes": "\(frame.payload.bytes.count)", "frame.encoding": "\(frame.encoding.kind)",
+            "frame.id": .stringConvertible(frame.frameID), "frame.name": "\(frame.name)", "frame.attempt": .stringConvertible(frame.attempt),
+            "frame.bytes": .stringConvertible(frame.payload.bytes.count), "frame.encoding": "\(frame.encoding.kind)",
             "frame.size": "\(frame.width)x\(frame.height)",
         ]
     }
@@ -18,7 +18,7 @@ enum FrameMetadata {
     static func channel(_ hops: [HopAnnotation]) -> Logger.Metadata {
         guard let hop = hops.last else { return ["channel.model": "direct", "frame.hops": "0"] }
         var metadata = channel(hop)
-        metadata["frame.hops"] = "\(hops.count)"
+        metadata["frame.hops"] = .stringConvertible(hops.count)
         return metadata
     }
 
@@ -26,8 +26,8 @@ enum FrameMetadata {
         [
             "channel.model": "\(hop.channelModel)", "channel.snr_db": .decimal(hop.snrDB.map(Double.init)),
             "channel.measured_snr_db": .decimal(hop.measuredSNRDB.map(Double.init)),
-            "channel.bit_errors": "\(hop.bitErrors)", "channel.uses": "\(hop.channelUses)",
-            "channel.seed": "\(hop.seed)",
+            "channel.bit_errors": .stringConvertible(hop.bitErrors), "channel.uses": .stringConvertible(hop.channelUses),
+            "channel.seed": .stringConvertible(hop.seed),
         ]
     }
 

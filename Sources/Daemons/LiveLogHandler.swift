@@ -131,6 +131,7 @@ public struct LiveLogHandler: LogHandler {
             case let number as Double: return number.isFinite ? "\(number)" : "null"
             case let number as Float: return number.isFinite ? "\(number)" : "null"
             case let flag as Bool: return flag ? "true" : "false"
+            case is LogAbsent: return "null"
             default: return jsonString(convertible.description)
             }
         case .array(let items):
@@ -160,10 +161,18 @@ public struct LiveLogHandler: LogHandler {
     }
 }
 
+/// A value that is absent (no measurement, no certificate name): `none` in text lines, `null` in JSON.
+struct LogAbsent: CustomStringConvertible, Sendable {
+    var description: String { "none" }
+}
+
 extension Logger.MetadataValue {
-    /// A number with `digits` decimals (for dB figures and milliseconds), or the string "none".
+    /// Absent: `none` in text lines, `null` in JSON ones.
+    static let absent = Logger.MetadataValue.stringConvertible(LogAbsent())
+
+    /// A number with `digits` decimals (for dB figures and milliseconds), or absent.
     static func decimal(_ value: Double?, digits: Int = 2) -> Logger.MetadataValue {
-        guard let value, value.isFinite else { return .string("none") }
+        guard let value, value.isFinite else { return .absent }
         let scale = pow(10, Double(digits))
         return .stringConvertible((value * scale).rounded() / scale)
     }

@@ -1,7 +1,13 @@
 import Foundation
 import SemanticWire
 
-/// The files a receiver writes for one frame, all of them `DIR/NAME.<suffix>` and nothing else.
+/// The files a receiver writes for one frame: `OUT/ORIGIN/NAME.labels.png`, `NAME.map.png` and `NAME.png`,
+/// in the folder of the frame's origin and nothing else.
+///
+/// Why a folder per origin: the receiver de-duplicates frames by (origin, frame id), so two senders may
+/// both send a frame called `a`; in one shared folder the second would overwrite the first after both
+/// were acknowledged. Why reserved suffixes: the image of a frame `X.labels` would be `X.labels.png`,
+/// frame X's label map. With both rules no frame's files can overwrite another frame's.
 ///
 /// The wire protocol already forbids `/`, `\`, control characters and a leading `.` in names; a receiver
 /// checks again here because the name becomes a path: the checks are the last line between a peer and
@@ -15,26 +21,30 @@ public struct OutputNames: Sendable, Equatable {
     public let reconstructionPath: String
 
     /// Suffixes of the files written for a frame.
-    public static let labelsSuffix = ".labels.png", colorMapSuffix = ".map.png"
+    public static let labelsSuffix = ".labels.png", colorMapSuffix = ".map.png", imageSuffix = ".png"
 
-    /// The output paths for `name` in `directory`.
-    /// - Throws: `WireError.invalidField` (answered with NACK invalid) for a name that could leave `directory`.
+    /// Name endings a frame may not have: its image `NAME.png` would be another frame's map file.
+    public static let reservedEndings = [".labels", ".map"]
+
+    /// The output paths for `name` in `directory` (the origin's folder, see `OriginFolder`).
+    /// - Throws: `WireError.invalidField` (answered with NACK invalid) for a name that cannot be stored.
     public init(name: String, directory: String) throws {
         try Self.validate(name)
         let base = (directory as NSString).appendingPathComponent(name)
         labelsPath = base + Self.labelsSuffix
         colorMapPath = base + Self.colorMapSuffix
-        reconstructionPath = base + ".png"
+        reconstructionPath = base + Self.imageSuffix
         let parent = ((labelsPath as NSString).deletingLastPathComponent as NSString).standardizingPath
         guard parent == (directory as NSString).standardizingPath else {
             throw WireError.invalidField("frame name '\(name)' would write outside the output folder")
         }
     }
 
-    /// Checks that `name` is a plain file stem: 1…255 UTF-8 bytes, no `/`, `\`, `..`, NUL or other control
-    /// characters, not starting with `.`.
+    /// Checks that `name` can be stored: a plain file stem of 1…244 UTF-8 bytes (so `NAME.labels.png` fits
+    /// 255), no `/`, `\`, `..`, control characters, not starting with `.`, not ending in `.labels` or `.map`.
     public static func validate(_ name: String) throws {
-        let printable = name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
+        let printable = name.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : String($0) }
+            .joined()
         func refuse(_ why: String) -> WireError {
             .invalidField("frame name '\(printable.prefix(80))' \(why); names must be plain file stems")
         }
@@ -47,8 +57,33 @@ public struct OutputNames: Sendable, Equatable {
         guard !name.contains("/"), !name.contains("\\") else { throw refuse("contains a path separator") }
         guard !name.contains("..") else { throw refuse("contains '..'") }
         guard !name.hasPrefix(".") else { throw refuse("starts with '.'") }
-        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
             throw refuse("contains a NUL or control character")
         }
+        let lowered = name.lowercased()
+        if let ending = reservedEndings.first(where: { lowered.hasSuffix($0) }) {
+            throw refuse("ends in '\(ending)', which the receiver's own files use (NAME\(ending).png)")
+        }
+    }
+}
+
+/// The folder of an origin under a receiver's output folder: `OUT/ORIGIN/`.
+///
+/// The origin (HELLO's `origin` field, up to 255 bytes of any text but controls) is kept as it is when it
+/// is a safe folder name; otherwise unsafe characters become `_` and a hash of the original is appended,
+/// so two different origins never share a folder.
+public enum OriginFolder {
+    /// Folder name (not a path) for `origin`.
+    public static func name(for origin: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@+=,")
+        var safe = String(origin.map { allowed.contains($0) ? $0 : "_" }.prefix(100))
+        while safe.hasPrefix(".") { safe.removeFirst() }
+        if safe == origin && !safe.isEmpty { return safe }
+        return (safe.isEmpty ? "origin" : safe) + "-" + String(InputFolder.frameID(forName: origin), radix: 16)
+    }
+
+    /// `OUT/ORIGIN`.
+    public static func path(for origin: String, in outputDirectory: String) -> String {
+        (outputDirectory as NSString).appendingPathComponent(name(for: origin))
     }
 }

@@ -7,12 +7,14 @@ import ServiceLifecycle
 import SemanticWire
 import Synchronization
 
-/// `semcom receive`: accepts MAP_FRAMEs, decides each map (FDS + argmax for analog frames), writes
-/// `NAME.labels.png` and `NAME.map.png` atomically, answers ACK or NACK, de-duplicates retransmissions
-/// by (origin, frame id), and hands each written map to the `ReconstructionStage`.
+/// `semcom receive`: accepts MAP_FRAMEs, decides each map (the denoiser + argmax for analog frames), writes
+/// `OUT/ORIGIN/NAME.labels.png` and `NAME.map.png` atomically, answers ACK or NACK, de-duplicates
+/// retransmissions by (origin, frame id), and hands each written map to the `ReconstructionStage`.
 ///
 /// One bad connection (garbage bytes, an oversized length, a protocol violation) gets an ERROR, a log
-/// line and a close; the others never notice.
+/// line and a close; the others never notice. Decoding and writing run on `FrameWorkers`, never on an
+/// event loop or the cooperative pool. A frame is acknowledged only once its maps are on disk; at start
+/// the receiver queues every stored map that has no image yet, so a stop loses no image either.
 public struct ReceiverService: Service {
     public struct Configuration: Sendable {
         /// Where to listen (port 0: a free port, logged and printed as `listening on HOST:PORT`).
@@ -34,6 +36,13 @@ public struct ReceiverService: Service {
         public var readiness: Readiness?
         /// Plain TCP or TLS (mutual when clients must present certificates).
         public var security: HopSecurity = .plaintext
+        /// A connection past HELLO that sends nothing for this long (with nothing of its own in work) gets
+        /// ERROR timeout and is closed.
+        public var idleTimeout: Duration = .seconds(300)
+        /// Connections open at once; one more gets ERROR busy.
+        public var maxConnections: Int = 64
+        /// Where decoding, denoising and PNG writing run.
+        public var workers: FrameWorkers = .shared
 
         public init(listen: Endpoint, outputDirectory: String, peerName: String = "receiver@\(HostName.current)") {
             self.listen = listen
@@ -68,9 +77,9 @@ public struct ReceiverService: Service {
                 "cannot create the output folder \(configuration.outputDirectory): \(error)", configuration: true)
         }
         // Temporary files of writes a killed receiver did not finish (their frames were never acknowledged).
-        let stale = removeStaleTemporaryFiles(in: configuration.outputDirectory)
+        let stale = ReceiverStore.removeInterruptedWrites(in: configuration.outputDirectory)
         if stale > 0 {
-            logger.notice("removed temporary files of interrupted writes", metadata: ["files": "\(stale)"])
+            logger.notice("removed temporary files of interrupted writes", metadata: ["files": .stringConvertible(stale)])
         }
         let server = try await WireConnections.listen(
             at: configuration.listen, limits: configuration.limits, security: configuration.security,
@@ -82,10 +91,16 @@ public struct ReceiverService: Service {
         let queue = BoundedQueue<ReceivedMap>(capacity: configuration.stageQueueCapacity)
         let stage = self.stage
         let logger = self.logger
+        let stopping = OnceFlag()
+        let gate = ConnectionGate(limit: configuration.maxConnections)
         try await withThrowingDiscardingTaskGroup { outer in
+            if stage.writesImages {
+                outer.addTask { await self.requeueStoredMaps(into: queue) }
+            }
             outer.addTask {
                 let depth = TransmissionMetrics.queueDepth(daemon: "receiver")
-                while let map = await queue.pop() {
+                // After SIGTERM the image in progress is finished, the rest waits on disk for the next start.
+                while !stopping.isSet, let map = await queue.pop() {
                     depth.decrement()
                     let start = ContinuousClock.now
                     do {
@@ -93,39 +108,89 @@ public struct ReceiverService: Service {
                         logger.debug(
                             "frame reconstructed",
                             metadata: [
-                                "frame.id": "\(map.frameID)", "frame.name": "\(map.name)", "stage": "\(stage.name)",
+                                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
                                 "duration_ms": FrameMetadata.duration(since: start),
                             ])
                     } catch {
                         logger.error(
                             "reconstruction failed",
                             metadata: [
-                                "frame.id": "\(map.frameID)", "frame.name": "\(map.name)", "stage": "\(stage.name)",
+                                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
                                 "error": "\(error)",
                             ])
                     }
                 }
+                await queue.finish()  // connections waiting to queue a stored map go on and acknowledge it
             }
             await withDiscardingTaskGroup { connections in
                 await withGracefulShutdownHandler {
                     do {
                         try await server.executeThenClose { inbound in
                             for try await accepted in inbound {
-                                connections.addTask { await self.serve(accepted, queue: queue) }
+                                guard gate.enter() else {
+                                    connections.addTask {
+                                        await WireConnections.refuseBusy(accepted, limit: gate.limit, logger: logger)
+                                    }
+                                    continue
+                                }
+                                connections.addTask {
+                                    defer { gate.leave() }
+                                    await self.serve(accepted, queue: queue)
+                                }
                             }
                         }
                     } catch {
                         logger.debug("listener closed", metadata: ["error": "\(error)"])
                     }
                 } onGracefulShutdown: {
-                    logger.info("shutting down: no new connections; open ones finish their frames and say BYE")
+                    logger.info(
+                        "shutting down: no new connections; open ones finish their frames and say BYE; the image in progress is finished")
+                    stopping.set()
                     server.channel.close(promise: nil)
                 }
             }
             await queue.finish()
         }
         let accepted = await deduplication.acceptedCount
-        logger.info("receiver stopped", metadata: ["frames.accepted": "\(accepted)"])
+        var metadata: Logger.Metadata = ["frames.accepted": .stringConvertible(accepted)]
+        if stage.writesImages {
+            let left = ReceiverStore.mapsWithoutImages(in: configuration.outputDirectory).count
+            metadata["images.pending"] = .stringConvertible(left)
+            if left > 0 {
+                logger.notice(
+                    "stored maps wait for their image; the next start generates them",
+                    metadata: ["images.pending": .stringConvertible(left)])
+            }
+        }
+        logger.info("receiver stopped", metadata: metadata)
+    }
+
+    /// Queues for the stage every map a previous run stored without generating its image (a stop, a
+    /// crash): it was acknowledged, so nobody sends it again.
+    private func requeueStoredMaps(into queue: BoundedQueue<ReceivedMap>) async {
+        let pending = ReceiverStore.mapsWithoutImages(in: configuration.outputDirectory)
+        guard !pending.isEmpty else { return }
+        logger.notice(
+            "stored maps without an image: generating them", metadata: ["images.pending": .stringConvertible(pending.count)])
+        for map in pending {
+            let labels: LabelMap
+            do {
+                labels = try await configuration.workers.run { try PNG.readLabels(path: map.files.labelsPath) }
+            } catch {
+                logger.error(
+                    "cannot read a stored map; skipped", metadata: ["file": "\(map.files.labelsPath)", "error": "\(error)"])
+                continue
+            }
+            TransmissionMetrics.queueDepth(daemon: "receiver").increment()
+            let received = ReceivedMap(
+                name: map.name, origin: map.originFolder, frameID: InputFolder.frameID(forName: map.name),
+                labels: labels, encoding: .digital, hops: [],
+                outputDirectory: (map.files.labelsPath as NSString).deletingLastPathComponent, files: map.files)
+            guard await queue.push(received) else {
+                TransmissionMetrics.queueDepth(daemon: "receiver").decrement()
+                return
+            }
+        }
     }
 
     /// One connection, from HELLO to BYE (or to an error).
@@ -136,24 +201,26 @@ public struct ReceiverService: Service {
         logger.info("connection opened")
         let state = ConnectionFlags()
         let configuration = self.configuration
+        let watch = IdleWatch(timeout: configuration.helloTimeout)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await withGracefulShutdownHandler {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         let timerLogger = logger
                         group.addTask {
-                            try await Task.sleep(for: configuration.helloTimeout)
-                            guard !state.helloReceived else { return }
+                            try await watch.expired()
+                            let text = state.helloReceived
+                                ? "no message for \(configuration.idleTimeout) (idle timeout)"
+                                : "no HELLO within \(configuration.helloTimeout)"
                             timerLogger.warning(
-                                "connection error: no HELLO within the timeout; closing",
-                                metadata: ["error.code": "timeout"])
-                            try? await outbound.write(
-                                .error(ErrorMessage(code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                                "connection error: \(text); closing", metadata: ["error.code": "timeout"])
+                            try? await outbound.write(.error(ErrorMessage(code: .timeout, text: text)))
                             connection.channel.close(promise: nil)
                         }
                         defer { group.cancelAll() }
                         try await self.exchange(
-                            inbound: inbound, outbound: outbound, state: state, queue: queue, logger: &logger)
+                            inbound: inbound, outbound: outbound, state: state, watch: watch, queue: queue,
+                            logger: &logger)
                     }
                 } onGracefulShutdown: {
                     Task {
@@ -176,11 +243,15 @@ public struct ReceiverService: Service {
     /// Reads messages until BYE, ERROR, a fatal error or the end of the stream.
     private func exchange(
         inbound: NIOAsyncChannelInboundStream<WireMessage>, outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
-        state: ConnectionFlags, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
+        state: ConnectionFlags, watch: IdleWatch, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
     ) async throws {
         var origin = ""
         do {
-            for try await message in inbound {
+            var messages = inbound.makeAsyncIterator()
+            while true {
+                watch.reading(timeout: state.helloReceived ? configuration.idleTimeout : configuration.helloTimeout)
+                guard let message = try await messages.next() else { break }
+                watch.handling()
                 switch message {
                 case .hello(let hello) where !state.helloReceived:
                     guard let version = hello.negotiate() else {
@@ -206,8 +277,8 @@ public struct ReceiverService: Service {
                     logger.warning(
                         "frame lost",
                         metadata: [
-                            "frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)",
-                            "frame.attempts": "\(lost.attempts)", "reason": "\(lost.text)",
+                            "frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)",
+                            "frame.attempts": .stringConvertible(lost.attempts), "reason": "\(lost.text)",
                         ])
                 case .bye(let bye) where state.helloReceived:
                     // Every frame received so far has been answered: answer BYE and close.
@@ -256,9 +327,10 @@ public struct ReceiverService: Service {
             return .nack(Nack(frameID: frame.frameID, attempt: frame.attempt, reason: reason,
                               text: ErrorMessage.fitting(text)))
         }
+        let folder = OriginFolder.path(for: origin, in: configuration.outputDirectory)
         let files: OutputNames
         do {
-            files = try OutputNames(name: frame.name, directory: configuration.outputDirectory)
+            files = try OutputNames(name: frame.name, directory: folder)
         } catch {
             return nack(.invalid, "\(error)")
         }
@@ -271,29 +343,53 @@ public struct ReceiverService: Service {
         case .new:
             break
         }
-        let labels: LabelMap
-        let decision: MapDecision.Decision
-        do {
-            decision = try MapDecision.decide(frame, denoiser: configuration.denoiser, limits: configuration.limits)
-            labels = decision.labels
-            if let sigma = decision.estimatedNoiseStd {
-                metadata["denoiser"] = "\(decision.denoising.rawValue)"
-                metadata["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
+        // Decoding, denoising and the PNG files: seconds for a large map, so on the workers.
+        enum Failure: Error { case decode(WireError), other(any Error), store(any Error) }
+        let configuration = self.configuration
+        let outcome: Result<MapDecision.Decision, Failure> = await {
+            do {
+                return .success(try await configuration.workers.run { () throws(Failure) -> MapDecision.Decision in
+                    let decision: MapDecision.Decision
+                    do {
+                        decision = try MapDecision.decide(
+                            frame, denoiser: configuration.denoiser, limits: configuration.limits)
+                    } catch let error as WireError {
+                        throw .decode(error)
+                    } catch {
+                        throw .other(error)
+                    }
+                    do {
+                        try PNG.write(decision.labels, to: files.labelsPath)
+                        try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
+                    } catch {
+                        throw .store(error)
+                    }
+                    return decision
+                })
+            } catch let failure as Failure {
+                return .failure(failure)
+            } catch {
+                return .failure(.store(error))  // the worker pool stopped: the process is ending
             }
-        } catch let error as WireError {
+        }()
+        let decision: MapDecision.Decision
+        switch outcome {
+        case .success(let decided):
+            decision = decided
+        case .failure(let failure):
             await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
-            return nack(error.nackReason, "\(error)")
-        } catch {
-            await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
-            return nack(.invalid, "\(error)")
+            switch failure {
+            case .decode(let error): return nack(error.nackReason, "\(error)")
+            case .other(let error): return nack(.invalid, "\(error)")
+            case .store(let error):
+                logger.error("cannot store frame", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                return nack(.unavailable, "receiver cannot store the map: \(error)")
+            }
         }
-        do {
-            try PNG.write(labels, to: files.labelsPath)
-            try PNG.write(Cityscapes.colorize(labels), to: files.colorMapPath)
-        } catch {
-            await deduplication.finish(origin: origin, frameID: frame.frameID, stored: false)
-            logger.error("cannot store frame", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            return nack(.unavailable, "receiver cannot store the map: \(error)")
+        let labels = decision.labels
+        if let sigma = decision.estimatedNoiseStd {
+            metadata["denoiser"] = "\(decision.denoising.rawValue)"
+            metadata["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
         }
         await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
         var written = metadata
@@ -304,7 +400,7 @@ public struct ReceiverService: Service {
         await queue.push(
             ReceivedMap(
                 name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,
-                encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: configuration.outputDirectory,
+                encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: folder,
                 files: files, receivedSymbols: decision.receivedSymbols, estimatedNoiseStd: decision.estimatedNoiseStd,
                 denoising: decision.denoising))
         logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })

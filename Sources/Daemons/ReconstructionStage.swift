@@ -15,7 +15,7 @@ public struct ReceivedMap: Sendable {
     public var encoding: PayloadEncoding
     /// What each relay did.
     public var hops: [HopAnnotation]
-    /// The receiver's output folder and the files written for this frame.
+    /// The folder the frame's files are in (`OUT/ORIGIN`) and the files written for it.
     public var outputDirectory: String
     public var files: OutputNames
     /// Analog frames: the symbols as received, before denoising (after FDS the generator builds its
@@ -56,9 +56,15 @@ public protocol ReconstructionStage: Sendable {
     var name: String { get }
     /// Processes one received map.
     func reconstruct(_ map: ReceivedMap, logger: Logger) async throws
+    /// Whether it writes `NAME.png` (a receiver then queues, at its start, the stored maps without one).
+    var writesImages: Bool { get }
 }
 
-/// The stage until a generator exists: the maps are already written, nothing more to do.
+extension ReconstructionStage {
+    public var writesImages: Bool { false }
+}
+
+/// `semcom receive --no-generate`: the maps are already written, nothing more to do.
 public struct MapsOnlyStage: ReconstructionStage {
     public init() {}
     public var name: String { "maps-only" }

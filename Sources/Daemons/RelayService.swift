@@ -33,6 +33,13 @@ public struct RelayService: Service {
         public var security: HopSecurity = .plaintext
         /// The downstream connection's side (plain TCP or TLS towards the next hop).
         public var forwardSecurity: HopSecurity = .plaintext
+        /// An upstream connection past HELLO that sends nothing for this long, with no frame of its own in
+        /// work or awaiting an answer, gets ERROR timeout and is closed (its downstream connection too).
+        public var idleTimeout: Duration = .seconds(300)
+        /// Upstream connections open at once; one more gets ERROR busy.
+        public var maxConnections: Int = 64
+        /// Where the channel (decoding, the physical layer, re-encoding) runs.
+        public var workers: FrameWorkers = .shared
 
         public init(listen: Endpoint, forward: Endpoint, channel: RelayChannel, peerName: String = "relay@\(HostName.current)") {
             self.listen = listen
@@ -66,19 +73,29 @@ public struct RelayService: Service {
             "relay configured",
             metadata: [
                 "forward": "\(configuration.forward)", "channel.setting": "\(configuration.channel.setting)",
-                "channel.seed": "\(configuration.channel.seed)",
+                "channel.seed": .stringConvertible(configuration.channel.seed),
                 "relay.mode": "\(configuration.channel.expectedMode.map { "\($0)" } ?? "any")",
             ])
         WireConnections.announce(endpoint, role: "relay", logger: logger)
         configuration.readiness?.set("listening", true, detail: "\(endpoint)")
         bound(endpoint)
         let logger = self.logger
+        let gate = ConnectionGate(limit: configuration.maxConnections)
         await withDiscardingTaskGroup { connections in
             await withGracefulShutdownHandler {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await accepted in inbound {
-                            connections.addTask { await self.serve(accepted) }
+                            guard gate.enter() else {
+                                connections.addTask {
+                                    await WireConnections.refuseBusy(accepted, limit: gate.limit, logger: logger)
+                                }
+                                continue
+                            }
+                            connections.addTask {
+                                defer { gate.leave() }
+                                await self.serve(accepted)
+                            }
                         }
                     }
                 } catch {
@@ -105,41 +122,44 @@ public struct RelayService: Service {
                 do {
                     try await withGracefulShutdownHandler {
                         var messages = upIn.makeAsyncIterator()
-                        // HELLO first, within the timeout.
-                        let timerLogger = logger
-                        let first = try await withThrowingTaskGroup(of: Void.self) { group in
+                        // HELLO first, within the HELLO timeout; then frames, within the idle timeout.
+                        let watch = IdleWatch(timeout: configuration.helloTimeout)
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            let timerLogger = logger
                             group.addTask {
-                                try await Task.sleep(for: configuration.helloTimeout)
-                                timerLogger.warning("connection error: no HELLO within the timeout; closing")
-                                try? await upOut.write(.error(ErrorMessage(
-                                    code: .timeout, text: "no HELLO within \(configuration.helloTimeout)")))
+                                try await watch.expired()
+                                let text = flags.upstreamOpen
+                                    ? "no message for \(configuration.idleTimeout) (idle timeout)"
+                                    : "no HELLO within \(configuration.helloTimeout)"
+                                timerLogger.warning("connection error: \(text); closing", metadata: ["error.code": "timeout"])
+                                try? await upOut.write(.error(ErrorMessage(code: .timeout, text: text)))
                                 upstream.channel.close(promise: nil)
                             }
-                            let message = try await messages.next()
-                            group.cancelAll()
-                            return message
-                        }
-                        guard case .hello(let hello) = first else {
-                            if let first {
-                                logger.warning(
-                                    "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
-                                try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
+                            defer { group.cancelAll() }
+                            let first = try await messages.next()
+                            watch.handling()
+                            guard case .hello(let hello) = first else {
+                                if let first {
+                                    logger.warning(
+                                        "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
+                                    try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
+                                }
+                                return
                             }
-                            return
+                            guard let version = hello.negotiate() else {
+                                try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
+                                    hello.maxVersion, supported: WireProtocol.supportedVersions))))
+                                logger.warning("connection error: no common protocol version; closing")
+                                return
+                            }
+                            logger[metadataKey: "origin"] = "\(hello.origin)"
+                            logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+                            flags.upstreamOpen = true
+                            try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
+                            try await self.relay(
+                                messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
+                                watch: watch, logger: logger)
                         }
-                        guard let version = hello.negotiate() else {
-                            try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
-                                hello.maxVersion, supported: WireProtocol.supportedVersions))))
-                            logger.warning("connection error: no common protocol version; closing")
-                            return
-                        }
-                        logger[metadataKey: "origin"] = "\(hello.origin)"
-                        logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                        flags.upstreamOpen = true
-                        try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
-                        try await self.relay(
-                            messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
-                            logger: logger)
                     } onGracefulShutdown: {
                         Task {
                             if flags.markUpstreamByeSent() {
@@ -168,7 +188,8 @@ public struct RelayService: Service {
     /// Forwards frames between `upstream` (already past HELLO) and a downstream connection.
     private func relay(
         messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator, upstream: WireConnection,
-        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: RelayFlags, logger: Logger
+        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: RelayFlags, watch: IdleWatch,
+        logger: Logger
     ) async throws {
         let configuration = self.configuration
         while true {
@@ -185,7 +206,7 @@ public struct RelayService: Service {
                     metadata: ["forward": "\(configuration.forward)", "error": "\(error)"])
                 let retryAt = ContinuousClock.now + configuration.reconnectInterval
                 guard try await answerUnavailable(
-                    messages: &messages, upOut: upOut, until: retryAt, flags: flags, logger: logger)
+                    messages: &messages, upOut: upOut, until: retryAt, flags: flags, watch: watch, logger: logger)
                 else { return }
                 continue
             }
@@ -203,12 +224,14 @@ public struct RelayService: Service {
                                         "downstream connected",
                                         metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
                                 case .ack(let ack):
-                                    logger.debug("ack forwarded", metadata: ["frame.id": "\(ack.frameID)", "ack.status": "\(ack.status)"])
+                                    logger.debug("ack forwarded", metadata: ["frame.id": .stringConvertible(ack.frameID), "ack.status": "\(ack.status)"])
                                     try await upOut.write(message)
+                                    watch.answered()
                                 case .nack(let nack):
+                                    watch.answered()
                                     logger.info(
                                         "nack forwarded",
-                                        metadata: ["frame.id": "\(nack.frameID)", "reason": "\(nack.reason)", "frame.attempt": "\(nack.attempt)"])
+                                        metadata: ["frame.id": .stringConvertible(nack.frameID), "reason": "\(nack.reason)", "frame.attempt": .stringConvertible(nack.attempt)])
                                     try await upOut.write(message)
                                 case .bye(let bye):
                                     logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
@@ -246,7 +269,10 @@ public struct RelayService: Service {
                         group.cancelAll()  // first, so the answers task does not close upstream under an ERROR
                         downstream.channel.close(promise: nil)
                     }
-                    while let message = try await messages.next() {
+                    while true {
+                        watch.reading(timeout: configuration.idleTimeout)
+                        guard let message = try await messages.next() else { break }
+                        watch.handling()
                         switch message {
                         case .mapFrame(let frame):
                             if flags.isShuttingDown {
@@ -255,15 +281,18 @@ public struct RelayService: Service {
                                     text: "relay shutting down")))
                                 continue
                             }
-                            if let answer = self.forward(frame, logger: logger) {
-                                switch answer {
-                                case .forward(let out): try await downOut.write(.mapFrame(out))
-                                case .answer(let nack): try await upOut.write(nack)
-                                }
+                            // The channel takes milliseconds to seconds per frame: on the workers.
+                            let relay = self
+                            switch try await configuration.workers.run({ relay.forward(frame, logger: logger) }) {
+                            case .forward(let out):
+                                watch.forwarded()
+                                try await downOut.write(.mapFrame(out))
+                            case .answer(let nack):
+                                try await upOut.write(nack)
                             }
                         case .lost(let lost):
                             logger.warning(
-                                "frame lost", metadata: ["frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
+                                "frame lost", metadata: ["frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
                             try await downOut.write(message)
                         case .bye(let bye):
                             logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
@@ -284,29 +313,29 @@ public struct RelayService: Service {
         }
     }
 
-    private enum Forwarding {
+    private enum Forwarding: Sendable {
         case forward(MapFrame)
         case answer(WireMessage)
     }
 
     /// Applies the channel to one frame.
-    private func forward(_ frame: MapFrame, logger: Logger) -> Forwarding? {
+    private func forward(_ frame: MapFrame, logger: Logger) -> Forwarding {
         let start = ContinuousClock.now
         do {
             let channel = control.channel  // the channel of this moment: a change applies from the next frame on
             let outcome = try channel.apply(to: frame)
             var metadata = FrameMetadata.of(outcome.frame)
             metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
-            metadata["channel.symbols"] = "\(outcome.symbols)"
+            metadata["channel.symbols"] = .stringConvertible(outcome.symbols)
             if let link = outcome.link, let phy = outcome.physicalLayer {
                 metadata["channel.modulation"] = "\(phy.modulation)"
                 metadata["channel.code"] = "\(phy.code)"
                 metadata["channel.fading"] = "\(phy.channel.fading.name)"
-                metadata["channel.bits_on_air"] = "\(outcome.hop.bitsOnAir)"
-                metadata["channel.pre_fec_bit_errors"] = "\(link.preDecodingBitErrors)"
-                metadata["channel.post_fec_bit_errors"] = "\(link.postDecodingBitErrors)"
-                metadata["channel.blocks"] = "\(link.blocks)"
-                metadata["channel.block_errors"] = "\(link.blockErrors)"
+                metadata["channel.bits_on_air"] = .stringConvertible(outcome.hop.bitsOnAir)
+                metadata["channel.pre_fec_bit_errors"] = .stringConvertible(link.preDecodingBitErrors)
+                metadata["channel.post_fec_bit_errors"] = .stringConvertible(link.postDecodingBitErrors)
+                metadata["channel.blocks"] = .stringConvertible(link.blocks)
+                metadata["channel.block_errors"] = .stringConvertible(link.blockErrors)
             } else if outcome.hop.fadingBlockLength > 0 {
                 metadata["channel.fading"] = "rayleigh"
             }
@@ -332,7 +361,7 @@ public struct RelayService: Service {
                 metadata["relay.mode"] = "\(channel.expectedMode.map { "\($0)" } ?? "any")"
                 logger.notice(
                     "frame encoding differs from the relay's --mode; applying the \(frame.encoding.kind) channel",
-                    metadata: ["frame.id": "\(frame.frameID)"])
+                    metadata: ["frame.id": .stringConvertible(frame.frameID)])
             }
             logger.info("frame relayed", metadata: metadata)
             return .forward(outcome.frame)
@@ -354,9 +383,12 @@ public struct RelayService: Service {
     private func answerUnavailable(
         messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
         upOut: NIOAsyncChannelOutboundWriter<WireMessage>, until deadline: ContinuousClock.Instant, flags: RelayFlags,
-        logger: Logger
+        watch: IdleWatch, logger: Logger
     ) async throws -> Bool {
-        while let message = try await messages.next() {
+        while true {
+            watch.reading(timeout: configuration.idleTimeout)
+            guard let message = try await messages.next() else { return false }
+            watch.handling()
             switch message {
             case .mapFrame(let frame):
                 try await upOut.write(.nack(Nack(
@@ -370,7 +402,7 @@ public struct RelayService: Service {
                 }
                 return false
             case .lost(let lost):
-                logger.warning("frame lost", metadata: ["frame.id": "\(lost.frameID)", "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
+                logger.warning("frame lost", metadata: ["frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
             case .error:
                 return false
             default:
@@ -378,7 +410,6 @@ public struct RelayService: Service {
                 return false
             }
         }
-        return false
     }
 }
 

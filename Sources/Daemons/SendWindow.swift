@@ -63,10 +63,22 @@ public struct SendWindow: Sendable {
         return true
     }
 
-    /// Gives up a frame that never went out (e.g. its label map is missing): counts it lost.
-    public mutating func giveUpUnsent(frameID: UInt64, name: String) {
-        known.insert(frameID)
+    /// Gives up a frame waiting after NACK unavailable (it waited past the sender's bound): counts it lost.
+    /// Returns its entry, or nil when it is not waiting so.
+    public mutating func abandonDelayed(frameID: UInt64) -> Entry? {
+        guard let index = delayed.firstIndex(where: { $0.frameID == frameID }) else { return nil }
         lost += 1
+        return delayed.remove(at: index)
+    }
+
+    /// Gives up every frame not yet settled (the peer cannot be reached): all count lost. Returns them.
+    public mutating func abandonAll() -> [Entry] {
+        let all = (inFlight.values.sorted { $0.frameID < $1.frameID }) + delayed + waiting
+        inFlight.removeAll()
+        delayed.removeAll()
+        waiting.removeAll()
+        lost += all.count
+        return all
     }
 
     /// Frames known (queued at some point, or given up unsent).

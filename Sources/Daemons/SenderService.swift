@@ -37,6 +37,14 @@ public struct SenderService: Service {
         public var maxBackoff: Duration = .seconds(2)
         /// Pause before resending a frame a peer answered with NACK unavailable.
         public var unavailableRetryDelay: Duration = .milliseconds(500)
+        /// How long a frame may keep being answered NACK unavailable (counted from the first) before it is
+        /// reported lost; nil: no bound.
+        public var maxUnavailableWait: Duration? = .seconds(120)
+        /// Limit of one connection attempt (TCP connect, and the TLS handshake).
+        public var connectTimeout: Duration = .seconds(5)
+        /// Failed connection attempts in a row (no HELLO answer in between) after which every frame not
+        /// yet settled is reported lost and the sender stops; nil: try for ever.
+        public var maxReconnects: Int? = 30
         /// After SIGTERM (or at the end), how long to wait for outstanding answers and the peer's BYE.
         public var shutdownGrace: Duration = .seconds(2)
         /// The sender's stable name: frames are unique per origin, and receivers de-duplicate by it.
@@ -50,8 +58,17 @@ public struct SenderService: Service {
         public init(target: Endpoint, inputDirectory: String, origin: String? = nil) {
             self.target = target
             self.inputDirectory = inputDirectory
-            self.origin = origin ?? "sender@\(HostName.current)"
+            self.origin = origin ?? Self.defaultOrigin(inputDirectory: inputDirectory)
             self.peerName = "sender@\(HostName.current)"
+        }
+
+        /// `sender@HOST-XXXXXXXX`, the hash naming the input folder's absolute path: stable across restarts
+        /// of one sender (its retransmissions de-duplicate), different for two senders on one host reading
+        /// different folders (neither one's frames are taken for the other's duplicates).
+        public static func defaultOrigin(inputDirectory: String) -> String {
+            let absolute = URL(fileURLWithPath: inputDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+            let hash = String(InputFolder.frameID(forName: absolute) & 0xFFFF_FFFF, radix: 16)
+            return "sender@\(HostName.current)-\(String(repeating: "0", count: 8 - hash.count))\(hash)"
         }
     }
 
@@ -159,16 +176,22 @@ final class SenderRunner {
     }
 
     enum SessionEnd {
-        case finished, stopped, lost
+        /// `idle`: the peer closed a connection with nothing outstanding (its idle timeout).
+        case finished, stopped, lost, idle
     }
+
+    /// Failed connection attempts since the last HELLO answer.
+    var failedAttempts = 0
+    /// When each frame was first answered NACK unavailable (cleared by its ACK or loss).
+    var unavailableSince: [UInt64: ContinuousClock.Instant] = [:]
 
     func run(events: AsyncStream<Event>) async throws -> SenderService.Summary {
         logger.info(
             "sender starting",
             metadata: [
                 "input": "\(configuration.inputDirectory)", "connect": "\(configuration.target)",
-                "frame.encoding": "\(configuration.encoding)", "downsample": "\(configuration.downsample)",
-                "window": "\(configuration.window)", "max_retries": "\(configuration.maxRetries)",
+                "frame.encoding": "\(configuration.encoding)", "downsample": .stringConvertible(configuration.downsample),
+                "window": .stringConvertible(configuration.window), "max_retries": .stringConvertible(configuration.maxRetries),
                 "watch": "\(configuration.watch)", "origin": "\(configuration.origin)",
             ])
         SystemdNotify.send("READY=1")  // a sender serves once it runs; /readyz tells whether it is connected
@@ -182,15 +205,21 @@ final class SenderRunner {
             let connection: WireConnection
             do {
                 connection = try await WireConnections.connect(
-                    to: configuration.target, security: configuration.security,
-                    traffic: WireTraffic(daemon: "sender", side: "downstream"))
+                    to: configuration.target, timeout: .nanoseconds(Int64(milliseconds(configuration.connectTimeout)) * 1_000_000),
+                    security: configuration.security, traffic: WireTraffic(daemon: "sender", side: "downstream"))
             } catch {
-                configuration.readiness?.set("connected", false, detail: "\(configuration.target): \(error)")
+                let reason = ErrorText.plain(error)
+                configuration.readiness?.set("connected", false, detail: "\(configuration.target): \(reason)")
+                failedAttempts += 1
+                if let limit = configuration.maxReconnects, failedAttempts > limit {
+                    abandonAll(because: "\(configuration.target) unreachable after \(failedAttempts) attempts: \(reason)")
+                    break
+                }
                 logger.warning(
                     "cannot connect; retrying",
                     metadata: [
-                        "connect": "\(configuration.target)", "retry_in_ms": "\(milliseconds(backoff))",
-                        "error": "\(error)",
+                        "connect": "\(configuration.target)", "retry_in_ms": .stringConvertible(milliseconds(backoff)),
+                        "attempt": .stringConvertible(failedAttempts), "error": "\(reason)",
                     ])
                 await pause(for: backoff, events: &iterator)
                 backoff = min(backoff * 2, configuration.maxBackoff)
@@ -229,13 +258,22 @@ final class SenderRunner {
             let resent = window.connectionLost()
             if resent > 0 {
                 logger.info("connection closed with frames unacknowledged; they will be resent",
-                            metadata: ["frames": "\(resent)"])
+                            metadata: ["frames": .stringConvertible(resent)])
             } else {
                 logger.info("connection closed")
             }
             if end == .lost && !isFinished && !shuttingDown {
+                failedAttempts += connected ? 0 : 1
+                if let limit = configuration.maxReconnects, failedAttempts > limit {
+                    abandonAll(because: "\(configuration.target) did not answer HELLO in \(failedAttempts) attempts")
+                    break
+                }
                 await pause(for: backoff, events: &iterator)
                 backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+            if end == .idle && !shuttingDown {
+                // Reconnect once there is something to send again.
+                await waitForWork(events: &iterator)
             }
         }
         var summary = SenderService.Summary()
@@ -249,17 +287,20 @@ final class SenderRunner {
         logger.log(
             level: level, "sender finished",
             metadata: [
-                "frames": "\(summary.frames)", "sent": "\(summary.sent)", "acknowledged": "\(summary.acknowledged)",
-                "lost": "\(summary.lost)", "retransmissions": "\(summary.retransmissions)",
-                "unacknowledged": "\(summary.unacknowledged)",
+                "frames": .stringConvertible(summary.frames), "sent": .stringConvertible(summary.sent), "acknowledged": .stringConvertible(summary.acknowledged),
+                "lost": .stringConvertible(summary.lost), "retransmissions": .stringConvertible(summary.retransmissions),
+                "unacknowledged": .stringConvertible(summary.unacknowledged),
             ])
         if summary.unacknowledged > 0 {
             logger.warning(
                 "frames handed back unacknowledged: a later run sends them again (the receiver de-duplicates)",
-                metadata: ["frames": "\(summary.unacknowledged)"])
+                metadata: ["frames": .stringConvertible(summary.unacknowledged)])
         }
         return summary
     }
+
+    /// Whether the current connection got its HELLO answer.
+    var connected = false
 
     /// Done when not watching and every frame is acknowledged or lost (and the LOST reports went out or
     /// cannot be sent any more).
@@ -272,17 +313,16 @@ final class SenderRunner {
         try await outbound.write(
             .hello(.offer(role: .sender, peerName: configuration.peerName, origin: configuration.origin)))
         let helloDeadline = ContinuousClock.now + .seconds(10)
-        var connected = false
+        connected = false
         var byeSentAt: ContinuousClock.Instant?
         while true {
             if connected && byeSentAt == nil {
-                for lost in pendingLost { try await outbound.write(.lost(lost)) }
-                pendingLost.removeAll()
+                while !pendingLost.isEmpty { try await outbound.write(.lost(pendingLost.removeFirst())) }
                 try await fillWindow(outbound: outbound)
                 if isFinished || shuttingDown {
                     let reason: ByeReason = shuttingDown ? .shuttingDown : .done
                     try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
-                    logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": "\(window.outstanding)"])
+                    logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": .stringConvertible(window.outstanding)])
                     byeSentAt = .now
                 }
             }
@@ -298,6 +338,7 @@ final class SenderRunner {
                         return .lost
                     }
                     connected = true
+                    failedAttempts = 0
                     backoff = configuration.initialBackoff
                     logger.info("connected", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
                 case .ack(let ack):
@@ -310,6 +351,11 @@ final class SenderRunner {
                         try? await outbound.write(.bye(Bye(reason: .shuttingDown, text: "sender: goodbye")))
                     }
                     return byeSentAt == nil ? .lost : (isFinished ? .finished : .stopped)
+                case .error(let error) where error.code == .timeout && connected && window.isDone:
+                    logger.info(
+                        "the peer closed the idle connection; reconnecting when there is something to send",
+                        metadata: ["error.text": "\(error.text)"])
+                    return .idle
                 case .error(let error):
                     logger.error(
                         "peer reported an error; closing",
@@ -365,6 +411,9 @@ final class SenderRunner {
             } else {
                 do {
                     frame = try await build(entry)
+                    // What the encoder would refuse (a name with '\\' or controls, a size over a limit) is
+                    // refused here, as this frame's loss, not as a write error that drops the connection.
+                    try frame.validate()
                     frames[entry.frameID] = frame
                 } catch {
                     giveUp(entry, attempts: 0, text: "cannot encode: \(error)")
@@ -374,7 +423,7 @@ final class SenderRunner {
             frame.attempt = entry.attempt
             try await outbound.write(.mapFrame(frame))
             var metadata = FrameMetadata.of(frame)
-            metadata["window.in_flight"] = "\(window.inFlight.count)"
+            metadata["window.in_flight"] = .stringConvertible(window.inFlight.count)
             if entry.attempt == 0 {
                 nextFirstTransmission = .now + configuration.frameInterval
                 logger.info("frame sent", metadata: metadata)
@@ -399,25 +448,27 @@ final class SenderRunner {
     }
 
     private func add(_ images: [SenderService.ImageFile]) {
-        for image in images {
+        for var image in images {
+            image.name = WireProtocol.normalizedName(image.name)
             let id = InputFolder.frameID(forName: image.name)
             if window.enqueue(frameID: id, name: image.name) {
                 files[id] = image
-                logger.debug("frame queued", metadata: ["frame.id": "\(id)", "frame.name": "\(image.name)"])
+                logger.debug("frame queued", metadata: ["frame.id": .stringConvertible(id), "frame.name": "\(image.name)"])
             }
         }
     }
 
     private func acknowledged(_ ack: Ack) {
         guard let entry = window.acknowledge(frameID: ack.frameID) else {
-            logger.debug("answer for a frame not in flight ignored", metadata: ["frame.id": "\(ack.frameID)"])
+            logger.debug("answer for a frame not in flight ignored", metadata: ["frame.id": .stringConvertible(ack.frameID)])
             return
         }
         frames[entry.frameID] = nil
+        unavailableSince[entry.frameID] = nil
         logger.info(
             "frame acknowledged",
             metadata: [
-                "frame.id": "\(ack.frameID)", "frame.name": "\(entry.name)", "frame.attempt": "\(ack.attempt)",
+                "frame.id": .stringConvertible(ack.frameID), "frame.name": "\(entry.name)", "frame.attempt": .stringConvertible(ack.attempt),
                 "ack.status": "\(ack.status)",
             ])
     }
@@ -426,17 +477,26 @@ final class SenderRunner {
         let name = window.inFlight[nack.frameID]?.name ?? "?"
         let decision = window.refuse(frameID: nack.frameID, attempt: nack.attempt, reason: nack.reason, text: nack.text)
         var metadata: Logger.Metadata = [
-            "frame.id": "\(nack.frameID)", "frame.name": "\(name)", "frame.attempt": "\(nack.attempt)",
+            "frame.id": .stringConvertible(nack.frameID), "frame.name": "\(name)", "frame.attempt": .stringConvertible(nack.attempt),
             "reason": "\(nack.reason)", "error": "\(nack.text)",
         ]
         switch decision {
         case .ignored:
             logger.debug("answer for a frame not in flight ignored", metadata: metadata)
         case .retransmit(let attempt):
-            metadata["next_attempt"] = "\(attempt)"
+            metadata["next_attempt"] = .stringConvertible(attempt)
             logger.warning("frame nacked; retransmitting", metadata: metadata)
         case .retransmitLater(let attempt):
-            metadata["next_attempt"] = "\(attempt)"
+            metadata["next_attempt"] = .stringConvertible(attempt)
+            let since = unavailableSince[nack.frameID] ?? .now
+            unavailableSince[nack.frameID] = since
+            if let bound = configuration.maxUnavailableWait, ContinuousClock.now - since > bound,
+                let entry = window.abandonDelayed(frameID: nack.frameID)
+            {
+                logger.warning("frame nacked", metadata: metadata)
+                reportLost(entry, attempts: attempt, text: "peer unavailable for longer than \(bound) (--max-wait): \(nack.text)")
+                return
+            }
             logger.warning("frame nacked (peer unavailable); retransmitting after a pause", metadata: metadata)
             if delayedRetryAt == nil { delayedRetryAt = .now + configuration.unavailableRetryDelay }
         case .lost(let entry, let attempts, let text):
@@ -451,16 +511,43 @@ final class SenderRunner {
         reportLost(entry, attempts: attempts, text: text)
     }
 
+    /// The peer cannot be reached: every frame not yet settled is lost (logged; LOST cannot be sent).
+    private func abandonAll(because reason: String) {
+        let abandoned = window.abandonAll()
+        logger.error(
+            "giving up: frames not delivered are reported lost",
+            metadata: ["frames": .stringConvertible(abandoned.count), "reason": "\(reason)"])
+        for entry in abandoned { reportLost(entry, attempts: entry.attempt, text: reason) }
+        pendingLost.removeAll()
+        files.removeAll()
+    }
+
+    /// Waits until new images arrive (watch mode, after an idle close) or shutdown.
+    private func waitForWork(events: inout AsyncStream<Event>.Iterator) async {
+        while window.isDone && !shuttingDown {
+            guard let event = await events.next() else { return }
+            switch event {
+            case .images(let images): add(images)
+            case .shutdown: shuttingDown = true
+            case .tick, .message, .closed: break
+            }
+        }
+    }
+
     private func reportLost(_ entry: SendWindow.Entry, attempts: UInt16, text: String) {
         frames[entry.frameID] = nil
+        unavailableSince[entry.frameID] = nil
         logger.error(
             "frame lost",
             metadata: [
-                "frame.id": "\(entry.frameID)", "frame.name": "\(entry.name)", "frame.attempts": "\(attempts)",
+                "frame.id": .stringConvertible(entry.frameID), "frame.name": "\(entry.name)", "frame.attempts": .stringConvertible(attempts),
                 "reason": "\(text)",
             ])
-        pendingLost.append(
-            Lost(frameID: entry.frameID, attempts: attempts, name: entry.name, text: ErrorMessage.fitting(text)))
+        var lost = Lost(frameID: entry.frameID, attempts: attempts, name: entry.name, text: ErrorMessage.fitting(text))
+        // A name the wire refuses (the reason this frame was lost) travels as a placeholder: the frame id
+        // identifies it, and the LOST must not fail to encode in turn.
+        if (try? lost.validate()) == nil { lost.name = "frame-\(entry.frameID)" }
+        pendingLost.append(lost)
     }
 
     /// Waits `duration` while handling events that need no connection.

@@ -63,6 +63,8 @@ public enum WireConnections {
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                // A client that closes its side inside a frame still reads the ERROR truncated answering it.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: endpoint.host, port: endpoint.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         var handshake: EventLoopFuture<TLSPeer>?
@@ -118,12 +120,24 @@ public enum WireConnections {
         guard let handshake = accepted.handshake else { return (accepted.wire, logger) }
         do {
             let peer = try await handshake.get()
-            logger[metadataKey: "tls.peer"] = "\(peer.commonName ?? "none")"
+            logger[metadataKey: "tls.peer"] = peer.commonName.map { .string($0) } ?? .absent
             return (accepted.wire, logger)
         } catch {
             logger.warning("tls connection refused", metadata: ["error": "\(error)"])
             try? await accepted.wire.executeThenClose { _, _ in }
             return nil
+        }
+    }
+
+    /// Answers a connection over the listener's limit with ERROR busy and closes it (after its TLS
+    /// handshake, so the client reads the reason).
+    static func refuseBusy(_ accepted: AcceptedConnection, limit: Int, logger: Logger) async {
+        guard let (connection, logger) = await admit(accepted, logger: logger) else { return }
+        logger.warning(
+            "connection refused: too many connections open", metadata: ["connections.limit": .stringConvertible(limit)])
+        try? await connection.executeThenClose { _, outbound in
+            try await outbound.write(.error(ErrorMessage(
+                code: .busy, text: "\(limit) connections are open, the limit (--max-connections); try again later")))
         }
     }
 

@@ -120,6 +120,8 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let timeout = WireErrorCode(rawValue: 9)
     /// The peer failed for a reason of its own.
     public static let `internal` = WireErrorCode(rawValue: 10)
+    /// The server has as many connections open as it allows; try again later.
+    public static let busy = WireErrorCode(rawValue: 11)
 
     public var description: String {
         switch self {
@@ -133,6 +135,7 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
         case .unexpectedMessage: "unexpected-message"
         case .timeout: "timeout"
         case .internal: "internal"
+        case .busy: "busy"
         default: "error(\(rawValue))"
         }
     }

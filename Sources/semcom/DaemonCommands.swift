@@ -33,8 +33,31 @@ extension Endpoint: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
 
+/// Flags every listening daemon shares: how many connections, how long an idle one may stay, and the
+/// workers its frames are decoded on.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Seconds a connection may stay silent after HELLO (with nothing in work) before ERROR timeout.")
+    var idleTimeout: Int = 300
+    @Option(help: "Connections open at once; one more is answered ERROR busy.") var maxConnections: Int = 64
+    @Option(help: "Threads decoding frames (default: the cores).") var workers: Int?
+    @Option(help: "Frames in work at once, all connections together (default: 2 per worker thread).")
+    var maxInFlight: Int?
+
+    func validate() throws {
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (workers ?? 1) >= 1, (maxInFlight ?? 1) >= 1 else {
+            throw ValidationError("--workers and --max-in-flight must be at least 1")
+        }
+    }
+
+    var frameWorkers: FrameWorkers {
+        workers == nil && maxInFlight == nil ? .shared : FrameWorkers(threads: workers, maxInFlight: maxInFlight)
+    }
+}
+
 /// Runs `service` (and its HTTP side port) until it returns (a sender with nothing left to send) or
-/// SIGTERM/SIGINT has shut it down gracefully; either way the process then exits 0.
+/// SIGTERM/SIGINT has shut it down gracefully.
 func runDaemon(_ service: some Service, sidePort: SidePort? = nil, logger: Logger) async throws {
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
         .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
@@ -65,7 +88,17 @@ struct SendCommand: AsyncParsableCommand {
     @Flag(help: "Keep polling the folder for new images until SIGTERM/SIGINT.") var watch = false
     @Option(help: "Milliseconds between first transmissions of successive frames (pacing; 0 = none).")
     var intervalMs: Int = 0
-    @Option(help: "The sender's stable name; the receiver de-duplicates frames per origin.") var origin: String?
+    @Option(
+        help: """
+            The sender's stable name: the receiver de-duplicates frames and names its output folder by it \
+            (default: sender@HOST-HASH, the hash of the input folder's absolute path).
+            """)
+    var origin: String?
+    @Option(help: "Seconds a frame may keep being answered NACK unavailable before it is reported LOST (0: no bound).")
+    var maxWait: Int = 120
+    @Option(help: "Seconds one connection attempt may take (TCP, and the TLS handshake).") var connectTimeout: Int = 5
+    @Option(help: "Failed connection attempts in a row before every frame not delivered is reported LOST (0: no bound).")
+    var maxReconnect: Int = 30
     @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
     var segmenter: String?
     @OptionGroup(title: "TLS") var tls: TLSConnectOptions
@@ -77,6 +110,8 @@ struct SendCommand: AsyncParsableCommand {
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
         guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }
+        guard maxWait >= 0, maxReconnect >= 0 else { throw ValidationError("--max-wait and --max-reconnect must be 0 or more") }
+        guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
     }
 
     func run() async throws {
@@ -98,6 +133,9 @@ struct SendCommand: AsyncParsableCommand {
         configuration.maxRetries = maxRetries
         configuration.watch = watch
         configuration.frameInterval = .milliseconds(intervalMs)
+        configuration.maxUnavailableWait = maxWait == 0 ? nil : .seconds(maxWait)
+        configuration.connectTimeout = .seconds(connectTimeout)
+        configuration.maxReconnects = maxReconnect == 0 ? nil : maxReconnect
         configuration.security = try tls.security(to: connect)
         configuration.readiness = readiness
         let input = self.input
@@ -107,9 +145,25 @@ struct SendCommand: AsyncParsableCommand {
         let labels = try Startup.configuration {
             try SenderLabels(directory: input, segmenterFolder: segmenter, logger: logger)
         }
+        let outcome = SenderOutcome()
         try await runDaemon(
-            SenderService(configuration: configuration, labelSource: labels, logger: logger), sidePort: sidePort,
-            logger: logger)
+            SenderService(configuration: configuration, labelSource: labels, logger: logger) { outcome.summary = $0 },
+            sidePort: sidePort, logger: logger)
+        // Exit 1 when a frame could not be delivered: scripts and systemd see the failure.
+        if let summary = outcome.summary, summary.lost > 0 {
+            FileHandle.standardError.write(Data("error: \(summary.lost) of \(summary.frames) frames were lost\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// The sender's final count, handed out of the service.
+final class SenderOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: SenderService.Summary?
+    var summary: SenderService.Summary? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 
@@ -154,6 +208,7 @@ struct RelayCommand: AsyncParsableCommand {
     var snrSchedule: String?
     @Option(help: "Between schedule points: step (hold) or linear.") var scheduleInterpolation: ScheduleInterpolation = .step
     @Flag(help: "Start the schedule again after its last point.") var scheduleLoop = false
+    @OptionGroup(title: "Connections") var server: ServerOptions
     @OptionGroup(title: "TLS (listener)") var tls: TLSListenOptions
     @OptionGroup(title: "TLS (downstream)") var forwardTLS: TLSForwardOptions
     @OptionGroup(title: "HTTP side port") var http: HTTPOptions
@@ -211,6 +266,9 @@ struct RelayCommand: AsyncParsableCommand {
         configuration.control = control
         configuration.security = try tls.security()
         configuration.forwardSecurity = try forwardTLS.security(to: forward)
+        configuration.idleTimeout = .seconds(server.idleTimeout)
+        configuration.maxConnections = server.maxConnections
+        configuration.workers = server.frameWorkers
         configuration.readiness = readiness
         let statistics = UpstreamStatistics()
         if http.http != nil { DaemonEvents.shared.observe { statistics.record($0) } }
@@ -224,7 +282,7 @@ struct RelayCommand: AsyncParsableCommand {
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive",
-        abstract: "Receive semantic maps, denoise analog ones, write NAME.labels.png, NAME.map.png and NAME.png.")
+        abstract: "Receive semantic maps, denoise analog ones, write OUT/ORIGIN/NAME.labels.png, NAME.map.png and NAME.png.")
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
     @Option(help: "Output folder.") var out: String
@@ -236,6 +294,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     var denoiser: MapDenoiser = .potts
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
+    @OptionGroup(title: "Connections") var server: ServerOptions
     @OptionGroup(title: "TLS") var tls: TLSListenOptions
     @OptionGroup(title: "HTTP side port") var http: HTTPOptions
     @OptionGroup var logging: LogOptions
@@ -246,6 +305,9 @@ struct ReceiveCommand: AsyncParsableCommand {
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoiser = denoiser
         configuration.security = try tls.security()
+        configuration.idleTimeout = .seconds(server.idleTimeout)
+        configuration.maxConnections = server.maxConnections
+        configuration.workers = server.frameWorkers
         let stage: any ReconstructionStage = try Startup.configuration {
             noGenerate ? MapsOnlyStage() as any ReconstructionStage : try generation.stage(logger: logger)
         }

@@ -100,7 +100,7 @@ enum Startup {
 
     /// Prints `error` as `error: …` on standard error and returns the exit to throw.
     static func fail(_ error: any Error) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(ErrorText.plain(error))\n".utf8))
         return ExitCode(configurationExitCode)
     }
 }

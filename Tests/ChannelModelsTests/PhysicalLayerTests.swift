@@ -20,6 +20,21 @@ struct PhysicalLayerTests {
         }
     }
 
+    @Test("a large payload crosses in bursts: intact, costs add up, blocks all counted (bounded memory)")
+    func bursts() {
+        let layer = PhysicalLayer(PhysicalLayerConfiguration(modulation: .qam16, code: .none))
+        let size = 3 * PhysicalLayer.burstBytes + 1234
+        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        var rng = SeededGenerator(seed: 3)
+        let (bytes, stats) = layer.transmit(payload, esN0DB: 45, using: &rng)
+        #expect(bytes == payload)
+        let segmentation = Segmentation(payloadBytes: size, code: .none)
+        #expect(stats.blocks == segmentation.blocks.count && stats.payloadBits == 8 * size)
+        let cost = layer.cost(payloadBytes: size)
+        #expect(cost.bitsOnAir == stats.bitsOnAir && cost.channelUses == stats.channelUses)
+        #expect(PhysicalLayer.bursts(of: segmentation).count == 4)
+    }
+
     @Test("clean link delivers odd-sized payloads intact; costs add up", arguments: codes)
     func cleanLink(_ code: ChannelCode) {
         for modulation in [Modulation.bpsk, .qam64] {

@@ -18,7 +18,9 @@ struct OutputNameTests {
 
     @Test(
         "names that could escape are refused",
-        arguments: ["", "../etc", "a/b", "..", "a..b", ".hidden", "a\\b", "nul\u{0}byte", "tab\there",
+        arguments: ["", "../etc", "a/b", "..", "a..b", ".hidden", "a\\b", "nul\u{0}byte", "tab\there", "c1\u{85}",
+                    // Their files would be another frame's: the image of X.labels is X.labels.png (#7).
+                    "x.labels", "x.map", "x.LABELS",
                     String(repeating: "x", count: 256),
                     // Legal on the wire (≤ 255 bytes) but NAME.labels.png would pass the 255-byte file-name limit.
                     String(repeating: "x", count: 245), String(repeating: "é", count: 123)])
@@ -261,6 +263,11 @@ struct SmallPartsTests {
         #expect(object?["message"] as? String == "frame \"x\"")
         #expect(object?["channel.snr_db"] as? Double == 10.0)
         #expect(object?["frame.id"] as? String == "3")
+        // Typed: numbers as numbers, absent values as null.
+        let typed = LiveLogHandler.format(
+            date: date, level: .info, label: "relay", message: "m",
+            metadata: ["frame.id": .stringConvertible(UInt64(7)), "channel.measured_snr_db": .decimal(nil)], format: .json)
+        #expect(typed.contains("\"frame.id\":7") && typed.contains("\"channel.measured_snr_db\":null"))
     }
 
     @Test("bounded queue: FIFO, producers wait while full, drains after finish")

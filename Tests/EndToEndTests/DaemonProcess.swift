@@ -145,6 +145,11 @@ struct Workspace {
     let root: String
     var scenes: String { root + "/scenes" }
     var output: String { root + "/out" }
+    /// The folder the receiver wrote this workspace's frames to: `out/ORIGIN` of its one sender.
+    var received: String {
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { !$0.hasPrefix(".") }
+        return output + "/" + (folders.sorted().first ?? "no-origin-yet")
+    }
     let names: [String]
 
     init(count: Int, seed: UInt64 = 1) throws {
@@ -161,7 +166,7 @@ struct Workspace {
     func accuracies() throws -> [String: Double] {
         var result: [String: Double] = [:]
         for name in names {
-            let path = "\(output)/\(name).labels.png"
+            let path = "\(received)/\(name).labels.png"
             guard FileManager.default.fileExists(atPath: path) else { continue }
             let sent = try PNG.readLabels(path: SceneSet.path(scenes, SceneSet.labelsFolder, name))
             let received = try PNG.readLabels(path: path)
@@ -173,7 +178,7 @@ struct Workspace {
 
     /// Received `.labels.png` files.
     var receivedCount: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { $0.hasSuffix(".labels.png") }
+        ((try? FileManager.default.contentsOfDirectory(atPath: received)) ?? []).filter { $0.hasSuffix(".labels.png") }
             .count
     }
 }

@@ -44,7 +44,7 @@ struct GenerationTests {
         let line = try await receiver.waitForLine(containing: "image generated", timeout: 240)
         #expect(line.contains("duration_ms"))
         let name = workspace.names[0]
-        let image = try PNG.readRGB(path: "\(workspace.output)/\(name).png")
+        let image = try PNG.readRGB(path: "\(workspace.received)/\(name).png")
         let segmenter = try Segmenter(folder: Self.models + "/segmenter")
         let resegmented = try segmenter.segment(image)
         let sent = try PNG.readLabels(path: SceneSet.path(workspace.scenes, SceneSet.labelsFolder, name))
@@ -73,7 +73,7 @@ struct GenerationTests {
         // The maps the receiver got are the segmenter's: close to the scenes' ground truth.
         let truth = StreetSceneGenerator(width: 128, height: 64)
         for (i, name) in workspace.names.enumerated() {
-            let received = try PNG.readLabels(path: "\(workspace.output)/\(name).labels.png")
+            let received = try PNG.readLabels(path: "\(workspace.received)/\(name).labels.png")
             let sent = truth.scene(seed: 6, index: i).labels
             // Void pixels (the ego bonnet) have no class the segmenter could output: left out.
             let labelled = zip(sent.ids, received.ids).filter { $0.0 != LabelMap.void }

@@ -57,9 +57,12 @@ struct LinkTests {
         let (receiver, relay, port) = try await startLink(
             workspace, channel: ["--snr", "7.5", "--mode", "digital", "--seed", "3"])
         let sender = try send(workspace, port: port, ["--encoding", "digital", "--max-retries", "2"])
-        #expect(try await sender.waitForExit() == 0)
+        let status = try await sender.waitForExit()
         let summary = try sender.summary()
         let acknowledged = summary["acknowledged"] ?? -1, lost = summary["lost"] ?? -1
+        // A sender that lost frames says so in its exit status (1) and one line (issue 13, #14).
+        #expect(status == (lost > 0 ? 1 : 0))
+        if lost > 0 { try await sender.waitForLine(containing: "frames were lost", timeout: 5) }
         print("digital at Es/N0 7.5 dB: \(summary)")
         #expect(acknowledged + lost == 8, "every frame ends acknowledged or lost")
         #expect(summary["unacknowledged"] == 0)

@@ -7,7 +7,7 @@
               every hop, semcom commands; deploy/prometheus.yml targets = the daemons' --http ports
   k8s         kubernetes-validate --strict against Kubernetes K8S_VERSION for every manifest (and the
               Secrets make-secrets.sh writes), probes, scrape annotations, Services, the sharded sweep
-  systemd     units parse, required keys, no restart loop on exit 64/78, env files match the units,
+  systemd     units parse, required keys, no restart loop on exit 2/78, env files match the units,
               systemd-analyze verify where it exists
   link        deploy/semcom-link.sh: bash -n, --help, a real 2-scene link with --relay-flags
   install     make install PREFIX=<tmp> INSTALL_BIN=<binary>; the installed binary finds its models
@@ -881,7 +881,7 @@ def check_systemd(check: Check, cli: CLI):
         one = lambda key: (service.get(key) or [""])[-1]
         check.expect(one("Type") == "notify", f"{where}: Type=notify")
         check.expect(one("Restart") == "on-failure", f"{where}: Restart=on-failure")
-        check.expect({"64", "78"} <= set(one("RestartPreventExitStatus").split()), f"{where}: RestartPreventExitStatus=64 78")
+        check.expect({"2", "78"} <= set(one("RestartPreventExitStatus").split()), f"{where}: RestartPreventExitStatus=2 78")
         check.expect(unit_section.get("StartLimitIntervalSec") and unit_section.get("StartLimitBurst"),
                      f"{where}: StartLimitIntervalSec= and StartLimitBurst= in [Unit]")
         check.expect(one("EnvironmentFile").lstrip("-") == f"/etc/semcom/{role}.env", f"{where}: EnvironmentFile=/etc/semcom/{role}.env")

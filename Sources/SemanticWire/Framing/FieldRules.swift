@@ -1,6 +1,13 @@
+import Foundation
+
 /// Validation rules shared by the messages; each throws `WireError.invalidField` naming the message and field.
 enum FieldRules {
-    /// A frame name is a file stem: 1…255 UTF-8 bytes, no '/', '\', control characters, no leading '.'.
+    /// A frame name is a file stem: 1…255 UTF-8 bytes in Unicode NFC, no '/', '\\', control characters (C0,
+    /// DEL, C1) or bidirectional formatting characters, no leading '.'.
+    ///
+    /// Why NFC and no bidi controls: the name becomes a file name shown to people. Two spellings of one
+    /// visible name (NFC "é" and NFD "e" + U+0301) would be two files that look alike, and a right-to-left
+    /// override can make `gpj.exe` read as `exe.jpg`.
     static func frameName(_ name: String, in message: String) throws {
         let bytes = name.utf8.count
         guard (1...WireProtocol.maxNameBytes).contains(bytes) else {
@@ -10,9 +17,30 @@ enum FieldRules {
         if name.hasPrefix(".") {
             throw WireError.invalidField("\(message) name \"\(name)\" must not start with '.'")
         }
-        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }) {
+        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || isControl($0) }) {
             throw WireError.invalidField(
                 "\(message) name \"\(name.debugDescription)\" must not contain '/', '\\' or control characters")
+        }
+        if name.unicodeScalars.contains(where: isBidiControl) {
+            throw WireError.invalidField(
+                "\(message) name \"\(name.debugDescription)\" must not contain bidirectional formatting characters")
+        }
+        if !Array(name.utf8).elementsEqual(Array(WireProtocol.normalizedName(name).utf8)) {
+            throw WireError.invalidField("\(message) name \"\(name.debugDescription)\" must be in Unicode NFC")
+        }
+    }
+
+    /// C0 controls, DEL and C1 controls (U+0080…U+009F).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// Unicode's bidirectional formatting characters: ALM, LRM/RLM, the embeddings and overrides
+    /// (U+202A…U+202E) and the isolates (U+2066…U+2069).
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
         }
     }
 
@@ -24,7 +52,7 @@ enum FieldRules {
             throw WireError.invalidField(
                 "\(message) \(field) must be \(lower)…\(WireProtocol.maxNameBytes) UTF-8 bytes, got \(bytes)")
         }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        if name.unicodeScalars.contains(where: isControl) {
             throw WireError.invalidField("\(message) \(field) must not contain control characters")
         }
     }
@@ -37,4 +65,10 @@ enum FieldRules {
                 "\(message) text is \(bytes) UTF-8 bytes; the limit is \(WireProtocol.maxTextBytes)")
         }
     }
+}
+
+extension WireProtocol {
+    /// `name` in Unicode Normalization Form C, the form frame names travel in: a sender normalises the
+    /// file stems it reads (a macOS file system hands out NFD) before it sends them.
+    public static func normalizedName(_ name: String) -> String { name.precomposedStringWithCanonicalMapping }
 }

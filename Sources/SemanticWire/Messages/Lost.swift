@@ -19,7 +19,8 @@ public struct Lost: Sendable, Equatable {
         self.text = text
     }
 
-    func validate() throws {
+    /// Checks the fields against the rules of protocol v1.
+    public func validate() throws {
         try FieldRules.frameName(name, in: "LOST")
         try FieldRules.text(text, in: "LOST")
     }
