@@ -160,7 +160,11 @@ echo
 echo "== semcom link finished (sender exit $status)"
 echo "   channel:   ${channel[*]}${relay_extra[*]:+ ${relay_extra[*]}} ($encoding)$([ "$use_relay" = 1 ] || echo ', no relay: ideal link')"
 echo "   sender:    $summary"
-echo "   received:  $out/NAME.labels.png (class ids) and $out/NAME.map.png (colours): $(ls "$out" | grep -c '\.map\.png$') maps"
-echo "   generated: $out/NAME.png (reconstructions): $(ls "$out" | grep -vc '\.\(map\|labels\)\.png$' || true) images"
+# The receiver keeps a folder per sender origin: OUT/ORIGIN/NAME.*.
+folders=$(find "$out" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | sort | tr '\n' ' ')
+maps=$(find "$out" -mindepth 2 -maxdepth 2 -name '*.map.png' | wc -l)
+images=$(find "$out" -mindepth 2 -maxdepth 2 -name '*.png' ! -name '*.map.png' ! -name '*.labels.png' | wc -l)
+echo "   received:  ORIGIN/NAME.labels.png (class ids) and ORIGIN/NAME.map.png (colours): $maps maps in ${folders:-$out (none)}"
+echo "   generated: ORIGIN/NAME.png (reconstructions): $images images"
 echo "   logs:      $logs/{receiver,relay,sender}.log"
 exit "$status"

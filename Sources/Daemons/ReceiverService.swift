@@ -40,7 +40,7 @@ public struct ReceiverService: Service {
         /// ERROR timeout and is closed.
         public var idleTimeout: Duration = .seconds(300)
         /// Connections open at once; one more gets ERROR busy.
-        public var maxConnections: Int = 64
+        public var maxConnections: Int = 32
         /// Where decoding, denoising and PNG writing run.
         public var workers: FrameWorkers = .shared
 
@@ -348,7 +348,8 @@ public struct ReceiverService: Service {
         let configuration = self.configuration
         let outcome: Result<MapDecision.Decision, Failure> = await {
             do {
-                return .success(try await configuration.workers.run { () throws(Failure) -> MapDecision.Decision in
+                return .success(try await configuration.workers.run(cost: FrameWorkers.cost(of: frame)) {
+                    () throws(Failure) -> MapDecision.Decision in
                     let decision: MapDecision.Decision
                     do {
                         decision = try MapDecision.decide(

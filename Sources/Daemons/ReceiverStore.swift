@@ -41,6 +41,11 @@ public enum ReceiverStore {
         return pending
     }
 
+    /// Paths of the origin folders under `outputDirectory`.
+    public static func originFolderPaths(in outputDirectory: String) -> [String] {
+        originFolders(in: outputDirectory).map(\.path)
+    }
+
     /// The origin folders (not hidden) under `outputDirectory`.
     static func originFolders(in outputDirectory: String) -> [(name: String, path: String)] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory)) ?? []

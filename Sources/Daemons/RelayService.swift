@@ -37,7 +37,7 @@ public struct RelayService: Service {
         /// work or awaiting an answer, gets ERROR timeout and is closed (its downstream connection too).
         public var idleTimeout: Duration = .seconds(300)
         /// Upstream connections open at once; one more gets ERROR busy.
-        public var maxConnections: Int = 64
+        public var maxConnections: Int = 32
         /// Where the channel (decoding, the physical layer, re-encoding) runs.
         public var workers: FrameWorkers = .shared
 
@@ -283,7 +283,7 @@ public struct RelayService: Service {
                             }
                             // The channel takes milliseconds to seconds per frame: on the workers.
                             let relay = self
-                            switch try await configuration.workers.run({ relay.forward(frame, logger: logger) }) {
+                            switch try await configuration.workers.run(cost: FrameWorkers.cost(of: frame), { relay.forward(frame, logger: logger) }) {
                             case .forward(let out):
                                 watch.forwarded()
                                 try await downOut.write(.mapFrame(out))

@@ -48,7 +48,12 @@ public enum WireConnections {
     static func configure(_ channel: any Channel, limits: WireLimits) throws -> WireConnection {
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireFrameDecoder(limits: limits)))
         try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireFrameEncoder(limits: limits)))
-        return try WireConnection(wrappingChannelSynchronously: channel)
+        // Reading stops while two decoded messages wait for the connection's task and resumes when none
+        // does (NIO's default waits for ten): with 64 MiB frames this is what bounds a connection's memory
+        // to three frames, the one in work included (docs/limits.md).
+        return try WireConnection(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
     }
 
     /// Binds a listening socket at `endpoint` (port 0: a free port). Each accepted connection arrives

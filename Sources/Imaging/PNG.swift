@@ -71,6 +71,9 @@ public enum PNG {
         _ data: [UInt8], format: UInt32, channels: Int, source: String,
         check: (UInt32) -> String?
     ) throws -> (Int, Int, [UInt8]) {
+        if let problem = chunkPastEnd(data) {
+            throw ImagingError("\(source): truncated PNG (\(problem))")
+        }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         let begun = data.withUnsafeBytes { raw in
@@ -96,6 +99,31 @@ public enum PNG {
             throw ImagingError("\(source): corrupt or truncated PNG (\(message(of: image)))")
         }
         return (width, height, pixels)
+    }
+
+    /// The first chunk before the image data (IDAT) whose declared length runs past the end of `data`,
+    /// described; nil when they all fit or `data` is not a PNG (libpng then says so).
+    ///
+    /// While reading the header, libpng allocates a chunk's declared length before reading it: a 76-byte file
+    /// whose zTXt chunk claims 2 GB made it ask for 2 GB (found by `make fuzz`, Fuzz/regressions/png). libpng
+    /// refuses such a file anyway, once the read runs past the end; this refuses it before the allocation.
+    /// Chunks from IDAT on are streamed (or, after the image, not read at all), and CRCs and contents are
+    /// left to libpng, so every file libpng decodes is still decoded.
+    static func chunkPastEnd(_ data: [UInt8]) -> String? {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard data.starts(with: signature) else { return nil }
+        var offset = signature.count
+        while data.count - offset >= 8 {
+            let length = data[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: data[offset + 4..<offset + 8], as: UTF8.self)
+            if type == "IDAT" { break }
+            if length > data.count - offset - 12 {
+                return "chunk \(type.debugDescription) at byte \(offset) declares \(length) bytes of data, "
+                    + "\(12 + length) with its header and CRC; \(data.count - offset) remain"
+            }
+            offset += 12 + length
+        }
+        return nil
     }
 
     private static func encode(_ pixels: [UInt8], width: Int, height: Int, format: UInt32, channels: Int) throws -> [UInt8] {

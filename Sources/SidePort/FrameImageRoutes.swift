@@ -7,8 +7,9 @@ import Scenes
 /// The pictures of a frame on a daemon's side port, for the dashboard:
 ///
 /// - sender: `GET /frames/NAME/map.png`, the map it sends (`DIR/labels/NAME.png` in Cityscapes colours);
-/// - receiver: `GET /frames/NAME/map.png`, the map it decided (`NAME.map.png`), and
-///   `GET /frames/NAME/image.png`, the image it regenerated (`NAME.png`).
+/// - receiver: `GET /frames/NAME/map.png`, the map it decided (`ORIGIN/NAME.map.png`), and
+///   `GET /frames/NAME/image.png`, the image it regenerated (`ORIGIN/NAME.png`); `?origin=` picks the
+///   sender, otherwise the newest file of that name is served.
 ///
 /// Names are checked as the receiver checks frame names (nothing outside the folder); 404 when absent.
 public enum FrameImageRoutes {
@@ -24,14 +25,33 @@ public enum FrameImageRoutes {
 
     public static func receiver(_ router: Router<BasicRequestContext>, outputDirectory: String) {
         for (route, path) in [("map.png", \OutputNames.colorMapPath), ("image.png", \OutputNames.reconstructionPath)] {
-            router.get("/frames/:name/\(route)") { _, context -> Response in
+            router.get("/frames/:name/\(route)") { request, context -> Response in
                 guard let name = context.parameters.get("name"),
-                    let files = try? OutputNames(name: name, directory: outputDirectory),
-                    let data = FileManager.default.contents(atPath: files[keyPath: path])
+                    let data = receivedFile(
+                        name: name, origin: request.uri.queryParameters.get("origin"), path: path,
+                        outputDirectory: outputDirectory)
                 else { return notFound() }
                 return image(Array(data))
             }
         }
+    }
+
+    /// The file of frame `name` under `OUT/ORIGIN/` (`?origin=`), or, without an origin, the newest one
+    /// among the origins' folders (the dashboard follows one link, so names rarely repeat).
+    static func receivedFile(
+        name: String, origin: String?, path: KeyPath<OutputNames, String>, outputDirectory: String
+    ) -> Data? {
+        let folders = origin.map { [OriginFolder.path(for: $0, in: outputDirectory)] }
+            ?? ReceiverStore.originFolderPaths(in: outputDirectory)
+        let candidates = folders.compactMap { folder -> (path: String, modified: Date)? in
+            guard let files = try? OutputNames(name: name, directory: folder),
+                let attributes = try? FileManager.default.attributesOfItem(atPath: files[keyPath: path]),
+                let modified = attributes[.modificationDate] as? Date
+            else { return nil }
+            return (files[keyPath: path], modified)
+        }
+        guard let newest = candidates.max(by: { $0.modified < $1.modified }) else { return nil }
+        return FileManager.default.contents(atPath: newest.path)
     }
 
     static func image(_ bytes: [UInt8]) -> Response {

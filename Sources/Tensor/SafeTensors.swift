@@ -79,9 +79,14 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 munmap(map, length)
                 throw WeightsError("\(path): tensor \(name): unsupported dtype \(dtype) (F32, F16, BF16 are read)")
             }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * size,
-                  dataStart + offsets[1] <= length
+            // Shape and offsets come from the file: an unchecked product or sum of them traps on a crafted
+            // header (a dimension near 2^63, an offset near Int.max; found by `make fuzz`, Fuzz/regressions/
+            // safetensors), so the byte count is computed with overflow checks and the end offset is compared
+            // with what follows the header instead of being added to it.
+            guard shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(shape),
+                  case let (byteCount, overflow) = count.multipliedReportingOverflow(by: size), !overflow,
+                  offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount,
+                  offsets[1] <= length - dataStart
             else {
                 munmap(map, length)
                 throw WeightsError("\(path): tensor \(name): data offsets \(offsets) do not fit shape \(shape) \(dtype) within the file (\(length) bytes; truncated?)")
@@ -93,6 +98,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
     }
 
     deinit { munmap(base, length) }
+
+    /// The number of elements of `shape` (every dimension ≥ 0), or nil when the product overflows `Int`.
+    ///
+    /// A header's shapes are untrusted: `shape.reduce(1, *)` trapped on a shape such as [2^32, 2^32] (found by
+    /// `make fuzz`, reproducers in Fuzz/regressions/safetensors). This multiplies in the same order as that
+    /// `reduce`, so a shape accepted here never traps in `tensor(_:)` or `Tensor.init`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
 
     /// The tensor `name` as float32; `shape`, when given, must match exactly.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {

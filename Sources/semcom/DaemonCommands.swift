@@ -38,21 +38,30 @@ extension Endpoint: ExpressibleByArgument {
 struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds a connection may stay silent after HELLO (with nothing in work) before ERROR timeout.")
     var idleTimeout: Int = 300
-    @Option(help: "Connections open at once; one more is answered ERROR busy.") var maxConnections: Int = 64
+    @Option(help: "Connections open at once; one more is answered ERROR busy.") var maxConnections: Int = 32
+    @Option(help: "Largest frame body accepted, in MiB (1…64; the protocol's limit is 64): bounds each connection's memory.")
+    var maxFrameMib: Int = 64
     @Option(help: "Threads decoding frames (default: the cores).") var workers: Int?
     @Option(help: "Frames in work at once, all connections together (default: 2 per worker thread).")
     var maxInFlight: Int?
+    @Option(help: "MiB of working memory for all frames in work together (a frame waits until its share fits).")
+    var workMemoryMib: Int = 2048
 
     func validate() throws {
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (1...64).contains(maxFrameMib) else { throw ValidationError("--max-frame-mib must be 1…64") }
+        guard workMemoryMib >= 16 else { throw ValidationError("--work-memory-mib must be at least 16") }
         guard (workers ?? 1) >= 1, (maxInFlight ?? 1) >= 1 else {
             throw ValidationError("--workers and --max-in-flight must be at least 1")
         }
     }
 
+    var limits: WireLimits { WireLimits(maxBodyLength: maxFrameMib << 20) }
+
     var frameWorkers: FrameWorkers {
-        workers == nil && maxInFlight == nil ? .shared : FrameWorkers(threads: workers, maxInFlight: maxInFlight)
+        workers == nil && maxInFlight == nil && workMemoryMib == 2048
+            ? .shared : FrameWorkers(threads: workers, maxInFlight: maxInFlight, memoryBudget: workMemoryMib << 20)
     }
 }
 
@@ -269,6 +278,7 @@ struct RelayCommand: AsyncParsableCommand {
         configuration.idleTimeout = .seconds(server.idleTimeout)
         configuration.maxConnections = server.maxConnections
         configuration.workers = server.frameWorkers
+        configuration.limits = server.limits
         configuration.readiness = readiness
         let statistics = UpstreamStatistics()
         if http.http != nil { DaemonEvents.shared.observe { statistics.record($0) } }
@@ -308,6 +318,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         configuration.idleTimeout = .seconds(server.idleTimeout)
         configuration.maxConnections = server.maxConnections
         configuration.workers = server.frameWorkers
+        configuration.limits = server.limits
         let stage: any ReconstructionStage = try Startup.configuration {
             noGenerate ? MapsOnlyStage() as any ReconstructionStage : try generation.stage(logger: logger)
         }

@@ -53,7 +53,8 @@ struct DemoCommand: ParsableCommand {
             "--logs", (out as NSString).appendingPathComponent("logs"),
             "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--steps", "\(steps)",
         ] + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
-            + ["--", "--interval-ms", keepRunning ? "1000" : "100"]
+            // The receiver keeps a folder per origin: received/demo/NAME.png.
+            + ["--", "--interval-ms", keepRunning ? "1000" : "100", "--origin", "demo"]
         try process.run()
         // Foundation starts the launcher in a process group of its own, outside the terminal's: Ctrl-C
         // reaches only this process. Pass it on as SIGTERM to the launcher's whole group, so every daemon
