@@ -47,6 +47,13 @@ let package = Package(
             dependencies: ["Imaging", "CZlib", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // The transmission logic the daemons and `semcom eval` share, without I/O: the receiver's map decision,
+        // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
+        .target(
+            name: "Link",
+            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness", "Generator", "Tensor"]
+        ),
+
         // Mutual TLS for every hop: settings, handshake with verified peers, a small CA for `semcom certs`.
         .target(
             name: "TransportSecurity",
@@ -64,7 +71,7 @@ let package = Package(
         .target(
             name: "Daemons",
             dependencies: [
-                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness", "Generator", "Tensor",
+                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness", "Generator", "Link",
                 "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -93,14 +100,14 @@ let package = Package(
         .target(
             name: "Evaluation",
             dependencies: [
-                "Daemons", "ChannelModels", "SemanticWire", "Generator", "Imaging", "Scenes", "Randomness", "Tensor",
+                "Link", "ChannelModels", "SemanticWire", "Generator", "Imaging", "Scenes", "Randomness", "Tensor",
             ]
         ),
 
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes", "Daemons", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
+                "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
                 "ChannelModels", "TransportSecurity", "SidePort",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "DaemonsTests",
             dependencies: [
-                "Daemons", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
+                "Daemons", "Link", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,4 @@
-/// The channel conventions of semcom, each formula in one place (see DESIGN.md,
+/// The channel conventions of semcom, each formula in one place (see docs/DESIGN.md,
 /// "Channel conventions"). Every function is pure; powers are linear ratios, levels in dB.
 ///
 /// Two SNR conventions coexist and must never be mixed silently:

@@ -26,7 +26,7 @@ public enum Fading: Sendable, Hashable, Codable {
 }
 
 /// A complex baseband link: optional Rayleigh block fading, AWGN, and a one-tap equaliser fed with perfect or
-/// pilot-estimated CSI. Noise follows the Es/N0 convention (DESIGN.md): N0 = Es·10^(−Es/N0/10), N0/2 of
+/// pilot-estimated CSI. Noise follows the Es/N0 convention (docs/DESIGN.md): N0 = Es·10^(−Es/N0/10), N0/2 of
 /// variance per real dimension, Es the average symbol energy (1 for `Modulation` constellations).
 public struct RadioChannel: Sendable, Hashable {
     public var fading: Fading

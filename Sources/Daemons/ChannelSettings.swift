@@ -1,5 +1,6 @@
 import ChannelModels
 import Foundation
+import Link
 import SemanticWire
 
 /// The whole setting of a relay's channel, as `semcom relay` flags and the relay's `GET/PUT /channel`

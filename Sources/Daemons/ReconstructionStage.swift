@@ -1,47 +1,30 @@
 import Imaging
 import Logging
-import SemanticWire
+import Link
 
 /// A map the receiver accepted and wrote, handed to the reconstruction stage.
 public struct ReceivedMap: Sendable {
-    /// The frame's name (a validated file stem).
+    /// The frame's name (a validated file stem), its sender's origin and frame id.
     public var name: String
-    /// The sender's origin and frame id.
     public var origin: String
     public var frameID: UInt64
     /// The decided (and, for analog frames, denoised) label map.
     public var labels: LabelMap
-    /// How the map travelled.
-    public var encoding: PayloadEncoding
-    /// What each relay did.
-    public var hops: [HopAnnotation]
-    /// The folder the frame's files are in (`OUT/ORIGIN`) and the files written for it.
-    public var outputDirectory: String
+    /// What the generator is conditioned on (the receiver's decision made it: `MapDecision`).
+    public var conditioning: GeneratorConditioning
+    /// The files written for this frame (`OUT/ORIGIN/NAME.*`).
     public var files: OutputNames
-    /// Analog frames: the symbols as received, before denoising (after FDS the generator builds its
-    /// conditioning from them the way it was trained); nil for digital frames.
-    public var receivedSymbols: AnalogSymbols? = nil
-    /// Analog frames: the noise σ estimated from the symbols.
-    public var estimatedNoiseStd: Float? = nil
-    /// The denoiser the receiver applied (its `MapDenoiser` setting and, for `fds-auto`, the noise).
-    public var denoising: AppliedDenoising = .none
 
     public init(
-        name: String, origin: String, frameID: UInt64, labels: LabelMap, encoding: PayloadEncoding,
-        hops: [HopAnnotation], outputDirectory: String, files: OutputNames, receivedSymbols: AnalogSymbols? = nil,
-        estimatedNoiseStd: Float? = nil, denoising: AppliedDenoising = .none
+        name: String, origin: String, frameID: UInt64, labels: LabelMap, conditioning: GeneratorConditioning? = nil,
+        files: OutputNames
     ) {
         self.name = name
         self.origin = origin
         self.frameID = frameID
         self.labels = labels
-        self.encoding = encoding
-        self.hops = hops
-        self.outputDirectory = outputDirectory
+        self.conditioning = conditioning ?? .labels(labels)
         self.files = files
-        self.receivedSymbols = receivedSymbols
-        self.estimatedNoiseStd = estimatedNoiseStd
-        self.denoising = denoising
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Link
 import Synchronization
 
 /// The relay's channel as it may change while the relay runs (`PUT /channel`, `POST /channel/schedule`):

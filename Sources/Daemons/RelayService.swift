@@ -1,4 +1,5 @@
 import Foundation
+import Link
 import Logging
 import NIOCore
 import ServiceLifecycle

@@ -82,7 +82,7 @@ public enum WireConnections {
                 }
         } catch {
             throw DaemonError(
-                "cannot listen on \(endpoint): \(error); choose another port (0 picks a free one) or stop the "
+                "cannot listen on \(endpoint): \(ErrorText.plain(error)); choose another port (0 picks a free one) or stop the "
                     + "process that holds it", configuration: true)
         }
     }

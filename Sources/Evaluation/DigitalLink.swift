@@ -1,5 +1,5 @@
 import ChannelModels
-import Daemons
+import Link
 import Randomness
 
 /// The digital physical layer a sweep's digital modes cross: the relay's radio (`RelayRadio` with

@@ -1,6 +1,7 @@
 import Foundation
 import Generator
 import Imaging
+import Link
 import Scenes
 
 /// A whole `semcom eval` run: the scenes (a folder, or `count` generated ones), the sweep, and the files it
@@ -51,7 +52,7 @@ public struct EvaluationJob {
                         + "the number as Es/N0, as `semcom relay --psnr` does."),
             "Analog mode: the sender's one-hot frame of the present classes (MapFrame.analog, fp16), the relay's "
                 + "channel (RelayChannel), the receiver's decision with its "
-                + "\(settings.denoiser.rawValue) denoiser (semcom receive --denoiser), the receiver's conditioning rule (DiffusionStage) and per-frame seed.",
+                + "\(settings.denoiser.rawValue) denoiser (semcom receive --denoiser), the conditioning its decision implies (GeneratorConditioning) and the per-frame seed.",
             "Digital and classical modes: the relay's physical layer with --mcs auto (modulation and code per "
                 + "SNR from the shipped MCS table), CRC-32 per code block; a frame whose CRC fails is retransmitted "
                 + "up to \(settings.maxRetries) times with fresh noise, then lost. A lost image has no output: its "

@@ -1,9 +1,9 @@
-import Daemons
+import Link
 import ChannelModels
 
 /// How a sweep's SNR setting becomes noise, for every mode alike.
 public enum SweepConvention: String, Sendable, Codable, CaseIterable {
-    /// Es/N0 per complex channel use (DESIGN.md): the digital modes' unit-power constellations get
+    /// Es/N0 per complex channel use (docs/DESIGN.md): the digital modes' unit-power constellations get
     /// N0 = 10^(−SNR/10); analog symbols (one-hot maps, pixels in 0…1) get σ² = P̄·10^(−SNR/10) per real symbol,
     /// with P̄ their measured mean square. Every mode thus spends the same average energy per channel use
     /// against the same noise: the fair comparison, and the default.

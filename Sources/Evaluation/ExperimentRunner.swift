@@ -1,5 +1,5 @@
 import ChannelModels
-import Daemons
+import Link
 import Dispatch
 import Foundation
 import Generator
@@ -11,8 +11,8 @@ import Tensor
 
 /// Runs a sweep: every image × SNR × mode through the daemons' own code paths — the sender's frame
 /// (`MapFrame.analog` / `.digital`), the relay's channel (`RelayChannel`, the relay's physical layer), the
-/// receiver's decision (`MapDecision.decide`: CRC check, map denoiser), its conditioning rule
-/// (`DiffusionStage.conditioning(for:)`) and the generator with the receiver's per-frame seed — then
+/// receiver's decision (`MapDecision.decide`: CRC check, map denoiser, and the conditioning it implies,
+/// `GeneratorConditioning`) and the generator with the receiver's per-frame seed — then
 /// measures the output against the sent map and the original image.
 public final class ExperimentRunner {
     public let settings: EvaluationSettings
@@ -20,7 +20,9 @@ public final class ExperimentRunner {
     public let segmenter: Segmenter
     /// Where reconstructions are written (`images/SNR/NAME.MODE.png`); nil: nowhere.
     public let imagesDirectory: String?
-    private let stage: DiffusionStage
+    /// DDIM steps and guidance actually used (the run's, or the model's defaults).
+    public let steps: Int
+    public let guidance: Float
     private let link: DigitalLink
     /// Outputs of the generator and segmenter by conditioning: a map received exactly (digital, or analog
     /// without errors) conditions the generator the same way at every SNR, with the same per-frame seed, so
@@ -42,13 +44,11 @@ public final class ExperimentRunner {
         self.generator = generator
         self.segmenter = segmenter
         self.imagesDirectory = imagesDirectory
-        stage = DiffusionStage(generator: generator, steps: settings.steps, guidance: settings.guidance, seed: settings.seed)
+        steps = settings.steps ?? generator.config.default_steps
+        guidance = settings.guidance ?? Float(generator.config.default_guidance)
         link = DigitalLink(fading: settings.fading, coherence: settings.coherence)
     }
 
-    /// DDIM steps and guidance actually used.
-    public var steps: Int { stage.steps }
-    public var guidance: Float { stage.guidance }
 
     /// What a sweep produced.
     public struct Outcome: Sendable {
@@ -144,7 +144,7 @@ public final class ExperimentRunner {
         record.channelMS = clock.lap()
         let decision = try MapDecision.decide(noisy, denoiser: settings.denoiser)
         record.receiverMS = clock.lap()
-        let header = try headerBits(frame)
+        let header = frame.headerBits
         record.bitsOnAir = Double(header)
         record.channelUses = Double(uses + header)
         record.mapAccuracy = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
@@ -161,8 +161,7 @@ public final class ExperimentRunner {
             row.received = Cityscapes.colorize(raw)
             row.decided = Cityscapes.colorize(decision.labels)
         }
-        let received = try receivedMap(noisy, decision: decision)
-        let image = try generate(received, frameID: frameID, record: &record)
+        let image = try generate(decision.conditioning, frameID: frameID, record: &record)
         try measure(image, sent: sent, original: original, record: &record)
         return (record, image)
     }
@@ -210,7 +209,7 @@ public final class ExperimentRunner {
         }
         record.mapAccuracyRaw = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
         record.mapAccuracy = record.mapAccuracyRaw
-        let image = try generate(try receivedMap(received, decision: decision), frameID: frameID, record: &record)
+        let image = try generate(decision.conditioning, frameID: frameID, record: &record)
         try measure(image, sent: sent, original: original, record: &record)
         return (record, image)
     }
@@ -221,12 +220,12 @@ public final class ExperimentRunner {
         var record = EvaluationRecord(image: name, snrDB: snr, mode: .classical)
         let jpeg = try JPEG.encode(original, quality: settings.jpegQuality)
         // The JPEG travels in a frame like a map: the same header size as a digital map frame of this image.
-        let header = try headerBits(
-            try MapFrame.digital(frameID: frameID, name: name, map: sent, classCount: UInt8(Cityscapes.classCount)))
+        let header = try MapFrame.digital(
+            frameID: frameID, name: name, map: sent, classCount: UInt8(Cityscapes.classCount)).headerBits
         var clock = Stopwatch()
         var image: RGBImage?
         for attempt in 0...settings.maxRetries {
-            let hopSeed = attempt == 0 ? seed : SeededGenerator.mix(seed, UInt64(attempt))
+            let hopSeed = RelayChannel.hopSeed(seed, attempt: attempt)
             var rng = SeededGenerator(seed: hopSeed, stream: frameID)
             let sentOnAir = link.transmit(jpeg, esN0DB: snr, headerBits: header, using: &rng)
             record.attempts = attempt + 1
@@ -285,36 +284,21 @@ public final class ExperimentRunner {
                 : nil)
     }
 
-    /// What the receiver hands its reconstruction stage (paths unused: nothing is written there).
-    private func receivedMap(_ frame: MapFrame, decision: MapDecision.Decision) throws -> ReceivedMap {
-        ReceivedMap(
-            name: frame.name, origin: "eval", frameID: frame.frameID, labels: decision.labels,
-            encoding: frame.encoding.kind, hops: frame.hops, outputDirectory: NSTemporaryDirectory(),
-            files: try OutputNames(name: frame.name, directory: NSTemporaryDirectory()),
-            receivedSymbols: decision.receivedSymbols, estimatedNoiseStd: decision.estimatedNoiseStd,
-            denoising: decision.denoising)
-    }
-
-    /// The receiver's generation: its conditioning rule, its per-frame seed, the run's steps and guidance.
-    private func generate(_ map: ReceivedMap, frameID: UInt64, record: inout EvaluationRecord) throws -> RGBImage {
-        let (input, _) = stage.conditioning(for: map)
+    /// The receiver's generation: the decision's conditioning, its per-frame seed, the run's steps and guidance.
+    private func generate(_ input: GeneratorConditioning, frameID: UInt64, record: inout EvaluationRecord) throws
+        -> RGBImage
+    {
         let seed = SeededGenerator.mix(settings.seed, frameID)
         var clock = Stopwatch()
-        let tensor: Tensor
         var key: GenerationKey?
-        switch input {
-        case .labels(let labels):
+        if case .labels(let labels) = input {
             key = GenerationKey(frameID: frameID, labels: labels.ids)
             if let hit = cache[key!] {
                 record.generatorMS = hit.generatorMS
                 return hit.image
             }
-            tensor = generator.conditioning(labels: labels)
-        case .planes(let values, let classes, let h, let w):
-            tensor = generator.conditioning(planes: values, classes: classes, planeHeight: h, planeWidth: w)
         }
-        let image = try generator.generate(
-            map: tensor, seed: seed, steps: stage.steps, guidance: stage.guidance, method: stage.method)
+        let image = try generator.generate(input, seed: seed, steps: steps, guidance: guidance)
         record.generatorMS = clock.lap()
         if let key { cache[key] = Generated(image: image, generatorMS: record.generatorMS) }
         return image
@@ -331,10 +315,6 @@ public final class ExperimentRunner {
         record.ssim = ImageQuality.ssim(image, original)
     }
 
-    /// Header bits of a frame (protocol v1 encoding less the payload): they travel on the control channel.
-    private func headerBits(_ frame: MapFrame) throws -> Int {
-        8 * (try WireMessage.mapFrame(frame).encodedBytes().count - frame.payload.bytes.count)
-    }
 }
 
 /// Wall-clock laps in milliseconds.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemons
 import Foundation
 import Imaging
+import Link
 import Logging
 import Scenes
 import SemanticWire

@@ -2,6 +2,7 @@ import ArgumentParser
 import ChannelModels
 import Daemons
 import Foundation
+import Link
 import Logging
 import SemanticWire
 import ServiceLifecycle

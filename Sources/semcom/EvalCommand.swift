@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemons
 import Evaluation
 import Foundation
+import Link
 
 /// `semcom eval`: the sweep (`semcom eval [run] …`, the default) and the merge of a sharded sweep
 /// (`semcom eval merge …`).

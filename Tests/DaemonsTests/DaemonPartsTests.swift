@@ -1,6 +1,7 @@
 import ChannelModels
 import Foundation
 import Imaging
+import Link
 import Logging
 import SemanticWire
 import Testing

@@ -1,5 +1,6 @@
 import ChannelModels
 import Foundation
+import Link
 import Logging
 import SemanticWire
 import Testing

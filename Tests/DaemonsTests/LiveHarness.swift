@@ -69,7 +69,7 @@ enum RawClient {
     /// Connects, writes `bytes`, half-closes when `halfClose`, and collects the messages answered until the
     /// server closes (at most `limit`). `whileOpen` runs once the bytes are written (e.g. to time something).
     static func exchange(
-        _ bytes: [UInt8], with endpoint: Endpoint, halfClose: Bool = false, limit: Duration = .seconds(30)
+        _ bytes: [UInt8], with endpoint: Endpoint, halfClose: Bool = false, limit: Duration = .seconds(120)
     ) async throws -> [WireMessage] {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)

@@ -1,5 +1,6 @@
 import ChannelModels
 import Imaging
+import Link
 import SemanticWire
 import Testing
 

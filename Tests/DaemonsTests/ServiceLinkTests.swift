@@ -1,4 +1,5 @@
 import Foundation
+import Link
 import Logging
 import Scenes
 import SemanticWire
@@ -46,7 +47,7 @@ struct ServiceLinkTests {
                     services: [.init(service: sender, successTerminationBehavior: .gracefullyShutdownGroup)],
                     logger: logger))
             group.addTask {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .seconds(300))
                 await senderGroup.triggerGracefulShutdown()
                 return nil
             }
@@ -74,6 +75,11 @@ struct ServiceLinkTests {
         for name in [".a.labels.png.1234.semcom-tmp", "a.map.png", ".keep"] {
             FileManager.default.createFile(atPath: out + "/" + name, contents: Data([1]))
         }
+        // And in an origin's folder, where a receiver writes its frames.
+        try FileManager.default.createDirectory(atPath: out + "/o", withIntermediateDirectories: true)
+        for name in [".b.map.png.99.semcom-tmp", "b.map.png"] {
+            FileManager.default.createFile(atPath: out + "/o/" + name, contents: Data([1]))
+        }
         let (ports, continuation) = AsyncStream.makeStream(of: Endpoint.self)
         let receiver = ReceiverService(
             configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: out),
@@ -83,7 +89,8 @@ struct ServiceLinkTests {
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             _ = await iterator.next()
-            #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == [".keep", "a.map.png"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == [".keep", "a.map.png", "o"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/o") == ["b.map.png"])
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

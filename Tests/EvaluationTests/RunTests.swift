@@ -24,8 +24,8 @@ enum TinyRun {
 
 @Suite("A tiny sweep", .serialized)
 struct RunTests {
-    @Test func csvAggregatesMatchSummary() throws {
-        let result = try TinyRun.result.get()
+    @Test func csvAggregatesMatchSummary() async throws {
+        let result = try await onOwnThread { try TinyRun.result.get() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
         #expect(rows.count == 1 * 2 * TransmissionMode.allCases.count)
         let decoded = try JSONDecoder().decode(
@@ -52,8 +52,8 @@ struct RunTests {
         }
     }
 
-    @Test func reportHoldsEveryPlotAndGrid() throws {
-        let result = try TinyRun.result.get()
+    @Test func reportHoldsEveryPlotAndGrid() async throws {
+        let result = try await onOwnThread { try TinyRun.result.get() }
         let html = try String(contentsOfFile: result.reportPath, encoding: .utf8)
         for plot in EvaluationReport.plots { #expect(html.contains("id=\"plot-\(plot.column)\""), "\(plot.column)") }
         #expect(html.contains("id=\"bars-bits\"") && html.contains("id=\"bars-channel-uses\""))
@@ -71,8 +71,8 @@ struct RunTests {
         #expect(FileManager.default.fileExists(atPath: try #require(result.gridPath)))
     }
 
-    @Test func lostFramesCountAsFailures() throws {
-        let result = try TinyRun.result.get()
+    @Test func lostFramesCountAsFailures() async throws {
+        let result = try await onOwnThread { try TinyRun.result.get() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
         let lost = rows.filter { $0.numbers["lost"] == 1 }
         #expect(!lost.isEmpty, "at −6 dB digital frames are lost")
@@ -89,7 +89,7 @@ struct RunTests {
     }
 
     /// `--channel rayleigh`: block fading with MMSE equalisation on every mode's channel.
-    @Test func rayleighSweepRunsEveryModeThroughFading() throws {
+    @Test func rayleighSweepRunsEveryModeThroughFading() async throws {
         var settings = EvaluationSettings(snrs: [5, 30], modes: [.analog, .digital])
         settings.fading = true
         settings.steps = 2
@@ -98,7 +98,8 @@ struct RunTests {
         var job = EvaluationJob(settings: settings, dataDirectory: nil, count: 1, outputDirectory: out)
         job.generatorFolder = TinyRun.root.appendingPathComponent("models/generator").path
         job.segmenterFolder = TinyRun.root.appendingPathComponent("models/segmenter").path
-        let result = try job.run()
+        let ready = job
+        let result = try await onOwnThread { try ready.run() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
         func row(_ mode: String, _ snr: Double) throws -> (text: [String: String], numbers: [String: Double]) {
             try #require(rows.first { $0.text["mode"] == mode && $0.numbers["snr_db"] == snr })

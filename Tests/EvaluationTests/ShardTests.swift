@@ -6,7 +6,7 @@ import Testing
 /// `semcom eval --shard K/N` and `semcom eval merge`: three shards merged give the whole run's results.
 @Suite("Sharded sweeps", .serialized)
 struct ShardTests {
-    @Test func shardSlicesCoverTheGridOnceInOrder() throws {
+    @Test func shardSlicesCoverTheGridOnceInOrder() async throws {
         for total in [1, 5, 12, 100] {
             for n in 1...7 {
                 let slices = (1...n).map { ShardSpec(index: $0, count: n).cells(of: total) }
@@ -33,7 +33,7 @@ struct ShardTests {
         return ([strip(lines[0])] + lines.dropFirst().map(strip).sorted()).joined(separator: "\n")
     }
 
-    @Test func threeShardsMergeToTheWholeRun() throws {
+    @Test func threeShardsMergeToTheWholeRun() async throws {
         var settings = EvaluationSettings(snrs: [-6, 30], modes: [.analog, .digital, .classical])
         settings.steps = 2
         settings.gridImages = 2
@@ -45,11 +45,11 @@ struct ShardTests {
             job.segmenterFolder = TinyRun.root.appendingPathComponent("models/segmenter").path
             return job
         }
-        let whole = try job(root + "/whole").run()
+        let whole = try await onOwnThread { try job(root + "/whole").run() }
         // 2 images × 2 SNRs × 3 modes = 12 cells: shard 2 (cells 4…7) spans both images.
         let folders = (1...3).map { "\(root)/shard\($0)" }
         for (k, folder) in folders.enumerated() {
-            _ = try job(folder).run(shard: ShardSpec(index: k + 1, count: 3))
+            _ = try await onOwnThread { try job(folder).run(shard: ShardSpec(index: k + 1, count: 3)) }
         }
         let merged = try EvaluationJob.merge(shardFolders: folders.reversed(), into: root + "/merged")
 

@@ -1000,7 +1000,7 @@ def check_link(check: Check, binary: Path | None, tmp: Path):
         check.expect("qpsk" in relay_log and "conv" in relay_log,
                      "semcom-link.sh: --relay-flags did not reach the relay (no qpsk/conv in relay.log)")
         check.expect("acknowledged=2" in result.stdout, "semcom-link.sh: the 2 frames were not acknowledged")
-        maps = list((tmp / "link" / "received").glob("*.labels.png"))
+        maps = list((tmp / "link" / "received").glob("*/*.labels.png"))  # OUT/ORIGIN/NAME.labels.png
         check.expect(len(maps) == 2, f"semcom-link.sh: {len(maps)} maps received, expected 2")
 
     # The same link with TLS on both hops, configured as the systemd examples and compose.yaml do:
@@ -1019,7 +1019,7 @@ def check_link(check: Check, binary: Path | None, tmp: Path):
                         "--relay-flags", f"--forward-tls-cert {pki}/relay.crt --forward-tls-key {pki}/relay.key "
                                          f"--forward-tls-ca {pki}/ca.crt --forward-tls-server-name receiver",
                         "--", *tls("sender").split(), "--tls-server-name", "relay"], timeout=30)
-    ok = result.returncode == 0 and "acknowledged=2" in result.stdout and len(list(out.glob("*.labels.png"))) == 2
+    ok = result.returncode == 0 and "acknowledged=2" in result.stdout and len(list(out.glob("*/*.labels.png"))) == 2
     check.expect(ok, f"semcom-link.sh with TLS on both hops did not deliver the 2 frames (exit {result.returncode}"
                      f"{', timed out after 30 s' if result.returncode == 124 else ''}):\n" + result.stdout[-1200:])
 

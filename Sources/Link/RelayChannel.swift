@@ -71,9 +71,7 @@ public struct RelayChannel: Sendable {
 
     public init(setting: Setting, seed: UInt64, expectedMode: PayloadEncoding? = nil, radio: RelayRadio? = nil) throws {
         self.radio = radio
-        guard setting.dB.isFinite else {
-            throw DaemonError("channel setting \(setting.dB) dB is not a finite number; give a value such as 10")
-        }
+        guard setting.dB.isFinite else { throw RelayChannelError.nonFiniteSetting(setting.dB) }
         self.setting = setting
         self.seed = seed
         self.expectedMode = expectedMode
@@ -87,7 +85,11 @@ public struct RelayChannel: Sendable {
     }
 
     /// The hop seed for transmission `attempt` (0 = first).
-    public func hopSeed(attempt: UInt16) -> UInt64 {
+    public func hopSeed(attempt: UInt16) -> UInt64 { Self.hopSeed(seed, attempt: Int(attempt)) }
+
+    /// The hop seed of a link with base `seed` for transmission `attempt` (0 = first): a retransmission
+    /// must not meet the very same noise. `semcom eval`'s classical mode draws its noise the same way.
+    public static func hopSeed(_ seed: UInt64, attempt: Int) -> UInt64 {
         attempt == 0 ? seed : SeededGenerator.mix(seed, UInt64(attempt))
     }
 
@@ -143,8 +145,7 @@ public struct RelayChannel: Sendable {
             link = statistics
             physicalLayer = configuration
             // The header crosses the protected control channel at the payload's spectral efficiency.
-            let headerBits = 8 * ((try? WireMessage.mapFrame(frame).encodedBytes().count) ?? 0)
-                - 8 * frame.payload.bytes.count
+            let headerBits = frame.headerBits
             let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
             let (k, n) = configuration.code.fraction
             let coded = configuration.code != .none
@@ -166,8 +167,7 @@ public struct RelayChannel: Sendable {
             out = frame
             let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
             report = ChannelReport(statistics, channel: bits, seed: hopSeed)
-            let headerBits = 8 * ((try? WireMessage.mapFrame(frame).encodedBytes().count) ?? 0)
-                - 8 * frame.payload.bytes.count
+            let headerBits = frame.headerBits
             hop = HopAnnotation(
                 channelModel: .bscBPSK, mode: .digital, modulation: .bpsk, snrDB: Float(setting.dB),
                 seed: hopSeed, bitErrors: UInt64(statistics.bitErrors),
@@ -181,5 +181,27 @@ public struct RelayChannel: Sendable {
         return Outcome(
             frame: out, hop: hop, report: report, symbols: symbols, modeMismatch: mismatch, link: link,
             physicalLayer: physicalLayer)
+    }
+}
+
+/// Why a `RelayChannel` cannot be built.
+public enum RelayChannelError: Error, Equatable, CustomStringConvertible {
+    /// The SNR setting (dB) is NaN or infinite.
+    case nonFiniteSetting(Double)
+
+    public var description: String {
+        switch self {
+        case .nonFiniteSetting(let dB): "channel setting \(dB) dB is not a finite number; give a value such as 10"
+        }
+    }
+}
+
+extension MapFrame {
+    /// Bits of everything but the payload (envelope, control part, hop annotations): what a relay counts
+    /// on its protected control channel. One definition for the relay, `semcom eval` and the classical mode.
+    public var headerBits: Int {
+        // A frame read from the wire (or built by a sender) encodes; 0 only for one that breaks the rules.
+        guard let bytes = try? WireMessage.mapFrame(self).encodedBytes() else { return 0 }
+        return 8 * (bytes.count - payload.bytes.count)
     }
 }
