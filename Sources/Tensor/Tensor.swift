@@ -91,20 +91,6 @@ public enum Ops {
             for i in 0..<p.count where p[i] < 0 { p[i] = 0 }
         }
     }
-
-    /// Per-(sample, channel) affine: x·(1 + scale[n,c]) + shift[n,c] (timestep scale/shift).
-    public static func scaleShiftInPlace(_ x: inout Tensor, scale: [Float], shift: [Float]) {
-        let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c)
-        x.data.withUnsafeMutableBufferPointer { p in
-            for s in 0..<n {
-                for ch in 0..<c {
-                    let k = 1 + scale[s * c + ch], b = shift[s * c + ch]
-                    let base = (s * c + ch) * hw
-                    for i in base..<(base + hw) { p[i] = p[i] * k + b }
-                }
-            }
-        }
-    }
 }
 
 #if canImport(Glibc)

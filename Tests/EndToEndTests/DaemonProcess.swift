@@ -74,7 +74,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Waits until at least `count` lines contain `fragment`; returns the last of them.
     @discardableResult
-    func waitForLine(containing fragment: String, count: Int = 1, timeout: Double = 15) async throws -> String {
+    func waitForLine(containing fragment: String, count: Int = 1, timeout: Double = 45) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let matching = output.filter { $0.contains(fragment) }
@@ -107,7 +107,7 @@ final class DaemonProcess: @unchecked Sendable {
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the process to exit and returns its status.
-    func waitForExit(timeout: Double = 15) async throws -> Int32 {
+    func waitForExit(timeout: Double = 60) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {
