@@ -405,21 +405,3 @@ public struct ReceiverService: Service {
         return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))
     }
 }
-
-/// Per-connection flags shared between the reading task, the HELLO timer and the shutdown handler.
-final class ConnectionFlags: Sendable {
-    private let state = Mutex((hello: false, byeSent: false))
-
-    var helloReceived: Bool {
-        get { state.withLock { $0.hello } }
-        set { state.withLock { $0.hello = newValue } }
-    }
-
-    /// Marks BYE as sent; true only for the first caller (send it then).
-    func markByeSent() -> Bool {
-        state.withLock { flags in
-            defer { flags.byeSent = true }
-            return !flags.byeSent
-        }
-    }
-}

@@ -116,7 +116,7 @@ public struct RelayService: Service {
         let upstream = admitted.0
         var logger = admitted.1
         logger.info("connection opened")
-        let flags = RelayFlags()
+        let flags = ConnectionFlags()
         let configuration = self.configuration
         do {
             try await upstream.executeThenClose { upIn, upOut in
@@ -129,7 +129,7 @@ public struct RelayService: Service {
                             let timerLogger = logger
                             group.addTask {
                                 try await watch.expired()
-                                let text = flags.upstreamOpen
+                                let text = flags.helloReceived
                                     ? "no message for \(configuration.idleTimeout) (idle timeout)"
                                     : "no HELLO within \(configuration.helloTimeout)"
                                 timerLogger.warning("connection error: \(text); closing", metadata: ["error.code": "timeout"])
@@ -155,7 +155,7 @@ public struct RelayService: Service {
                             }
                             logger[metadataKey: "origin"] = "\(hello.origin)"
                             logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                            flags.upstreamOpen = true
+                            flags.helloReceived = true
                             try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
                             try await self.relay(
                                 messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
@@ -163,10 +163,10 @@ public struct RelayService: Service {
                         }
                     } onGracefulShutdown: {
                         Task {
-                            if flags.markUpstreamByeSent() {
+                            if flags.markByeSent() {
                                 try? await upOut.write(.bye(Bye(reason: .shuttingDown, text: "relay shutting down")))
                             }
-                            flags.shuttingDown()
+                            flags.markShuttingDown()
                             try? await Task.sleep(for: configuration.shutdownGrace)
                             upstream.channel.close(promise: nil)
                         }
@@ -189,7 +189,7 @@ public struct RelayService: Service {
     /// Forwards frames between `upstream` (already past HELLO) and a downstream connection.
     private func relay(
         messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator, upstream: WireConnection,
-        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: RelayFlags, watch: IdleWatch,
+        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: ConnectionFlags, watch: IdleWatch,
         logger: Logger
     ) async throws {
         let configuration = self.configuration
@@ -236,7 +236,7 @@ public struct RelayService: Service {
                                     try await upOut.write(message)
                                 case .bye(let bye):
                                     logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
-                                    if flags.markUpstreamByeSent() {
+                                    if flags.markByeSent() {
                                         try? await upOut.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
                                     }
                                     upstream.channel.close(promise: nil)
@@ -383,7 +383,7 @@ public struct RelayService: Service {
     /// upstream connection ended.
     private func answerUnavailable(
         messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
-        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, until deadline: ContinuousClock.Instant, flags: RelayFlags,
+        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, until deadline: ContinuousClock.Instant, flags: ConnectionFlags,
         watch: IdleWatch, logger: Logger
     ) async throws -> Bool {
         while true {
@@ -398,7 +398,7 @@ public struct RelayService: Service {
                 logger.info("frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "unavailable"]) { $1 })
                 if ContinuousClock.now >= deadline && !flags.isShuttingDown { return true }
             case .bye:
-                if flags.markUpstreamByeSent() {
+                if flags.markByeSent() {
                     try await upOut.write(.bye(Bye(reason: .done, text: "relay: goodbye")))
                 }
                 return false
@@ -410,27 +410,6 @@ public struct RelayService: Service {
                 try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected here")))
                 return false
             }
-        }
-    }
-}
-
-/// Per-connection flags of a relay, shared with its shutdown handler and answer task.
-final class RelayFlags: Sendable {
-    private let state = Mutex((open: false, byeUp: false, stopping: false))
-
-    var upstreamOpen: Bool {
-        get { state.withLock { $0.open } }
-        set { state.withLock { $0.open = newValue } }
-    }
-
-    var isShuttingDown: Bool { state.withLock { $0.stopping } }
-    func shuttingDown() { state.withLock { $0.stopping = true } }
-
-    /// True for the first caller only: that caller sends BYE upstream.
-    func markUpstreamByeSent() -> Bool {
-        state.withLock { flags in
-            defer { flags.byeUp = true }
-            return !flags.byeUp
         }
     }
 }

@@ -24,11 +24,7 @@ struct ChannelCommand: AsyncParsableCommand {
     @Option(help: "Modulations, comma separated: bpsk, qpsk, 16qam, 64qam.") var modulation = "bpsk"
     @Option(help: "Codes, comma separated: none, conv:1/2, conv:2/3, conv:3/4, ldpc:N:R (e.g. ldpc:1944:1/2).")
     var code = "none"
-    @Option(help: "Fading: none or rayleigh (block fading).") var fading: FadingArgument = .none
-    @Option(help: "Rayleigh coherence block in complex channel uses.") var coherence: Int = 128
-    @Option(help: "Equaliser: zf or mmse.") var equalizer: Equalizer = .mmse
-    @Option(help: "Channel knowledge: perfect or pilots.") var csi: CSIArgument = .perfect
-    @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
+    @OptionGroup(title: "Radio channel") var radio: RadioOptions
     @Option(help: "Soft demapping: exact or max-log.") var demapper: SoftDemapper.Method = .exact
     @Option(help: "LDPC iterations at most.") var ldpcIterations: Int = 20
     @Option(parsing: .unconditional, help: "Es/N0 points in dB: 0,2,4 or 0:10:2 (negative ones without '=': --snr -4:10:2).")
@@ -43,28 +39,18 @@ struct ChannelCommand: AsyncParsableCommand {
     @Option(help: "Write the BER curves (and theory) as an SVG file.") var plot: String?
     @Flag(help: "Measure the MCS table and print it as Swift source.") var mcsTable = false
 
-    enum FadingArgument: String, ExpressibleByArgument { case none, rayleigh }
-    enum CSIArgument: String, ExpressibleByArgument { case perfect, pilots }
     enum OutputFormat: String, ExpressibleByArgument { case table, csv }
 
     func validate() throws {
         if !mcsTable {
             guard (snr == nil) != (ebn0 == nil) else { throw ValidationError("give exactly one of --snr LIST or --ebn0 LIST") }
         }
-        guard coherence >= 1 else { throw ValidationError("--coherence must be at least 1") }
-        if csi == .pilots, fading == .rayleigh, pilots < 1 || pilots >= coherence {
-            throw ValidationError("--pilots must be at least 1 and less than --coherence")
-        }
         guard errors >= 1, maxBits >= 1, frameBytes >= 1 else {
             throw ValidationError("--errors, --max-bits and --frame-bytes must be positive")
         }
     }
 
-    var radioChannel: RadioChannel {
-        RadioChannel(
-            fading: fading == .rayleigh ? .rayleighBlock(coherence: coherence) : .none, equalizer: equalizer,
-            csi: csi == .pilots ? .pilots(count: pilots) : .perfect)
-    }
+    var radioChannel: RadioChannel { radio.channel }
 
     func run() async throws {
         if mcsTable { return try await measureMCSTable() }
@@ -92,7 +78,7 @@ struct ChannelCommand: AsyncParsableCommand {
                     for await (i, p) in group { out[i] = p }
                     return out.map { $0! }
                 }
-                runs.append(Run(label: "\(m) \(c)\(fading == .rayleigh ? " rayleigh" : "")", configuration: configuration, points: results))
+                runs.append(Run(label: "\(m) \(c)\(radio.fading == .rayleigh ? " rayleigh" : "")", configuration: configuration, points: results))
             }
         }
         print(render(runs), terminator: "")
@@ -227,3 +213,29 @@ struct ChannelCommand: AsyncParsableCommand {
 
 extension Equalizer: ExpressibleByArgument {}
 extension SoftDemapper.Method: ExpressibleByArgument {}
+
+/// The radio channel's flags, shared by `semcom relay` and `semcom channel`: fading, its coherence, the
+/// equaliser and the channel knowledge.
+struct RadioOptions: ParsableArguments {
+    @Option(help: "Fading: none or rayleigh (block fading).") var fading: FadingArgument = .none
+    @Option(help: "Rayleigh coherence block in complex channel uses.") var coherence: Int = 128
+    @Option(help: "Equaliser: zf or mmse.") var equalizer: Equalizer = .mmse
+    @Option(help: "Channel knowledge: perfect or pilots.") var csi: CSIArgument = .perfect
+    @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
+
+    enum FadingArgument: String, ExpressibleByArgument { case none, rayleigh }
+    enum CSIArgument: String, ExpressibleByArgument { case perfect, pilots }
+
+    func validate() throws {
+        guard coherence >= 1 else { throw ValidationError("--coherence must be at least 1") }
+        if csi == .pilots, fading == .rayleigh, pilots < 1 || pilots >= coherence {
+            throw ValidationError("--pilots must be at least 1 and less than --coherence")
+        }
+    }
+
+    var channel: RadioChannel {
+        RadioChannel(
+            fading: fading == .rayleigh ? .rayleighBlock(coherence: coherence) : .none, equalizer: equalizer,
+            csi: csi == .pilots ? .pilots(count: pilots) : .perfect)
+    }
+}

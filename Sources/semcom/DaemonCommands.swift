@@ -207,11 +207,7 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "Digital modulation: bpsk, qpsk, 16qam, 64qam.") var modulation: Modulation = .bpsk
     @Option(help: "Digital channel code: none, conv:1/2, conv:2/3, conv:3/4, ldpc:N:R (e.g. ldpc:1944:1/2).")
     var code: ChannelCode = .none
-    @Option(help: "Fading: none or rayleigh (block fading, digital and analog).") var fading: ChannelCommand.FadingArgument = .none
-    @Option(help: "Rayleigh coherence block in complex channel uses.") var coherence: Int = 128
-    @Option(help: "Equaliser: zf or mmse.") var equalizer: Equalizer = .mmse
-    @Option(help: "Channel knowledge: perfect or pilots.") var csi: ChannelCommand.CSIArgument = .perfect
-    @Option(help: "Pilot symbols per fading block with --csi pilots.") var pilots: Int = 4
+    @OptionGroup(title: "Radio channel (digital frames; fading for analog ones too)") var radio: RadioOptions
     @Option(help: "off, or auto: modulation and code per SNR from the MCS table (overrides --modulation/--code).")
     var mcs: MCSArgument = .off
     @Option(help: "CSV of `seconds,snr_db` lines: the SNR follows it from the start (a fading trace, a drive test).")
@@ -236,11 +232,11 @@ struct RelayCommand: AsyncParsableCommand {
         settings.modulation = modulation
         settings.code = code
         settings.mcsAuto = mcs == .auto
-        settings.rayleigh = fading == .rayleigh
-        settings.coherence = coherence
-        settings.equalizer = equalizer
-        settings.pilotCSI = csi == .pilots
-        settings.pilots = pilots
+        settings.rayleigh = radio.fading == .rayleigh
+        settings.coherence = radio.coherence
+        settings.equalizer = radio.equalizer
+        settings.pilotCSI = radio.csi == .pilots
+        settings.pilots = radio.pilots
         settings.seed = seed
         return settings
     }
