@@ -107,6 +107,18 @@ def heavy_client(port, data, results):
             answer += chunk
         results.append(len(answer))
 
+def run_clients(port, data, count):
+    """`count` clients each send `data` at once; returns (seconds until all were answered, the HELLO latency
+    of another client 1 s in)."""
+    results = []
+    threads = [threading.Thread(target=heavy_client, args=(port, data, results)) for _ in range(count)]
+    start = time.monotonic()
+    for t in threads: t.start()
+    time.sleep(1)
+    latency = hello_latency(port)
+    for t in threads: t.join()
+    return time.monotonic() - start, latency
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
@@ -131,29 +143,15 @@ def main():
 
     data = analog_frame(2048, 2048, 19)
     proc, port = start_receiver(args.binary, out)
-    results = []
-    threads = [threading.Thread(target=heavy_client, args=(port, data, results)) for _ in range(args.heavy)]
-    start = time.monotonic()
-    for t in threads: t.start()
-    time.sleep(1)
-    latency = hello_latency(port)
-    for t in threads: t.join()
-    elapsed = time.monotonic() - start
+    elapsed, latency = run_clients(port, data, args.heavy)
     peak = vm_hwm(proc.pid)
     proc.terminate(); proc.wait()
     print(f"heavy: {args.heavy} analog 2048x2048 19-class frames ({len(data) / 1e6:.1f} MB each on the wire): "
           f"peak RSS {peak} MiB, all answered in {elapsed:.1f} s, another HELLO answered in {latency * 1000:.0f} ms")
+
     receiver, receiver_port = start_receiver(args.binary, out)
     relay, port = start_relay(args.binary, out, receiver_port)
-    data = digital_frame(16 << 20)
-    results = []
-    threads = [threading.Thread(target=heavy_client, args=(port, data, results)) for _ in range(args.heavy)]
-    start = time.monotonic()
-    for t in threads: t.start()
-    time.sleep(1)
-    latency = hello_latency(port)
-    for t in threads: t.join()
-    elapsed = time.monotonic() - start
+    elapsed, latency = run_clients(port, digital_frame(16 << 20), args.heavy)
     peak = vm_hwm(relay.pid)
     for p in (relay, receiver): p.terminate(); p.wait()
     print(f"relay: {args.heavy} digital frames with 16 MiB payloads through the physical layer: relay peak RSS "

@@ -92,7 +92,6 @@ public struct ReceiverService: Service {
         let stage = self.stage
         let logger = self.logger
         let stopping = OnceFlag()
-        let gate = ConnectionGate(limit: configuration.maxConnections)
         try await withThrowingDiscardingTaskGroup { outer in
             if stage.writesImages {
                 outer.addTask { await self.requeueStoredMaps(into: queue) }
@@ -122,33 +121,13 @@ public struct ReceiverService: Service {
                 }
                 await queue.finish()  // connections waiting to queue a stored map go on and acknowledge it
             }
-            await withDiscardingTaskGroup { connections in
-                await withGracefulShutdownHandler {
-                    do {
-                        try await server.executeThenClose { inbound in
-                            for try await accepted in inbound {
-                                guard gate.enter() else {
-                                    connections.addTask {
-                                        await WireConnections.refuseBusy(accepted, limit: gate.limit, logger: logger)
-                                    }
-                                    continue
-                                }
-                                connections.addTask {
-                                    defer { gate.leave() }
-                                    await self.serve(accepted, queue: queue)
-                                }
-                            }
-                        }
-                    } catch {
-                        logger.debug("listener closed", metadata: ["error": "\(error)"])
-                    }
-                } onGracefulShutdown: {
+            await WireConnections.serveConnections(
+                of: server, maxConnections: configuration.maxConnections, logger: logger,
+                onGracefulShutdown: {
                     logger.info(
                         "shutting down: no new connections; open ones finish their frames and say BYE; the image in progress is finished")
                     stopping.set()
-                    server.channel.close(promise: nil)
-                }
-            }
+                }, serve: { await self.serve($0, queue: queue) })
             await queue.finish()
         }
         let accepted = await deduplication.acceptedCount

@@ -81,32 +81,10 @@ public struct RelayService: Service {
         configuration.readiness?.set("listening", true, detail: "\(endpoint)")
         bound(endpoint)
         let logger = self.logger
-        let gate = ConnectionGate(limit: configuration.maxConnections)
-        await withDiscardingTaskGroup { connections in
-            await withGracefulShutdownHandler {
-                do {
-                    try await server.executeThenClose { inbound in
-                        for try await accepted in inbound {
-                            guard gate.enter() else {
-                                connections.addTask {
-                                    await WireConnections.refuseBusy(accepted, limit: gate.limit, logger: logger)
-                                }
-                                continue
-                            }
-                            connections.addTask {
-                                defer { gate.leave() }
-                                await self.serve(accepted)
-                            }
-                        }
-                    }
-                } catch {
-                    logger.debug("listener closed", metadata: ["error": "\(error)"])
-                }
-            } onGracefulShutdown: {
-                logger.info("shutting down: no new connections; open ones say BYE on both sides")
-                server.channel.close(promise: nil)
-            }
-        }
+        await WireConnections.serveConnections(
+            of: server, maxConnections: configuration.maxConnections, logger: logger,
+            onGracefulShutdown: { logger.info("shutting down: no new connections; open ones say BYE on both sides") },
+            serve: { await self.serve($0) })
         logger.info("relay stopped")
     }
 

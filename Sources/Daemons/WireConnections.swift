@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SemanticWire
+import ServiceLifecycle
 import TransportSecurity
 import NIOSSL
 
@@ -131,6 +132,40 @@ public enum WireConnections {
             logger.warning("tls connection refused", metadata: ["error": "\(error)"])
             try? await accepted.wire.executeThenClose { _, _ in }
             return nil
+        }
+    }
+
+    /// Accepts connections until the listener closes (the caller closes it on shutdown), at most
+    /// `maxConnections` open at once (one more is answered ERROR busy), each served by `serve` in a task of
+    /// its own; returns once every connection has ended.
+    static func serveConnections(
+        of server: WireListener, maxConnections: Int, logger: Logger,
+        onGracefulShutdown: @escaping @Sendable () -> Void,
+        serve: @escaping @Sendable (AcceptedConnection) async -> Void
+    ) async {
+        let gate = ConnectionGate(limit: maxConnections)
+        await withDiscardingTaskGroup { connections in
+            await withGracefulShutdownHandler {
+                do {
+                    try await server.executeThenClose { inbound in
+                        for try await accepted in inbound {
+                            guard gate.enter() else {
+                                connections.addTask { await refuseBusy(accepted, limit: gate.limit, logger: logger) }
+                                continue
+                            }
+                            connections.addTask {
+                                defer { gate.leave() }
+                                await serve(accepted)
+                            }
+                        }
+                    }
+                } catch {
+                    logger.debug("listener closed", metadata: ["error": "\(error)"])
+                }
+            } onGracefulShutdown: {
+                onGracefulShutdown()
+                server.channel.close(promise: nil)
+            }
         }
     }
 
