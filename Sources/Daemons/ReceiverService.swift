@@ -89,38 +89,13 @@ public struct ReceiverService: Service {
         configuration.readiness?.set("listening", true, detail: "\(endpoint)")
         bound(endpoint)
         let queue = BoundedQueue<ReceivedMap>(capacity: configuration.stageQueueCapacity)
-        let stage = self.stage
         let logger = self.logger
         let stopping = OnceFlag()
         try await withThrowingDiscardingTaskGroup { outer in
-            if stage.writesImages {
+            if self.stage.writesImages {
                 outer.addTask { await self.requeueStoredMaps(into: queue) }
             }
-            outer.addTask {
-                let depth = TransmissionMetrics.queueDepth(daemon: "receiver")
-                // After SIGTERM the image in progress is finished, the rest waits on disk for the next start.
-                while !stopping.isSet, let map = await queue.pop() {
-                    depth.decrement()
-                    let start = ContinuousClock.now
-                    do {
-                        try await stage.reconstruct(map, logger: logger)
-                        logger.debug(
-                            "frame reconstructed",
-                            metadata: [
-                                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
-                                "duration_ms": FrameMetadata.duration(since: start),
-                            ])
-                    } catch {
-                        logger.error(
-                            "reconstruction failed",
-                            metadata: [
-                                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
-                                "error": "\(error)",
-                            ])
-                    }
-                }
-                await queue.finish()  // connections waiting to queue a stored map go on and acknowledge it
-            }
+            outer.addTask { await self.reconstruct(from: queue, until: stopping) }
             await WireConnections.serveConnections(
                 of: server, maxConnections: configuration.maxConnections, logger: logger,
                 onGracefulShutdown: {
@@ -130,8 +105,34 @@ public struct ReceiverService: Service {
                 }, serve: { await self.serve($0, queue: queue) })
             await queue.finish()
         }
-        let accepted = await deduplication.acceptedCount
-        var metadata: Logger.Metadata = ["frames.accepted": .stringConvertible(accepted)]
+        await logStop()
+    }
+
+    /// The reconstruction stage's loop: one map at a time from `queue`. After SIGTERM (`stopping`) the
+    /// image in progress is finished and the rest waits on disk for the next start.
+    private func reconstruct(from queue: BoundedQueue<ReceivedMap>, until stopping: OnceFlag) async {
+        let depth = TransmissionMetrics.queueDepth(daemon: "receiver")
+        while !stopping.isSet, let map = await queue.pop() {
+            depth.decrement()
+            let start = ContinuousClock.now
+            var metadata: Logger.Metadata = [
+                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
+            ]
+            do {
+                try await stage.reconstruct(map, logger: logger)
+                metadata["duration_ms"] = FrameMetadata.duration(since: start)
+                logger.debug("frame reconstructed", metadata: metadata)
+            } catch {
+                metadata["error"] = "\(error)"
+                logger.error("reconstruction failed", metadata: metadata)
+            }
+        }
+        await queue.finish()  // connections waiting to queue a stored map go on and acknowledge it
+    }
+
+    /// The last line: frames accepted, and the stored maps whose image the next start generates.
+    private func logStop() async {
+        var metadata: Logger.Metadata = ["frames.accepted": .stringConvertible(await deduplication.acceptedCount)]
         if stage.writesImages {
             let left = ReceiverStore.mapsWithoutImages(in: configuration.outputDirectory).count
             metadata["images.pending"] = .stringConvertible(left)
@@ -287,6 +288,39 @@ public struct ReceiverService: Service {
         }
     }
 
+    /// Why a frame was not stored: its payload (NACK with the payload's reason), anything else about it
+    /// (NACK invalid), or the disk (NACK unavailable).
+    enum StoreFailure: Error { case decode(WireError), other(any Error), store(any Error) }
+
+    /// Decides `frame`'s map and writes its files, on the workers (seconds for a large map).
+    private func decideAndStore(_ frame: MapFrame, files: OutputNames) async -> Result<MapDecision.Decision, StoreFailure> {
+        let configuration = self.configuration
+        do {
+            return .success(try await configuration.workers.run(cost: FrameWorkers.cost(of: frame)) {
+                () throws(StoreFailure) -> MapDecision.Decision in
+                let decision: MapDecision.Decision
+                do {
+                    decision = try MapDecision.decide(frame, denoiser: configuration.denoiser, limits: configuration.limits)
+                } catch let error as WireError {
+                    throw .decode(error)
+                } catch {
+                    throw .other(error)
+                }
+                do {
+                    try PNG.write(decision.labels, to: files.labelsPath)
+                    try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
+                } catch {
+                    throw .store(error)
+                }
+                return decision
+            })
+        } catch let failure as StoreFailure {
+            return .failure(failure)
+        } catch {
+            return .failure(.store(error))  // the worker pool stopped: the process is ending
+        }
+    }
+
     /// Decides, stores and answers one frame.
     private func receive(
         _ frame: MapFrame, origin: String, queue: BoundedQueue<ReceivedMap>, logger: Logger
@@ -321,36 +355,7 @@ public struct ReceiverService: Service {
         case .new:
             break
         }
-        // Decoding, denoising and the PNG files: seconds for a large map, so on the workers.
-        enum Failure: Error { case decode(WireError), other(any Error), store(any Error) }
-        let configuration = self.configuration
-        let outcome: Result<MapDecision.Decision, Failure> = await {
-            do {
-                return .success(try await configuration.workers.run(cost: FrameWorkers.cost(of: frame)) {
-                    () throws(Failure) -> MapDecision.Decision in
-                    let decision: MapDecision.Decision
-                    do {
-                        decision = try MapDecision.decide(
-                            frame, denoiser: configuration.denoiser, limits: configuration.limits)
-                    } catch let error as WireError {
-                        throw .decode(error)
-                    } catch {
-                        throw .other(error)
-                    }
-                    do {
-                        try PNG.write(decision.labels, to: files.labelsPath)
-                        try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
-                    } catch {
-                        throw .store(error)
-                    }
-                    return decision
-                })
-            } catch let failure as Failure {
-                return .failure(failure)
-            } catch {
-                return .failure(.store(error))  // the worker pool stopped: the process is ending
-            }
-        }()
+        let outcome = await decideAndStore(frame, files: files)
         let decision: MapDecision.Decision
         switch outcome {
         case .success(let decided):

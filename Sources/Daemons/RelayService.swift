@@ -195,54 +195,9 @@ public struct RelayService: Service {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Answers travel back upstream as they come.
                     group.addTask {
-                        do {
-                            for try await message in downIn {
-                                switch message {
-                                case .hello(let hello):
-                                    logger.info(
-                                        "downstream connected",
-                                        metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
-                                case .ack(let ack):
-                                    logger.debug("ack forwarded", metadata: ["frame.id": .stringConvertible(ack.frameID), "ack.status": "\(ack.status)"])
-                                    try await upOut.write(message)
-                                    watch.answered()
-                                case .nack(let nack):
-                                    watch.answered()
-                                    logger.info(
-                                        "nack forwarded",
-                                        metadata: ["frame.id": .stringConvertible(nack.frameID), "reason": "\(nack.reason)", "frame.attempt": .stringConvertible(nack.attempt)])
-                                    try await upOut.write(message)
-                                case .bye(let bye):
-                                    logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
-                                    if flags.markByeSent() {
-                                        try? await upOut.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
-                                    }
-                                    upstream.channel.close(promise: nil)
-                                    return
-                                case .error(let error):
-                                    logger.warning(
-                                        "downstream reported an error; closing both sides",
-                                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                                    try? await upOut.write(.error(ErrorMessage(
-                                        code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
-                                    upstream.channel.close(promise: nil)
-                                    return
-                                default:
-                                    try? await downOut.write(.error(ErrorMessage(
-                                        code: .unexpectedMessage, text: "\(message.type) is not expected from a server")))
-                                    upstream.channel.close(promise: nil)
-                                    return
-                                }
-                            }
-                            // Cancelled: the upstream side ended first (BYE, ERROR to send, a framing error)
-                            // and closes its own connection once its last words are written.
-                            guard !Task.isCancelled else { return }
-                            logger.warning("downstream connection closed; closing upstream so the sender resends")
-                        } catch {
-                            guard !Task.isCancelled else { return }
-                            logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
-                        }
-                        upstream.channel.close(promise: nil)
+                        await self.returnAnswers(
+                            from: downIn, downOut: downOut, to: upOut, upstream: upstream, flags: flags, watch: watch,
+                            logger: logger)
                     }
                     defer {
                         group.cancelAll()  // first, so the answers task does not close upstream under an ERROR
@@ -290,6 +245,64 @@ public struct RelayService: Service {
             }
             return
         }
+    }
+
+    /// Sends downstream's answers upstream as they come (ACK and NACK unchanged); downstream's BYE or
+    /// ERROR, or its connection ending, closes upstream too so the sender resends what is unanswered.
+    private func returnAnswers(
+        from downIn: NIOAsyncChannelInboundStream<WireMessage>, downOut: NIOAsyncChannelOutboundWriter<WireMessage>,
+        to upOut: NIOAsyncChannelOutboundWriter<WireMessage>, upstream: WireConnection, flags: ConnectionFlags,
+        watch: IdleWatch, logger: Logger
+    ) async {
+        let configuration = self.configuration
+        do {
+            for try await message in downIn {
+                switch message {
+                case .hello(let hello):
+                    logger.info(
+                        "downstream connected",
+                        metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
+                case .ack(let ack):
+                    logger.debug("ack forwarded", metadata: ["frame.id": .stringConvertible(ack.frameID), "ack.status": "\(ack.status)"])
+                    try await upOut.write(message)
+                    watch.answered()
+                case .nack(let nack):
+                    watch.answered()
+                    logger.info(
+                        "nack forwarded",
+                        metadata: ["frame.id": .stringConvertible(nack.frameID), "reason": "\(nack.reason)", "frame.attempt": .stringConvertible(nack.attempt)])
+                    try await upOut.write(message)
+                case .bye(let bye):
+                    logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
+                    if flags.markByeSent() {
+                        try? await upOut.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
+                    }
+                    upstream.channel.close(promise: nil)
+                    return
+                case .error(let error):
+                    logger.warning(
+                        "downstream reported an error; closing both sides",
+                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                    try? await upOut.write(.error(ErrorMessage(
+                        code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
+                    upstream.channel.close(promise: nil)
+                    return
+                default:
+                    try? await downOut.write(.error(ErrorMessage(
+                        code: .unexpectedMessage, text: "\(message.type) is not expected from a server")))
+                    upstream.channel.close(promise: nil)
+                    return
+                }
+            }
+            // Cancelled: the upstream side ended first (BYE, ERROR to send, a framing error)
+            // and closes its own connection once its last words are written.
+            guard !Task.isCancelled else { return }
+            logger.warning("downstream connection closed; closing upstream so the sender resends")
+        } catch {
+            guard !Task.isCancelled else { return }
+            logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
+        }
+        upstream.channel.close(promise: nil)
     }
 
     private enum Forwarding: Sendable {

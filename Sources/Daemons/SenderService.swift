@@ -202,59 +202,11 @@ final class SenderRunner {
         add(initial.map { SenderService.ImageFile(name: $0.name, path: $0.path) })
         var iterator = events.makeAsyncIterator()
         while !isFinished && !shuttingDown {
-            let connection: WireConnection
-            do {
-                connection = try await WireConnections.connect(
-                    to: configuration.target, timeout: .nanoseconds(Int64(milliseconds(configuration.connectTimeout)) * 1_000_000),
-                    security: configuration.security, traffic: WireTraffic(daemon: "sender", side: "downstream"))
-            } catch {
-                let reason = ErrorText.plain(error)
-                configuration.readiness?.set("connected", false, detail: "\(configuration.target): \(reason)")
-                failedAttempts += 1
-                if let limit = configuration.maxReconnects, failedAttempts > limit {
-                    abandonAll(because: "\(configuration.target) unreachable after \(failedAttempts) attempts: \(reason)")
-                    break
-                }
-                logger.warning(
-                    "cannot connect; retrying",
-                    metadata: [
-                        "connect": "\(configuration.target)", "retry_in_ms": .stringConvertible(milliseconds(backoff)),
-                        "attempt": .stringConvertible(failedAttempts), "error": "\(reason)",
-                    ])
-                await pause(for: backoff, events: &iterator)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+            guard let connection = await connect(events: &iterator) else {
+                if giveUpConnecting() { break }
                 continue
             }
-            generation += 1
-            let generation = self.generation
-            let continuation = self.continuation
-            logger.info("connection opened", metadata: ["connect": "\(configuration.target)"])
-            configuration.readiness?.set("connected", true, detail: "\(configuration.target)")
-            let end: SessionEnd
-            do {
-                end = try await connection.executeThenClose { inbound, outbound in
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            do {
-                                for try await message in inbound {
-                                    continuation.yield(.message(message, generation: generation))
-                                }
-                                continuation.yield(.closed(generation: generation, reason: nil))
-                            } catch {
-                                continuation.yield(.closed(generation: generation, reason: TLSHandshake.explain(error, side: "server")))
-                            }
-                        }
-                        defer {
-                            connection.channel.close(promise: nil)
-                            group.cancelAll()
-                        }
-                        return try await session(outbound: outbound, events: &iterator)
-                    }
-                }
-            } catch {
-                logger.warning("connection failed", metadata: ["error": "\(error)"])
-                end = .lost
-            }
+            let end = await use(connection, events: &iterator)
             let resent = window.connectionLost()
             if resent > 0 {
                 logger.info("connection closed with frames unacknowledged; they will be resent",
@@ -276,6 +228,11 @@ final class SenderRunner {
                 await waitForWork(events: &iterator)
             }
         }
+        return finish()
+    }
+
+    /// The final count, logged (a warning when frames were lost or handed back).
+    private func finish() -> SenderService.Summary {
         var summary = SenderService.Summary()
         summary.frames = window.knownCount
         summary.sent = window.sent
@@ -298,6 +255,78 @@ final class SenderRunner {
         }
         return summary
     }
+
+    /// One connection, from HELLO to its end: the answers it reads become events of the session loop.
+    private func use(_ connection: WireConnection, events iterator: inout AsyncStream<Event>.Iterator) async
+        -> SessionEnd
+    {
+        generation += 1
+        let generation = self.generation
+        let continuation = self.continuation
+        logger.info("connection opened", metadata: ["connect": "\(configuration.target)"])
+        configuration.readiness?.set("connected", true, detail: "\(configuration.target)")
+        do {
+            return try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            for try await message in inbound {
+                                continuation.yield(.message(message, generation: generation))
+                            }
+                            continuation.yield(.closed(generation: generation, reason: nil))
+                        } catch {
+                            continuation.yield(.closed(generation: generation, reason: TLSHandshake.explain(error, side: "server")))
+                        }
+                    }
+                    defer {
+                        connection.channel.close(promise: nil)
+                        group.cancelAll()
+                    }
+                    return try await session(outbound: outbound, events: &iterator)
+                }
+            }
+        } catch {
+            logger.warning("connection failed", metadata: ["error": "\(error)"])
+            return .lost
+        }
+    }
+
+    /// One connection attempt (at most `connectTimeout`); nil after a failure, logged, with the backoff
+    /// waited (events that need no connection are handled meanwhile).
+    private func connect(events iterator: inout AsyncStream<Event>.Iterator) async -> WireConnection? {
+        do {
+            return try await WireConnections.connect(
+                to: configuration.target,
+                timeout: .nanoseconds(Int64(milliseconds(configuration.connectTimeout)) * 1_000_000),
+                security: configuration.security, traffic: WireTraffic(daemon: "sender", side: "downstream"))
+        } catch {
+            let reason = ErrorText.plain(error)
+            configuration.readiness?.set("connected", false, detail: "\(configuration.target): \(reason)")
+            failedAttempts += 1
+            lastFailure = reason
+            if let limit = configuration.maxReconnects, failedAttempts > limit { return nil }
+            logger.warning(
+                "cannot connect; retrying",
+                metadata: [
+                    "connect": "\(configuration.target)", "retry_in_ms": .stringConvertible(milliseconds(backoff)),
+                    "attempt": .stringConvertible(failedAttempts), "error": "\(reason)",
+                ])
+            await pause(for: backoff, events: &iterator)
+            backoff = min(backoff * 2, configuration.maxBackoff)
+            return nil
+        }
+    }
+
+    /// After a failed attempt: true (every undelivered frame given up) once `maxReconnects` attempts in a
+    /// row have failed.
+    private func giveUpConnecting() -> Bool {
+        guard let limit = configuration.maxReconnects, failedAttempts > limit else { return false }
+        abandonAll(because: "\(configuration.target) unreachable after \(failedAttempts) attempts: \(lastFailure)")
+        return true
+    }
+
+    /// Why the last connection attempt failed.
+    var lastFailure = ""
 
     /// Whether the current connection got its HELLO answer.
     var connected = false

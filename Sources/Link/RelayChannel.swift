@@ -104,83 +104,101 @@ public struct RelayChannel: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let hopSeed = hopSeed(attempt: frame.attempt)
         var rng = SeededGenerator(seed: hopSeed, stream: frame.frameID)
-        var out: MapFrame
-        var hop: HopAnnotation
-        let report: ChannelReport
-        var symbols = 0
-        var link: LinkStatistics?
-        var physicalLayer: PhysicalLayerConfiguration?
+        var outcome: Outcome
         switch frame.encoding {
-        case .analog:
-            var values = try frame.decodeAnalogSymbols().values
-            symbols = values.count
-            let isPSNR = if case .psnr = setting { true } else { false }
-            if let radio, radio.channel.fading != .none {
-                let fading = AnalogFadingChannel(noise: analog, radio: radio.channel)
-                let statistics = fading.apply(to: &values, using: &rng)
-                out = try frame.replacingAnalogSymbols(values)
-                report = ChannelReport(
-                    model: .awgn, convention: analog.convention.name, settingDB: setting.dB, ebN0DB: nil,
-                    measuredSNRDB: statistics.effectiveSNRDB, measuredPSNRDB: nil, noiseStd: statistics.noiseStd,
-                    symbols: symbols, bitErrors: 0, bitsOnAir: 0, channelUses: statistics.channelUses, seed: hopSeed)
-                hop = HopAnnotation(
-                    channelModel: isPSNR ? .rayleighPSNR : .rayleighSNR, mode: .analog, snrDB: Float(setting.dB),
-                    measuredSNRDB: statistics.effectiveSNRDB.map(Float.init), seed: hopSeed,
-                    channelUses: UInt64(statistics.channelUses), fadingBlockLength: UInt32(radio.channel.fading.coherence))
-                break
-            }
-            let statistics = analog.apply(to: &values, using: &rng)
-            out = try frame.replacingAnalogSymbols(values)
-            report = ChannelReport(statistics, seed: hopSeed)
-            let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
-            hop = HopAnnotation(
-                channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),
-                measuredSNRDB: measured.map(Float.init), seed: hopSeed, channelUses: UInt64(statistics.channelUses))
-        case .digital where radio != nil:
-            let configuration = radio!.configuration(esN0DB: setting.dB)
-            let layer = PhysicalLayer(configuration)
-            let (bytes, statistics) = layer.transmit(frame.payload.bytes, esN0DB: setting.dB, using: &rng)
-            out = frame
-            out.payload.bytes = bytes
-            link = statistics
-            physicalLayer = configuration
-            // The header crosses the protected control channel at the payload's spectral efficiency.
-            let headerBits = frame.headerBits
-            let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
-            let (k, n) = configuration.code.fraction
-            let coded = configuration.code != .none
-            report = ChannelReport(
-                model: .physicalLayer, convention: "esn0", settingDB: setting.dB,
-                ebN0DB: configuration.ebN0DB(esN0DB: setting.dB), measuredSNRDB: nil, measuredPSNRDB: nil,
-                noiseStd: nil, symbols: 0, bitErrors: statistics.postDecodingBitErrors,
-                bitsOnAir: statistics.bitsOnAir + headerBits, channelUses: statistics.channelUses + headerUses,
-                seed: hopSeed)
-            hop = HopAnnotation(
-                channelModel: configuration.channel.fading == .none ? .phyAWGN : .phyRayleigh, mode: .digital,
-                modulation: ModulationID(configuration.modulation), code: ChannelCodeID(configuration.code),
-                codeRate: coded ? (UInt16(k), UInt16(n)) : (0, 0), snrDB: Float(setting.dB), seed: hopSeed,
-                bitErrors: UInt64(statistics.postDecodingBitErrors),
-                bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
-                channelUses: UInt64(statistics.channelUses + headerUses),
-                fadingBlockLength: UInt32(configuration.channel.fading.coherence))
+        case .analog: outcome = try analog(frame, hopSeed: hopSeed, using: &rng)
         case .digital:
-            out = frame
-            let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
-            report = ChannelReport(statistics, channel: bits, seed: hopSeed)
-            let headerBits = frame.headerBits
-            hop = HopAnnotation(
-                channelModel: .bscBPSK, mode: .digital, modulation: .bpsk, snrDB: Float(setting.dB),
-                seed: hopSeed, bitErrors: UInt64(statistics.bitErrors),
-                bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
-                channelUses: UInt64(statistics.channelUses + headerBits))
+            if let radio {
+                outcome = physicalLayer(frame, radio: radio, hopSeed: hopSeed, using: &rng)
+            } else {
+                outcome = bitErrors(frame, hopSeed: hopSeed, using: &rng)
+            }
         }
         let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1000
-        hop.processingMicroseconds = UInt32(min(micros, UInt64(UInt32.max)))
-        out.hops.append(hop)
-        let mismatch = expectedMode.map { $0 != frame.encoding.kind } ?? false
+        outcome.hop.processingMicroseconds = UInt32(min(micros, UInt64(UInt32.max)))
+        outcome.frame.hops.append(outcome.hop)
+        outcome.modeMismatch = expectedMode.map { $0 != frame.encoding.kind } ?? false
+        return outcome
+    }
+
+    private var isPSNR: Bool { if case .psnr = setting { true } else { false } }
+
+    /// Analog frames: AWGN (or Rayleigh block fading, equalised, when the radio has it) on the symbols,
+    /// stored back in the frame's sample format.
+    private func analog(_ frame: MapFrame, hopSeed: UInt64, using rng: inout SeededGenerator) throws -> Outcome {
+        var values = try frame.decodeAnalogSymbols().values
+        let symbols = values.count
+        if let radio, radio.channel.fading != .none {
+            let fading = AnalogFadingChannel(noise: analog, radio: radio.channel)
+            let statistics = fading.apply(to: &values, using: &rng)
+            let report = ChannelReport(
+                model: .awgn, convention: analog.convention.name, settingDB: setting.dB, ebN0DB: nil,
+                measuredSNRDB: statistics.effectiveSNRDB, measuredPSNRDB: nil, noiseStd: statistics.noiseStd,
+                symbols: symbols, bitErrors: 0, bitsOnAir: 0, channelUses: statistics.channelUses, seed: hopSeed)
+            let hop = HopAnnotation(
+                channelModel: isPSNR ? .rayleighPSNR : .rayleighSNR, mode: .analog, snrDB: Float(setting.dB),
+                measuredSNRDB: statistics.effectiveSNRDB.map(Float.init), seed: hopSeed,
+                channelUses: UInt64(statistics.channelUses), fadingBlockLength: UInt32(radio.channel.fading.coherence))
+            return Outcome(
+                frame: try frame.replacingAnalogSymbols(values), hop: hop, report: report, symbols: symbols,
+                modeMismatch: false, link: nil, physicalLayer: nil)
+        }
+        let statistics = analog.apply(to: &values, using: &rng)
+        let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
+        let hop = HopAnnotation(
+            channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),
+            measuredSNRDB: measured.map(Float.init), seed: hopSeed, channelUses: UInt64(statistics.channelUses))
         return Outcome(
-            frame: out, hop: hop, report: report, symbols: symbols, modeMismatch: mismatch, link: link,
-            physicalLayer: physicalLayer)
+            frame: try frame.replacingAnalogSymbols(values), hop: hop, report: ChannelReport(statistics, seed: hopSeed),
+            symbols: symbols, modeMismatch: false, link: nil, physicalLayer: nil)
+    }
+
+    /// Digital frames with a radio: the payload bytes cross the whole physical layer; the header crosses
+    /// the protected control channel at the payload's spectral efficiency.
+    private func physicalLayer(
+        _ frame: MapFrame, radio: RelayRadio, hopSeed: UInt64, using rng: inout SeededGenerator
+    ) -> Outcome {
+        let configuration = radio.configuration(esN0DB: setting.dB)
+        let (bytes, statistics) = PhysicalLayer(configuration).transmit(
+            frame.payload.bytes, esN0DB: setting.dB, using: &rng)
+        var out = frame
+        out.payload.bytes = bytes
+        let headerBits = frame.headerBits
+        let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
+        let (k, n) = configuration.code.fraction
+        let coded = configuration.code != .none
+        let report = ChannelReport(
+            model: .physicalLayer, convention: "esn0", settingDB: setting.dB,
+            ebN0DB: configuration.ebN0DB(esN0DB: setting.dB), measuredSNRDB: nil, measuredPSNRDB: nil,
+            noiseStd: nil, symbols: 0, bitErrors: statistics.postDecodingBitErrors,
+            bitsOnAir: statistics.bitsOnAir + headerBits, channelUses: statistics.channelUses + headerUses,
+            seed: hopSeed)
+        let hop = HopAnnotation(
+            channelModel: configuration.channel.fading == .none ? .phyAWGN : .phyRayleigh, mode: .digital,
+            modulation: ModulationID(configuration.modulation), code: ChannelCodeID(configuration.code),
+            codeRate: coded ? (UInt16(k), UInt16(n)) : (0, 0), snrDB: Float(setting.dB), seed: hopSeed,
+            bitErrors: UInt64(statistics.postDecodingBitErrors),
+            bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
+            channelUses: UInt64(statistics.channelUses + headerUses),
+            fadingBlockLength: UInt32(configuration.channel.fading.coherence))
+        return Outcome(
+            frame: out, hop: hop, report: report, symbols: 0, modeMismatch: false, link: statistics,
+            physicalLayer: configuration)
+    }
+
+    /// Digital frames without a radio: independent bit flips at the uncoded BPSK rate.
+    private func bitErrors(_ frame: MapFrame, hopSeed: UInt64, using rng: inout SeededGenerator) -> Outcome {
+        var out = frame
+        let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
+        let headerBits = frame.headerBits
+        let hop = HopAnnotation(
+            channelModel: .bscBPSK, mode: .digital, modulation: .bpsk, snrDB: Float(setting.dB),
+            seed: hopSeed, bitErrors: UInt64(statistics.bitErrors),
+            bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
+            channelUses: UInt64(statistics.channelUses + headerBits))
+        return Outcome(
+            frame: out, hop: hop, report: ChannelReport(statistics, channel: bits, seed: hopSeed), symbols: 0,
+            modeMismatch: false, link: nil, physicalLayer: nil)
     }
 }
 
