@@ -10,7 +10,9 @@
 #                         [--dashboard] [--dashboard-port 0] [--keep-running] [-- extra sender flags]
 #
 # The receiver regenerates NAME.png from each map with the shipped diffusion model (`--steps` DDIM
-# steps; default the model's) unless --no-generate; stopping it waits for the images still queued.
+# steps; default the model's) unless --no-generate. Once the sender is done the script waits until
+# every received map has its image (the receiver stops after the image in progress; maps left
+# without one are generated at its next start), then stops the daemons.
 # --relay-flags and --receiver-flags append flags to that daemon's command line, split at spaces
 # (no quoting inside; repeat the option to add more), e.g. --relay-flags "--modulation qpsk
 # --code conv:1/2 --fading rayleigh" or --receiver-flags "--denoiser fds". Everything after `--`
@@ -150,6 +152,22 @@ if [ "$dashboard" = 1 ]; then
   echo
 fi
 wait "$sender_pid" || status=$?
+
+# The receiver generates images one at a time after acknowledging their maps: wait for the last one
+# (a stop would leave the rest for its next start). No progress for 10 minutes: stop anyway.
+count_maps() { find "$out" -mindepth 2 -maxdepth 2 -name '*.labels.png' | wc -l; }
+count_images() { find "$out" -mindepth 2 -maxdepth 2 -name '*.png' ! -name '*.map.png' ! -name '*.labels.png' | wc -l; }
+if [[ " ${receiver_extra[*]-} " != *" --no-generate "* ]] && [ "$(count_maps)" -gt 0 ]; then
+  last=-1; since=$SECONDS
+  while [ "$(count_images)" -lt "$(count_maps)" ] && [ $((SECONDS - since)) -lt 600 ]; do
+    done_now=$(count_images)
+    if [ "$done_now" != "$last" ]; then
+      echo "== waiting for the receiver's images: $done_now of $(count_maps)"
+      last=$done_now; since=$SECONDS
+    fi
+    sleep 1
+  done
+fi
 
 cleanup
 pids=()
