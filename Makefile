@@ -11,7 +11,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench train train-test clean install uninstall deploy-check ui-deps ui-test
+.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -40,6 +40,14 @@ demo: release
 ## Benchmarks run with OpenBLAS's own kernel choice: unset the variables that force slow ones.
 bench: release
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE scripts/bench.sh $(BIN_RELEASE)
+
+## Fuzzing (Fuzz/README.md): builds the libFuzzer harnesses in .build/fuzz (ASan, coverage) and runs each
+## target FUZZ_SECONDS; prints inputs executed and crashes per target, fails on any crash. A short pass:
+## `make fuzz FUZZ_SECONDS=20`. Reproducers land in .build/fuzz/artifacts/TARGET/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= frame digital analog png safetensors
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
 
 ## Training (Python + PyTorch in training/.venv; never needed by `make test`).
 VENV := training/.venv

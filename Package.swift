@@ -166,12 +166,12 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         (
             "fuzz-frame", "FuzzFrame", "Frame",
             [
-                "SemanticWire", "ChannelModels", .product(name: "NIOCore", package: "swift-nio"),
+                "SemanticWire", "Link", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Imaging"]),
-        ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Imaging", "ChannelModels"]),
+        ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Imaging", "Link"]),
+        ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Imaging", "Link"]),
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
     ]

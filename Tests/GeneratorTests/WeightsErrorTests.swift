@@ -42,6 +42,18 @@ import Tensor
         #expect { try SafeTensorsFile(path: tiny) } throws: { "\($0)".contains("truncated") }
     }
 
+    /// The fuzzer's findings (Fuzz/regressions/safetensors): shapes and offsets whose arithmetic overflowed
+    /// trapped the loader; each is now a clear error.
+    @Test(
+        "overflowing shapes and offsets are refused, not a trap",
+        arguments: ["byte-count-overflow", "end-offset-overflow", "offset-difference-overflow", "shape-product-overflow"])
+    func fuzzRegressions(name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let path = root.appendingPathComponent("Fuzz/regressions/safetensors/\(name)").path
+        #expect(throws: (any Error).self) { _ = try SafeTensorsFile(path: path) }
+    }
+
     @Test func wrongDtypeShapeAndMissingTensor() throws {
         let int8 = try write("int.safetensors", header: ["q": ["dtype": "I8", "shape": [2], "data_offsets": [0, 2]]], data: [1, 2])
         #expect { try SafeTensorsFile(path: int8) } throws: { "\($0)".contains("q") && "\($0)".contains("I8") }

@@ -122,4 +122,15 @@ import Testing
         let halved = Resize.image(RGBImage(width: 2, height: 1, pixels: [0, 0, 0, 200, 100, 50]), width: 1, height: 1)
         #expect(halved.pixels == [100, 50, 25])
     }
+
+    /// The fuzzer's finding (Fuzz/regressions/png): a 76-byte file whose zTXt chunk declares 2 GB made
+    /// libpng allocate that much before it noticed the data ends; now it is refused up front.
+    @Test func chunkPastTheEndIsRefusedWithoutAllocating() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let bytes = try [UInt8](Data(contentsOf: root.appendingPathComponent("Fuzz/regressions/png/chunk-length-past-end.png")))
+        #expect(bytes.count < 200)
+        #expect(throws: ImagingError.self) { try PNG.decodeLabels(bytes) }
+        #expect(throws: ImagingError.self) { try PNG.decodeRGB(bytes) }
+    }
 }
