@@ -27,6 +27,11 @@ public enum PNG {
     }
 
     public static func decodeLabels(_ data: [UInt8], source: String = "PNG data") throws -> LabelMap {
+        // libpng would scale 1/2/4-bit grey up to 0…255 (a 1-bit map of ids 0 and 1 would read as 0 and
+        // void): the bit depth is IHDR's byte at offset 24.
+        if data.count > 24, Array(data[12..<16]) == Array("IHDR".utf8), data[24] < 8 {
+            throw ImagingError("\(source): a \(data[24])-bit PNG, but label maps must be 8-bit grayscale")
+        }
         let (width, height, ids) = try decode(data, format: UInt32(PNG_FORMAT_GRAY), channels: 1, source: source) { stored in
             // png_image.format after begin_read describes the stored file.
             if stored & UInt32(PNG_FORMAT_FLAG_COLORMAP) != 0 {
@@ -37,6 +42,10 @@ public enum PNG {
             }
             if stored & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
                 return "a 16-bit PNG, but label maps must be 8-bit grayscale"
+            }
+            // Composited against black, the ids would change (16, 32, 48 → 13, 32, 42).
+            if stored & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0 {
+                return "a PNG with an alpha channel, but label maps must be 8-bit grayscale"
             }
             return nil
         }

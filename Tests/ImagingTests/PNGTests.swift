@@ -133,4 +133,41 @@ import Testing
         #expect(throws: ImagingError.self) { try PNG.decodeLabels(bytes) }
         #expect(throws: ImagingError.self) { try PNG.decodeRGB(bytes) }
     }
+
+    /// A PNG built by hand: `rows` of raw scanline bytes (filter byte added) in a stored deflate block.
+    static func handmadePNG(width: Int, height: Int, bitDepth: UInt8, colorType: UInt8, rows: [[UInt8]]) -> [UInt8] {
+        func crc(_ bytes: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return ~c
+        }
+        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            return be(UInt32(data.count)) + body + be(crc(body))
+        }
+        let raw: [UInt8] = rows.flatMap { [UInt8(0)] + $0 }
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        let length = UInt16(raw.count)
+        let stored: [UInt8] = [0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
+        let zlib: [UInt8] = stored + raw + be(b << 16 | a)
+        let header: [UInt8] = be(UInt32(width)) + be(UInt32(height)) + [bitDepth, colorType, 0, 0, 0]
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        return signature + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", [])
+    }
+
+    /// Label maps are never converted silently (the fuzzer saw ids change): 8-bit grey reads as stored,
+    /// a 1-bit map or one with alpha is refused.
+    @Test func labelMapsAreReadExactlyOrRefused() throws {
+        let plain = Self.handmadePNG(width: 4, height: 1, bitDepth: 8, colorType: 0, rows: [[16, 32, 48, 1]])
+        #expect(try PNG.decodeLabels(plain).ids == [16, 32, 48, 1])
+        let oneBit = Self.handmadePNG(width: 8, height: 1, bitDepth: 1, colorType: 0, rows: [[0b0101_0101]])
+        #expect { try PNG.decodeLabels(oneBit) } throws: { "\($0)".contains("1-bit") }
+        let alpha = Self.handmadePNG(width: 2, height: 1, bitDepth: 8, colorType: 4, rows: [[16, 200, 32, 100]])
+        #expect { try PNG.decodeLabels(alpha) } throws: { "\($0)".contains("alpha") }
+    }
 }

@@ -16,10 +16,13 @@ public struct AnalogLayout: Sendable, Equatable {
         self.presentClasses = presentClasses
     }
 
-    /// Symbol-plane width for a map `width` pixels wide: ⌈width / downsample⌉.
-    public func planeWidth(mapWidth width: Int) -> Int { (width + Int(downsample) - 1) / Int(downsample) }
+    /// Symbol-plane width for a map `width` pixels wide: ⌈width / downsample⌉ (a downsample of 0, which
+    /// `validate` refuses, counts as 1 here rather than trapping).
+    public func planeWidth(mapWidth width: Int) -> Int { (width + factor - 1) / factor }
     /// Symbol-plane height for a map `height` pixels high: ⌈height / downsample⌉.
-    public func planeHeight(mapHeight height: Int) -> Int { (height + Int(downsample) - 1) / Int(downsample) }
+    public func planeHeight(mapHeight height: Int) -> Int { (height + factor - 1) / factor }
+
+    private var factor: Int { max(1, Int(downsample)) }
 }
 
 /// The payload encoding of a MAP_FRAME with its encoding-specific header fields.
