@@ -1,3 +1,6 @@
+import Logging
+import NIOCore
+import SemanticWire
 import Synchronization
 
 /// The HELLO and idle timeouts of one server-side connection: when the connection waits for its peer with
@@ -59,6 +62,21 @@ final class IdleWatch: Sendable {
             // The deadline may move earlier (HELLO ends the longer HELLO wait): look again within a second.
             try await Task.sleep(until: min(deadline, now + .seconds(1)))
         }
+    }
+}
+
+extension IdleWatch {
+    /// Waits for the deadline, then answers ERROR timeout (naming the HELLO or the idle timeout, as
+    /// `flags` says which wait it was) and closes `connection`. Cancelled with the connection.
+    func closeOnExpiry(
+        of connection: WireConnection, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, flags: ConnectionFlags,
+        helloTimeout: Duration, idleTimeout: Duration, logger: Logger
+    ) async throws {
+        try await expired()
+        let text = flags.helloReceived ? "no message for \(idleTimeout) (idle timeout)" : "no HELLO within \(helloTimeout)"
+        logger.warning("connection error: \(text); closing", metadata: ["error.code": "timeout"])
+        try? await outbound.write(.error(ErrorMessage(code: .timeout, text: text)))
+        connection.channel.close(promise: nil)
     }
 }
 

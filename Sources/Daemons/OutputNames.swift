@@ -43,8 +43,7 @@ public struct OutputNames: Sendable, Equatable {
     /// Checks that `name` can be stored: a plain file stem of 1…244 UTF-8 bytes (so `NAME.labels.png` fits
     /// 255), no `/`, `\`, `..`, control characters, not starting with `.`, not ending in `.labels` or `.map`.
     public static func validate(_ name: String) throws {
-        let printable = name.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : String($0) }
-            .joined()
+        let printable = name.unicodeScalars.map { WireProtocol.isControl($0) ? "?" : String($0) }.joined()
         func refuse(_ why: String) -> WireError {
             .invalidField("frame name '\(printable.prefix(80))' \(why); names must be plain file stems")
         }
@@ -57,7 +56,7 @@ public struct OutputNames: Sendable, Equatable {
         guard !name.contains("/"), !name.contains("\\") else { throw refuse("contains a path separator") }
         guard !name.contains("..") else { throw refuse("contains '..'") }
         guard !name.hasPrefix(".") else { throw refuse("starts with '.'") }
-        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+        guard !name.unicodeScalars.contains(where: WireProtocol.isControl) else {
             throw refuse("contains a NUL or control character")
         }
         let lowered = name.lowercased()

@@ -187,14 +187,10 @@ public struct ReceiverService: Service {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         let timerLogger = logger
                         group.addTask {
-                            try await watch.expired()
-                            let text = state.helloReceived
-                                ? "no message for \(configuration.idleTimeout) (idle timeout)"
-                                : "no HELLO within \(configuration.helloTimeout)"
-                            timerLogger.warning(
-                                "connection error: \(text); closing", metadata: ["error.code": "timeout"])
-                            try? await outbound.write(.error(ErrorMessage(code: .timeout, text: text)))
-                            connection.channel.close(promise: nil)
+                            try await watch.closeOnExpiry(
+                                of: connection, outbound: outbound, flags: state,
+                                helloTimeout: configuration.helloTimeout, idleTimeout: configuration.idleTimeout,
+                                logger: timerLogger)
                         }
                         defer { group.cancelAll() }
                         try await self.exchange(

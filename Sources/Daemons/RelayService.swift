@@ -106,13 +106,10 @@ public struct RelayService: Service {
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             let timerLogger = logger
                             group.addTask {
-                                try await watch.expired()
-                                let text = flags.helloReceived
-                                    ? "no message for \(configuration.idleTimeout) (idle timeout)"
-                                    : "no HELLO within \(configuration.helloTimeout)"
-                                timerLogger.warning("connection error: \(text); closing", metadata: ["error.code": "timeout"])
-                                try? await upOut.write(.error(ErrorMessage(code: .timeout, text: text)))
-                                upstream.channel.close(promise: nil)
+                                try await watch.closeOnExpiry(
+                                    of: upstream, outbound: upOut, flags: flags,
+                                    helloTimeout: configuration.helloTimeout, idleTimeout: configuration.idleTimeout,
+                                    logger: timerLogger)
                             }
                             defer { group.cancelAll() }
                             let first = try await messages.next()

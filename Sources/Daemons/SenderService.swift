@@ -180,8 +180,11 @@ final class SenderRunner {
         case finished, stopped, lost, idle
     }
 
-    /// Failed connection attempts since the last HELLO answer.
+    /// Failed connection attempts since the last HELLO answer, and why the last one failed.
     var failedAttempts = 0
+    var lastFailure = ""
+    /// Whether the current connection got its HELLO answer.
+    var connected = false
     /// When each frame was first answered NACK unavailable (cleared by its ACK or loss).
     var unavailableSince: [UInt64: ContinuousClock.Instant] = [:]
 
@@ -215,13 +218,12 @@ final class SenderRunner {
                 logger.info("connection closed")
             }
             if end == .lost && !isFinished && !shuttingDown {
-                failedAttempts += connected ? 0 : 1
-                if let limit = configuration.maxReconnects, failedAttempts > limit {
-                    abandonAll(because: "\(configuration.target) did not answer HELLO in \(failedAttempts) attempts")
-                    break
+                if !connected {
+                    failedAttempts += 1
+                    lastFailure = "no HELLO answer"
+                    if giveUpConnecting() { break }
                 }
-                await pause(for: backoff, events: &iterator)
-                backoff = min(backoff * 2, configuration.maxBackoff)
+                await backOff(events: &iterator)
             }
             if end == .idle && !shuttingDown {
                 // Reconnect once there is something to send again.
@@ -296,8 +298,7 @@ final class SenderRunner {
     private func connect(events iterator: inout AsyncStream<Event>.Iterator) async -> WireConnection? {
         do {
             return try await WireConnections.connect(
-                to: configuration.target,
-                timeout: .nanoseconds(Int64(milliseconds(configuration.connectTimeout)) * 1_000_000),
+                to: configuration.target, timeout: TimeAmount(configuration.connectTimeout),
                 security: configuration.security, traffic: WireTraffic(daemon: "sender", side: "downstream"))
         } catch {
             let reason = ErrorText.plain(error)
@@ -311,25 +312,24 @@ final class SenderRunner {
                     "connect": "\(configuration.target)", "retry_in_ms": .stringConvertible(milliseconds(backoff)),
                     "attempt": .stringConvertible(failedAttempts), "error": "\(reason)",
                 ])
-            await pause(for: backoff, events: &iterator)
-            backoff = min(backoff * 2, configuration.maxBackoff)
+            await backOff(events: &iterator)
             return nil
         }
     }
 
-    /// After a failed attempt: true (every undelivered frame given up) once `maxReconnects` attempts in a
-    /// row have failed.
+    /// Waits the current backoff (handling events that need no connection), then doubles it.
+    private func backOff(events iterator: inout AsyncStream<Event>.Iterator) async {
+        await pause(for: backoff, events: &iterator)
+        backoff = min(backoff * 2, configuration.maxBackoff)
+    }
+
+    /// After a failed attempt (no connection, or no HELLO answer on it): true, with every undelivered frame
+    /// given up, once `maxReconnects` attempts in a row have failed.
     private func giveUpConnecting() -> Bool {
         guard let limit = configuration.maxReconnects, failedAttempts > limit else { return false }
         abandonAll(because: "\(configuration.target) unreachable after \(failedAttempts) attempts: \(lastFailure)")
         return true
     }
-
-    /// Why the last connection attempt failed.
-    var lastFailure = ""
-
-    /// Whether the current connection got its HELLO answer.
-    var connected = false
 
     /// Done when not watching and every frame is acknowledged or lost (and the LOST reports went out or
     /// cannot be sent any more).
@@ -555,11 +555,7 @@ final class SenderRunner {
     private func waitForWork(events: inout AsyncStream<Event>.Iterator) async {
         while window.isDone && !shuttingDown {
             guard let event = await events.next() else { return }
-            switch event {
-            case .images(let images): add(images)
-            case .shutdown: shuttingDown = true
-            case .tick, .message, .closed: break
-            }
+            handleOffline(event)
         }
     }
 
@@ -584,16 +580,22 @@ final class SenderRunner {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline && !shuttingDown {
             guard let event = await events.next() else { return }
-            switch event {
-            case .images(let images): add(images)
-            case .shutdown: shuttingDown = true
-            case .tick:
-                if let due = delayedRetryAt, ContinuousClock.now >= due {
-                    delayedRetryAt = nil
-                    window.retryDelayed()
-                }
-            case .message, .closed: break
+            handleOffline(event)
+        }
+    }
+
+    /// An event while no connection is up: new images are queued, shutdown noted, delayed frames become
+    /// eligible when due; answers of an earlier connection are stale.
+    private func handleOffline(_ event: Event) {
+        switch event {
+        case .images(let images): add(images)
+        case .shutdown: shuttingDown = true
+        case .tick:
+            if let due = delayedRetryAt, ContinuousClock.now >= due {
+                delayedRetryAt = nil
+                window.retryDelayed()
             }
+        case .message, .closed: break
         }
     }
 

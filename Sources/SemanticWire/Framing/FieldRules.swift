@@ -17,7 +17,7 @@ enum FieldRules {
         if name.hasPrefix(".") {
             throw WireError.invalidField("\(message) name \"\(name)\" must not start with '.'")
         }
-        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || isControl($0) }) {
+        if name.unicodeScalars.contains(where: { $0 == "/" || $0 == "\\" || WireProtocol.isControl($0) }) {
             throw WireError.invalidField(
                 "\(message) name \"\(name.debugDescription)\" must not contain '/', '\\' or control characters")
         }
@@ -28,11 +28,6 @@ enum FieldRules {
         if !Array(name.utf8).elementsEqual(Array(WireProtocol.normalizedName(name).utf8)) {
             throw WireError.invalidField("\(message) name \"\(name.debugDescription)\" must be in Unicode NFC")
         }
-    }
-
-    /// C0 controls, DEL and C1 controls (U+0080…U+009F).
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// Unicode's bidirectional formatting characters: ALM, LRM/RLM, the embeddings and overrides
@@ -52,7 +47,7 @@ enum FieldRules {
             throw WireError.invalidField(
                 "\(message) \(field) must be \(lower)…\(WireProtocol.maxNameBytes) UTF-8 bytes, got \(bytes)")
         }
-        if name.unicodeScalars.contains(where: isControl) {
+        if name.unicodeScalars.contains(where: WireProtocol.isControl) {
             throw WireError.invalidField("\(message) \(field) must not contain control characters")
         }
     }
@@ -68,6 +63,12 @@ enum FieldRules {
 }
 
 extension WireProtocol {
+    /// Whether `scalar` is a control character no name may hold: C0 controls, DEL and C1 controls
+    /// (U+0080…U+009F).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
     /// `name` in Unicode Normalization Form C, the form frame names travel in: a sender normalises the
     /// file stems it reads (a macOS file system hands out NFD) before it sends them.
     public static func normalizedName(_ name: String) -> String { name.precomposedStringWithCanonicalMapping }
