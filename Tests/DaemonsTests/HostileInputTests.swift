@@ -91,22 +91,31 @@ struct HostileInputTests {
         }
         let heavyClients = heavy.enumerated().map { index, bytes in
             Task {
-                try await RawClient.exchange(
+                let answers = try await RawClient.exchange(
                     try RawClient.hello(origin: "h\(index)") + bytes, with: receiver.endpoint, halfClose: true,
                     limit: .seconds(300))
+                return (answers: answers, finished: ContinuousClock.now)
             }
         }
         try await Task.sleep(for: .milliseconds(500))
-        let start = ContinuousClock.now
+        let asked = ContinuousClock.now
         let answers = try await RawClient.exchange(try RawClient.hello(origin: "light"), with: receiver.endpoint, halfClose: true)
-        let answered = ContinuousClock.now - start
+        let answered = ContinuousClock.now
         var acked = 0
+        var lastHeavyFinished = answered
         for client in heavyClients {
-            for case .ack in try await client.value { acked += 1 }
+            let (heavyAnswers, finished) = try await client.value
+            for case .ack in heavyAnswers { acked += 1 }
+            lastHeavyFinished = max(lastHeavyFinished, finished)
         }
         try await receiver.stop()
         guard case .hello = answers.first else { Issue.record("no HELLO answer: \(answers)"); return }
-        #expect(answered < .seconds(1), "HELLO took \(answered) while heavy frames were in work")
+        // A ratio, not a speed (the suite runs tests in parallel on loaded machines): with one worker the frames
+        // run one after the other for seconds; a stalled daemon answers HELLO only when they are done, so its wait
+        // would be about the whole remaining work. Answered, it is a small part of it.
+        let wait = answered - asked
+        let remainingWork = lastHeavyFinished - asked
+        #expect(wait * 4 < remainingWork, "HELLO waited \(wait) of the heavy frames' remaining \(remainingWork)")
         #expect(acked == 2)
     }
 
