@@ -29,10 +29,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // CRC-32 (zlib's), for wire frames and the physical layer's code blocks.
+        .target(name: "Checksums", dependencies: ["CZlib"]),
         // Seeded random numbers shared by scenes, channels and samplers.
         .target(name: "Randomness"),
         // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
-        .target(name: "ChannelModels", dependencies: ["Randomness"]),
+        .target(name: "ChannelModels", dependencies: ["Randomness", "Checksums"]),
         // CPU tensors and kernels over BLAS; safetensors reader.
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         // The diffusion generator (SPADE U-Net), samplers and the segmenter.
@@ -44,7 +46,7 @@ let package = Package(
         // Wire protocol v1: frames, codecs, payload encodings (protocol/PROTOCOL.md).
         .target(
             name: "SemanticWire",
-            dependencies: ["Imaging", "CZlib", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Imaging", "CZlib", "Checksums", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // The transmission logic the daemons and `semcom eval` share, without I/O: the receiver's map decision,
@@ -123,13 +125,13 @@ let package = Package(
         .testTarget(
             name: "SemanticWireTests",
             dependencies: [
-                "SemanticWire", "Imaging",
+                "SemanticWire", "Imaging", "Checksums",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "ChannelModelsTests", dependencies: ["ChannelModels", "Randomness"]),
+        .testTarget(name: "ChannelModelsTests", dependencies: ["ChannelModels", "Randomness", "Checksums"]),
         .testTarget(
             name: "DaemonsTests",
             dependencies: [

@@ -43,12 +43,12 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         }
         try PNG.write(image, to: map.files.reconstructionPath)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        logger.info("image generated", metadata: [
-            "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "file": "\(map.files.reconstructionPath)",
+        logger.info("image generated", metadata: FrameMetadata.frame(map.frameID, name: map.name).merging([
+            "file": "\(map.files.reconstructionPath)",
             "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance), "generator.seed": .stringConvertible(frameSeed),
             "generator.conditioning": "\(input.isSoftPlanes ? "fds-planes" : "one-hot")",
             "duration_ms": .stringConvertible(Int(ms.rounded())),
-        ])
+        ]) { $1 })
     }
 }
 

@@ -21,19 +21,19 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
             guard rest.hasPrefix(":") else {
-                throw DaemonError("endpoint '\(text)' has no port: write [HOST]:PORT, e.g. [::1]:7000")
+                throw .invalidArgument("endpoint '\(text)' has no port: write [HOST]:PORT, e.g. [::1]:7000")
             }
             portText = rest.dropFirst()
         } else {
             guard let colon = text.lastIndex(of: ":") else {
-                throw DaemonError("endpoint '\(text)' has no port: write HOST:PORT, e.g. 127.0.0.1:7000")
+                throw .invalidArgument("endpoint '\(text)' has no port: write HOST:PORT, e.g. 127.0.0.1:7000")
             }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
         if host.isEmpty { host = "0.0.0.0" }
         guard let port = Int(portText), (0...65535).contains(port) else {
-            throw DaemonError("endpoint '\(text)': port '\(portText)' is not a number in 0…65535")
+            throw .invalidArgument("endpoint '\(text)': port '\(portText)' is not a number in 0…65535")
         }
         self.init(host: String(host), port: port)
     }
@@ -51,15 +51,24 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A problem a user can act on; the message says what and what to do.
-public struct DaemonError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    /// Whether the daemon could not start as configured (a port taken, a folder it cannot create):
-    /// restarting it unchanged cannot help (`semcom` exits 78 for these).
-    public var isConfiguration: Bool
-    public init(_ message: String, configuration: Bool = false) {
-        self.message = message
-        self.isConfiguration = configuration
+/// A problem a user can act on; each message says what and what to do.
+public enum DaemonError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The daemon cannot start as configured (a port taken, a folder it cannot create, a side port off
+    /// loopback without a token): restarting it unchanged cannot help (`semcom` exits 78 for these).
+    case configuration(String)
+    /// A value given on the command line that does not parse (an endpoint, an SNR schedule).
+    case invalidArgument(String)
+    /// A frame's label map cannot be had (no ground-truth map, no segmenter, the image gone).
+    case noLabels(String)
+
+    public var isConfiguration: Bool {
+        if case .configuration = self { return true }
+        return false
     }
-    public var description: String { message }
+
+    public var description: String {
+        switch self {
+        case .configuration(let message), .invalidArgument(let message), .noLabels(let message): message
+        }
+    }
 }

@@ -29,7 +29,7 @@ public struct GroundTruthLabels: LabelSource {
 
     public func labels(name: String, imagePath: String) async throws -> LabelMap {
         guard FileManager.default.fileExists(atPath: path(name)) else {
-            throw DaemonError(
+            throw DaemonError.noLabels(
                 "no label map for \(imagePath) at \(path(name)); this version sends ground-truth maps only "
                     + "(write them with `semcom scenes`, or add DIR/labels/NAME.png)")
         }

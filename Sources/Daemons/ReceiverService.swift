@@ -73,8 +73,7 @@ public struct ReceiverService: Service {
             try FileManager.default.createDirectory(
                 atPath: configuration.outputDirectory, withIntermediateDirectories: true)
         } catch {
-            throw DaemonError(
-                "cannot create the output folder \(configuration.outputDirectory): \(error)", configuration: true)
+            throw DaemonError.configuration("cannot create the output folder \(configuration.outputDirectory): \(error)")
         }
         // Temporary files of writes a killed receiver did not finish (their frames were never acknowledged).
         let stale = ReceiverStore.removeInterruptedWrites(in: configuration.outputDirectory)
@@ -115,9 +114,8 @@ public struct ReceiverService: Service {
         while !stopping.isSet, let map = await queue.pop() {
             depth.decrement()
             let start = ContinuousClock.now
-            var metadata: Logger.Metadata = [
-                "frame.id": .stringConvertible(map.frameID), "frame.name": "\(map.name)", "stage": "\(stage.name)",
-            ]
+            var metadata = FrameMetadata.frame(map.frameID, name: map.name)
+            metadata["stage"] = "\(stage.name)"
             do {
                 try await stage.reconstruct(map, logger: logger)
                 metadata["duration_ms"] = FrameMetadata.duration(since: start)
@@ -220,67 +218,31 @@ public struct ReceiverService: Service {
         inbound: NIOAsyncChannelInboundStream<WireMessage>, outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
         state: ConnectionFlags, watch: IdleWatch, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
     ) async throws {
-        var origin = ""
+        var session = ServerSession(role: .receiver, peerName: configuration.peerName)
+        var messages = inbound.makeAsyncIterator()
         do {
-            var messages = inbound.makeAsyncIterator()
             while true {
-                watch.reading(timeout: state.helloReceived ? configuration.idleTimeout : configuration.helloTimeout)
-                guard let message = try await messages.next() else { break }
+                watch.reading(timeout: session.isOpen ? configuration.idleTimeout : configuration.helloTimeout)
+                guard let message = try await messages.next() else { return }
                 watch.handling()
-                switch message {
-                case .hello(let hello) where !state.helloReceived:
-                    guard let version = hello.negotiate() else {
-                        logger.warning(
-                            "connection error: no common protocol version; closing",
-                            metadata: ["peer.versions": "\(hello.minVersion)…\(hello.maxVersion)"])
-                        try await outbound.write(
-                            .error(ErrorMessage(WireError.unsupportedVersion(
-                                hello.maxVersion, supported: WireProtocol.supportedVersions))))
-                        return
-                    }
-                    state.helloReceived = true
-                    origin = hello.origin
-                    logger[metadataKey: "origin"] = "\(origin)"
-                    logger.info(
-                        "hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                    try await outbound.write(
-                        .hello(.answer(version: version, role: .receiver, peerName: configuration.peerName)))
-                case .mapFrame(let frame) where state.helloReceived:
-                    let answer = await receive(frame, origin: origin, queue: queue, logger: logger)
-                    try await outbound.write(answer)
-                case .lost(let lost) where state.helloReceived:
-                    logger.warning(
-                        "frame lost",
-                        metadata: [
-                            "frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)",
-                            "frame.attempts": .stringConvertible(lost.attempts), "reason": "\(lost.text)",
-                        ])
-                case .bye(let bye) where state.helloReceived:
+                switch session.receive(message) {
+                case .frame(let frame):
+                    try await outbound.write(await receive(frame, origin: session.origin ?? "", queue: queue, logger: logger))
+                case .lost(let lost):
+                    logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+                case .bye(let bye):
                     // Every frame received so far has been answered: answer BYE and close.
                     logger.info("bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
                     if state.markByeSent() {
                         try await outbound.write(.bye(Bye(reason: .done, text: "receiver: goodbye")))
                     }
                     return
-                case .error(let error):
-                    logger.warning(
-                        "peer reported an error; closing",
-                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                    return
-                default:
-                    let what = state.helloReceived ? "\(message.type) is not expected from a client" :
-                        "\(message.type) before HELLO"
-                    logger.warning(
-                        "connection error: unexpected message; closing", metadata: ["error": "\(what)"])
-                    try await outbound.write(.error(ErrorMessage(code: .unexpectedMessage, text: what)))
-                    return
+                case .control(let control):
+                    guard try await control.perform(outbound: outbound, flags: state, logger: &logger) else { return }
                 }
             }
         } catch let error as WireError {
-            logger.warning(
-                "connection error: \(error.errorCode); sending ERROR and closing; other connections are not affected",
-                metadata: ["error.code": "\(error.errorCode)", "error": "\(error)"])
-            try? await outbound.write(.error(ErrorMessage(error)))
+            _ = try await ServerSession.refusal(of: error).perform(outbound: outbound, flags: state, logger: &logger)
         }
     }
 
@@ -366,12 +328,21 @@ public struct ReceiverService: Service {
                 return nack(.unavailable, "receiver cannot store the map: \(error)")
             }
         }
-        let labels = decision.labels
+        await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
+        return await accepted(frame, decision: decision, files: files, origin: origin, metadata: metadata, since: start,
+                              queue: queue, logger: logger)
+    }
+
+    /// Logs a stored frame, queues its map for the reconstruction stage and answers ACK.
+    private func accepted(
+        _ frame: MapFrame, decision: MapDecision.Decision, files: OutputNames, origin: String,
+        metadata: Logger.Metadata, since start: ContinuousClock.Instant, queue: BoundedQueue<ReceivedMap>, logger: Logger
+    ) async -> WireMessage {
+        var metadata = metadata
         if let sigma = decision.estimatedNoiseStd {
             metadata["denoiser"] = "\(decision.denoising.rawValue)"
             metadata["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
         }
-        await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
         var written = metadata
         written["file"] = "\(files.labelsPath)"
         written["duration_ms"] = FrameMetadata.duration(since: start)
@@ -379,7 +350,7 @@ public struct ReceiverService: Service {
         TransmissionMetrics.queueDepth(daemon: "receiver").increment()
         await queue.push(
             ReceivedMap(
-                name: frame.name, origin: origin, frameID: frame.frameID, labels: labels,
+                name: frame.name, origin: origin, frameID: frame.frameID, labels: decision.labels,
                 conditioning: decision.conditioning, files: files))
         logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })
         return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))

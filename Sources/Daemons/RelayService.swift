@@ -98,9 +98,9 @@ public struct RelayService: Service {
         let configuration = self.configuration
         do {
             try await upstream.executeThenClose { upIn, upOut in
+                var session = ServerSession(role: .relay, peerName: configuration.peerName)
                 do {
                     try await withGracefulShutdownHandler {
-                        var messages = upIn.makeAsyncIterator()
                         // HELLO first, within the HELLO timeout; then frames, within the idle timeout.
                         let watch = IdleWatch(timeout: configuration.helloTimeout)
                         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -112,29 +112,9 @@ public struct RelayService: Service {
                                     logger: timerLogger)
                             }
                             defer { group.cancelAll() }
-                            let first = try await messages.next()
-                            watch.handling()
-                            guard case .hello(let hello) = first else {
-                                if let first {
-                                    logger.warning(
-                                        "connection error: unexpected message; closing", metadata: ["error": "\(first.type) before HELLO"])
-                                    try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(first.type) before HELLO")))
-                                }
-                                return
-                            }
-                            guard let version = hello.negotiate() else {
-                                try? await upOut.write(.error(ErrorMessage(WireError.unsupportedVersion(
-                                    hello.maxVersion, supported: WireProtocol.supportedVersions))))
-                                logger.warning("connection error: no common protocol version; closing")
-                                return
-                            }
-                            logger[metadataKey: "origin"] = "\(hello.origin)"
-                            logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                            flags.helloReceived = true
-                            try await upOut.write(.hello(.answer(version: version, role: .relay, peerName: configuration.peerName)))
-                            try await self.relay(
-                                messages: &messages, upstream: upstream, upOut: upOut, origin: hello.origin, flags: flags,
-                                watch: watch, logger: logger)
+                            var messages = upIn.makeAsyncIterator()
+                            let hop = UpstreamHop(connection: upstream, outbound: upOut, flags: flags, watch: watch)
+                            try await self.relay(hop, messages: &messages, session: &session, logger: &logger)
                         }
                     } onGracefulShutdown: {
                         Task {
@@ -148,10 +128,7 @@ public struct RelayService: Service {
                     }
                 } catch let error as WireError {
                     // Bytes after a framing error cannot be trusted: answer ERROR, close this connection only.
-                    logger.warning(
-                        "connection error: \(error.errorCode); sending ERROR and closing; other connections are not affected",
-                        metadata: ["error.code": "\(error.errorCode)", "error": "\(error)"])
-                    try? await upOut.write(.error(ErrorMessage(error)))
+                    _ = try await ServerSession.refusal(of: error).perform(outbound: upOut, flags: flags, logger: &logger)
                 }
             }
         } catch {
@@ -161,86 +138,111 @@ public struct RelayService: Service {
         logger.info("connection closed")
     }
 
-    /// Forwards frames between `upstream` (already past HELLO) and a downstream connection.
+    /// The upstream side of one relayed connection: its writer and its shared state.
+    private struct UpstreamHop: Sendable {
+        let connection: WireConnection
+        let outbound: NIOAsyncChannelOutboundWriter<WireMessage>
+        let flags: ConnectionFlags
+        let watch: IdleWatch
+
+        /// The next message from upstream (nil at the end of the stream), timed by the watch.
+        func next(
+            from messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator, timeout: Duration
+        ) async throws -> WireMessage? {
+            watch.reading(timeout: timeout)
+            defer { watch.handling() }
+            return try await messages.next()
+        }
+    }
+
+    /// Answers HELLO, then forwards frames between upstream and a downstream connection; while the
+    /// downstream peer cannot be reached, answers frames NACK unavailable and tries again every
+    /// `reconnectInterval`.
     private func relay(
-        messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator, upstream: WireConnection,
-        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, origin: String, flags: ConnectionFlags, watch: IdleWatch,
-        logger: Logger
+        _ hop: UpstreamHop, messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+        session: inout ServerSession, logger: inout Logger
     ) async throws {
-        let configuration = self.configuration
+        guard let first = try await hop.next(from: &messages, timeout: configuration.helloTimeout),
+            case .control(let greeting) = session.receive(first),
+            try await greeting.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger), let origin = session.origin
+        else { return }
         while true {
-            // Reach the downstream peer, or answer frames with NACK unavailable until it can be reached.
-            let downstream: WireConnection
-            do {
-                downstream = try await WireConnections.connect(
-                    to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity,
-                    traffic: WireTraffic(daemon: "relay", side: "downstream"))
-            } catch {
-                configuration.readiness?.set("downstream", false, detail: "\(configuration.forward): \(error)")
-                logger.warning(
-                    "downstream unreachable; answering frames with NACK unavailable",
-                    metadata: ["forward": "\(configuration.forward)", "error": "\(error)"])
+            guard let downstream = await connectDownstream(logger: logger) else {
                 let retryAt = ContinuousClock.now + configuration.reconnectInterval
-                guard try await answerUnavailable(
-                    messages: &messages, upOut: upOut, until: retryAt, flags: flags, watch: watch, logger: logger)
+                guard try await answerUnavailable(hop, messages: &messages, session: &session, until: retryAt, logger: &logger)
                 else { return }
                 continue
             }
-            configuration.readiness?.set("downstream", true, detail: "\(configuration.forward)")
             try await downstream.executeThenClose { downIn, downOut in
                 try await downOut.write(.hello(.offer(role: .relay, peerName: configuration.peerName, origin: origin)))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Answers travel back upstream as they come.
+                    let answersLogger = logger
                     group.addTask {
-                        await self.returnAnswers(
-                            from: downIn, downOut: downOut, to: upOut, upstream: upstream, flags: flags, watch: watch,
-                            logger: logger)
+                        await self.returnAnswers(from: downIn, downOut: downOut, to: hop, logger: answersLogger)
                     }
                     defer {
                         group.cancelAll()  // first, so the answers task does not close upstream under an ERROR
                         downstream.channel.close(promise: nil)
                     }
-                    while true {
-                        watch.reading(timeout: configuration.idleTimeout)
-                        guard let message = try await messages.next() else { break }
-                        watch.handling()
-                        switch message {
-                        case .mapFrame(let frame):
-                            if flags.isShuttingDown {
-                                try await upOut.write(.nack(Nack(
-                                    frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
-                                    text: "relay shutting down")))
-                                continue
-                            }
-                            // The channel takes milliseconds to seconds per frame: on the workers.
-                            let relay = self
-                            switch try await configuration.workers.run(cost: FrameWorkers.cost(of: frame), { relay.forward(frame, logger: logger) }) {
-                            case .forward(let out):
-                                watch.forwarded()
-                                try await downOut.write(.mapFrame(out))
-                            case .answer(let nack):
-                                try await upOut.write(nack)
-                            }
-                        case .lost(let lost):
-                            logger.warning(
-                                "frame lost", metadata: ["frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
-                            try await downOut.write(message)
-                        case .bye(let bye):
-                            logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
-                            try await downOut.write(.bye(Bye(reason: bye.reason, text: "relay: upstream said \(bye.text)")))
-                        case .error(let error):
-                            logger.warning(
-                                "peer reported an error; closing", metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                            return
-                        default:
-                            logger.warning("connection error: unexpected message; closing", metadata: ["error": "\(message.type)"])
-                            try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected here")))
-                            return
-                        }
-                    }
+                    try await forwardFrames(hop, messages: &messages, session: &session, downOut: downOut, logger: &logger)
                 }
             }
             return
+        }
+    }
+
+    /// A connection to the downstream peer, or nil (logged, readiness updated) when it cannot be reached.
+    private func connectDownstream(logger: Logger) async -> WireConnection? {
+        do {
+            let downstream = try await WireConnections.connect(
+                to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity,
+                traffic: WireTraffic(daemon: "relay", side: "downstream"))
+            configuration.readiness?.set("downstream", true, detail: "\(configuration.forward)")
+            return downstream
+        } catch {
+            configuration.readiness?.set("downstream", false, detail: "\(configuration.forward): \(error)")
+            logger.warning(
+                "downstream unreachable; answering frames with NACK unavailable",
+                metadata: ["forward": "\(configuration.forward)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Upstream's messages through the channel and on downstream, until upstream ends or fails.
+    private func forwardFrames(
+        _ hop: UpstreamHop, messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+        session: inout ServerSession, downOut: NIOAsyncChannelOutboundWriter<WireMessage>, logger: inout Logger
+    ) async throws {
+        let configuration = self.configuration
+        while let message = try await hop.next(from: &messages, timeout: configuration.idleTimeout) {
+            switch session.receive(message) {
+            case .frame(let frame):
+                if hop.flags.isShuttingDown {
+                    try await hop.outbound.write(.nack(Nack(
+                        frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable, text: "relay shutting down")))
+                    continue
+                }
+                // The channel takes milliseconds to seconds per frame: on the workers.
+                let relay = self, frameLogger = logger
+                switch try await configuration.workers.run(
+                    cost: FrameWorkers.cost(of: frame), { relay.forward(frame, logger: frameLogger) })
+                {
+                case .forward(let out):
+                    hop.watch.forwarded()
+                    try await downOut.write(.mapFrame(out))
+                case .answer(let nack):
+                    try await hop.outbound.write(nack)
+                }
+            case .lost(let lost):
+                logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+                try await downOut.write(.lost(lost))
+            case .bye(let bye):
+                logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
+                try await downOut.write(.bye(Bye(reason: bye.reason, text: "relay: upstream said \(bye.text)")))
+            case .control(let control):
+                guard try await control.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger) else { return }
+            }
         }
     }
 
@@ -248,8 +250,7 @@ public struct RelayService: Service {
     /// ERROR, or its connection ending, closes upstream too so the sender resends what is unanswered.
     private func returnAnswers(
         from downIn: NIOAsyncChannelInboundStream<WireMessage>, downOut: NIOAsyncChannelOutboundWriter<WireMessage>,
-        to upOut: NIOAsyncChannelOutboundWriter<WireMessage>, upstream: WireConnection, flags: ConnectionFlags,
-        watch: IdleWatch, logger: Logger
+        to hop: UpstreamHop, logger: Logger
     ) async {
         let configuration = self.configuration
         do {
@@ -260,34 +261,34 @@ public struct RelayService: Service {
                         "downstream connected",
                         metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
                 case .ack(let ack):
-                    logger.debug("ack forwarded", metadata: ["frame.id": .stringConvertible(ack.frameID), "ack.status": "\(ack.status)"])
-                    try await upOut.write(message)
-                    watch.answered()
+                    logger.debug("ack forwarded", metadata: FrameMetadata.frame(ack.frameID).merging(["ack.status": "\(ack.status)"]) { $1 })
+                    try await hop.outbound.write(message)
+                    hop.watch.answered()
                 case .nack(let nack):
-                    watch.answered()
+                    hop.watch.answered()
                     logger.info(
                         "nack forwarded",
-                        metadata: ["frame.id": .stringConvertible(nack.frameID), "reason": "\(nack.reason)", "frame.attempt": .stringConvertible(nack.attempt)])
-                    try await upOut.write(message)
+                        metadata: FrameMetadata.frame(nack.frameID, attempt: nack.attempt).merging(["reason": "\(nack.reason)"]) { $1 })
+                    try await hop.outbound.write(message)
                 case .bye(let bye):
                     logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
-                    if flags.markByeSent() {
-                        try? await upOut.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
+                    if hop.flags.markByeSent() {
+                        try? await hop.outbound.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
                     }
-                    upstream.channel.close(promise: nil)
+                    hop.connection.channel.close(promise: nil)
                     return
                 case .error(let error):
                     logger.warning(
                         "downstream reported an error; closing both sides",
                         metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                    try? await upOut.write(.error(ErrorMessage(
+                    try? await hop.outbound.write(.error(ErrorMessage(
                         code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
-                    upstream.channel.close(promise: nil)
+                    hop.connection.channel.close(promise: nil)
                     return
                 default:
                     try? await downOut.write(.error(ErrorMessage(
                         code: .unexpectedMessage, text: "\(message.type) is not expected from a server")))
-                    upstream.channel.close(promise: nil)
+                    hop.connection.channel.close(promise: nil)
                     return
                 }
             }
@@ -299,7 +300,7 @@ public struct RelayService: Service {
             guard !Task.isCancelled else { return }
             logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
         }
-        upstream.channel.close(promise: nil)
+        hop.connection.channel.close(promise: nil)
     }
 
     private enum Forwarding: Sendable {
@@ -350,7 +351,7 @@ public struct RelayService: Service {
                 metadata["relay.mode"] = "\(channel.expectedMode.map { "\($0)" } ?? "any")"
                 logger.notice(
                     "frame encoding differs from the relay's --mode; applying the \(frame.encoding.kind) channel",
-                    metadata: ["frame.id": .stringConvertible(frame.frameID)])
+                    metadata: FrameMetadata.frame(frame.frameID))
             }
             logger.info("frame relayed", metadata: metadata)
             return .forward(outcome.frame)
@@ -370,34 +371,30 @@ public struct RelayService: Service {
     /// passed and a frame arrives (then the caller tries to connect again). Returns false when the
     /// upstream connection ended.
     private func answerUnavailable(
-        messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
-        upOut: NIOAsyncChannelOutboundWriter<WireMessage>, until deadline: ContinuousClock.Instant, flags: ConnectionFlags,
-        watch: IdleWatch, logger: Logger
+        _ hop: UpstreamHop, messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+        session: inout ServerSession, until deadline: ContinuousClock.Instant, logger: inout Logger
     ) async throws -> Bool {
-        while true {
-            watch.reading(timeout: configuration.idleTimeout)
-            guard let message = try await messages.next() else { return false }
-            watch.handling()
-            switch message {
-            case .mapFrame(let frame):
-                try await upOut.write(.nack(Nack(
+        while let message = try await hop.next(from: &messages, timeout: configuration.idleTimeout) {
+            switch session.receive(message) {
+            case .frame(let frame):
+                try await hop.outbound.write(.nack(Nack(
                     frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
                     text: "relay: downstream \(configuration.forward) unreachable")))
                 logger.info("frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "unavailable"]) { $1 })
-                if ContinuousClock.now >= deadline && !flags.isShuttingDown { return true }
+                if ContinuousClock.now >= deadline && !hop.flags.isShuttingDown { return true }
             case .bye:
-                if flags.markByeSent() {
-                    try await upOut.write(.bye(Bye(reason: .done, text: "relay: goodbye")))
+                if hop.flags.markByeSent() {
+                    try await hop.outbound.write(.bye(Bye(reason: .done, text: "relay: goodbye")))
                 }
                 return false
             case .lost(let lost):
-                logger.warning("frame lost", metadata: ["frame.id": .stringConvertible(lost.frameID), "frame.name": "\(lost.name)", "reason": "\(lost.text)"])
-            case .error:
-                return false
-            default:
-                try? await upOut.write(.error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected here")))
-                return false
+                logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+            case .control(let control):
+                guard try await control.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger) else {
+                    return false
+                }
             }
         }
+        return false
     }
 }

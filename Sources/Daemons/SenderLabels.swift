@@ -56,7 +56,7 @@ public struct SenderLabels: LabelSource {
             do {
                 return try await groundTruth.labels(name: name, imagePath: imagePath)
             } catch where segmenter == nil {
-                throw DaemonError("\(error); no segmenter either: \(segmenterProblem ?? "none loaded")")
+                throw DaemonError.noLabels("\(error); no segmenter either: \(segmenterProblem ?? "none loaded")")
             }
         }
         return try await segmenter!.labels(name: name, imagePath: imagePath)

@@ -100,6 +100,7 @@ public struct SenderService: Service {
         case message(WireMessage, generation: Int)
         case closed(generation: Int, reason: String?)
         case images([ImageFile])
+        /// A deadline has come (the runner's `DeadlineTimer`).
         case tick
         case shutdown
     }
@@ -114,12 +115,6 @@ public struct SenderService: Service {
         let configuration = self.configuration
         let source = labelSource
         let summary = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(25))
-                    continuation.yield(.tick)
-                }
-            }
             if configuration.watch {
                 group.addTask {
                     while !Task.isCancelled {
@@ -140,7 +135,6 @@ public struct SenderService: Service {
                 continuation.yield(.shutdown)
             }
         }
-        StandardOutput.writeLine(summary.line)
         onFinish(summary)
     }
 }
@@ -162,6 +156,8 @@ final class SenderRunner {
     var backoff: Duration
     var nextFirstTransmission = ContinuousClock.now
     var delayedRetryAt: ContinuousClock.Instant?
+    /// The one source of deadlines: HELLO and BYE waits, delayed retries, pacing, backoff.
+    let timer: DeadlineTimer
 
     init(
         configuration: SenderService.Configuration, source: any LabelSource, logger: Logger,
@@ -173,18 +169,18 @@ final class SenderRunner {
         self.continuation = continuation
         self.window = SendWindow(capacity: configuration.window, maxRetries: configuration.maxRetries)
         self.backoff = configuration.initialBackoff
+        self.timer = DeadlineTimer { continuation.yield(.tick) }
     }
 
-    enum SessionEnd {
-        /// `idle`: the peer closed a connection with nothing outstanding (its idle timeout).
-        case finished, stopped, lost, idle
-    }
+    typealias SessionEnd = SenderSession.End
 
     /// Failed connection attempts since the last HELLO answer, and why the last one failed.
     var failedAttempts = 0
     var lastFailure = ""
     /// Whether the current connection got its HELLO answer.
     var connected = false
+    /// HELLO answer and BYE deadlines of the current connection.
+    var sessionDeadline: ContinuousClock.Instant?
     /// When each frame was first answered NACK unavailable (cleared by its ACK or loss).
     var unavailableSince: [UInt64: ContinuousClock.Instant] = [:]
 
@@ -341,88 +337,76 @@ final class SenderRunner {
     ) async throws -> SessionEnd {
         try await outbound.write(
             .hello(.offer(role: .sender, peerName: configuration.peerName, origin: configuration.origin)))
-        let helloDeadline = ContinuousClock.now + .seconds(10)
+        var session = SenderSession(now: .now, helloTimeout: .seconds(10), shutdownGrace: configuration.shutdownGrace)
         connected = false
-        var byeSentAt: ContinuousClock.Instant?
         while true {
-            if connected && byeSentAt == nil {
-                while !pendingLost.isEmpty { try await outbound.write(.lost(pendingLost.removeFirst())) }
-                try await fillWindow(outbound: outbound)
-                if isFinished || shuttingDown {
-                    let reason: ByeReason = shuttingDown ? .shuttingDown : .done
-                    try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
-                    logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": .stringConvertible(window.outstanding)])
-                    byeSentAt = .now
-                }
-            }
-            guard let event = await events.next() else { return .stopped }
+            if session.isOpen { try await sendWhatIsDue(outbound: outbound, session: &session) }
+            sessionDeadline = session.deadline
+            guard let event = await nextEvent(&events) else { return .stopped }
+            let action: SenderSession.Action?
             switch event {
             case .message(let message, let generation) where generation == self.generation:
-                switch message {
-                case .hello(let hello) where !connected:
-                    guard hello.negotiate() != nil else {
-                        try? await outbound.write(.error(ErrorMessage(WireError.unsupportedVersion(
-                            hello.minVersion, supported: WireProtocol.supportedVersions))))
-                        logger.error("peer speaks no common protocol version", metadata: ["peer.version": "\(hello.minVersion)"])
-                        return .lost
-                    }
-                    connected = true
-                    failedAttempts = 0
-                    backoff = configuration.initialBackoff
-                    logger.info("connected", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
-                case .ack(let ack):
-                    acknowledged(ack)
-                case .nack(let nack):
-                    refused(nack)
-                case .bye(let bye):
-                    logger.info("peer said bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
-                    if byeSentAt == nil {
-                        try? await outbound.write(.bye(Bye(reason: .shuttingDown, text: "sender: goodbye")))
-                    }
-                    return byeSentAt == nil ? .lost : (isFinished ? .finished : .stopped)
-                case .error(let error) where error.code == .timeout && connected && window.isDone:
-                    logger.info(
-                        "the peer closed the idle connection; reconnecting when there is something to send",
-                        metadata: ["error.text": "\(error.text)"])
-                    return .idle
-                case .error(let error):
-                    logger.error(
-                        "peer reported an error; closing",
-                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                    return .lost
-                default:
-                    logger.error("unexpected message from the peer; closing", metadata: ["message": "\(message.type)"])
-                    try? await outbound.write(.error(ErrorMessage(
-                        code: .unexpectedMessage, text: "\(message.type) is not expected by a sender")))
-                    return .lost
-                }
+                action = session.receive(message, finished: isFinished, idle: window.isDone)
             case .closed(let generation, let reason) where generation == self.generation:
-                if byeSentAt == nil || !isFinished {
-                    logger.warning("connection lost", metadata: ["reason": "\(reason ?? "closed by peer")"])
-                }
-                return byeSentAt != nil && isFinished ? .finished : .lost
-            case .message, .closed:
-                break  // from an earlier connection
-            case .images(let images):
-                add(images)
-            case .shutdown:
-                if !shuttingDown { logger.info("shutting down: finishing frames in flight") }
-                shuttingDown = true
+                action = session.closed(reason: reason, finished: isFinished)
             case .tick:
-                if !connected && ContinuousClock.now > helloDeadline {
-                    logger.error("no HELLO answer from the peer; reconnecting")
-                    return .lost
-                }
-                if let sentAt = byeSentAt, ContinuousClock.now - sentAt > configuration.shutdownGrace {
-                    logger.warning("no BYE from the peer in time; closing")
-                    return isFinished ? .finished : .stopped
-                }
-                if let due = delayedRetryAt, ContinuousClock.now >= due {
-                    delayedRetryAt = nil
-                    window.retryDelayed()
-                }
+                handleOffline(event)
+                action = session.expire(now: .now, finished: isFinished)
+            default:
+                handleOffline(event)
+                action = nil
             }
+            if let action, let end = await perform(action, outbound: outbound) { return end }
         }
+    }
+
+    /// LOST reports, frames the window has room for, and BYE once everything is settled (or on shutdown).
+    private func sendWhatIsDue(
+        outbound: NIOAsyncChannelOutboundWriter<WireMessage>, session: inout SenderSession
+    ) async throws {
+        while !pendingLost.isEmpty { try await outbound.write(.lost(pendingLost.removeFirst())) }
+        try await fillWindow(outbound: outbound)
+        guard isFinished || shuttingDown else { return }
+        let reason: ByeReason = shuttingDown ? .shuttingDown : .done
+        try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
+        logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": .stringConvertible(window.outstanding)])
+        session.sentBye(at: .now)
+    }
+
+    /// Carries out what the session decided; the connection's end when it ends.
+    private func perform(_ action: SenderSession.Action, outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async
+        -> SessionEnd?
+    {
+        switch action {
+        case .connected(let hello):
+            connected = true
+            failedAttempts = 0
+            backoff = configuration.initialBackoff
+            logger.info("connected", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+            return nil
+        case .acknowledged(let ack):
+            acknowledged(ack)
+            return nil
+        case .refused(let nack):
+            refused(nack)
+            return nil
+        case .end(let end, let reply, let note):
+            if let note { logger.log(level: note.level, "\(note.message)", metadata: note.metadata.mapValues { .string($0) }) }
+            if let reply { try? await outbound.write(reply) }
+            return end
+        }
+    }
+
+    /// The next event, the timer armed for the earliest deadline (`until`: one more, e.g. a pause's end).
+    private func nextEvent(_ events: inout AsyncStream<Event>.Iterator, until: ContinuousClock.Instant? = nil) async
+        -> Event?
+    {
+        var deadlines = [until, sessionDeadline, delayedRetryAt]
+        if configuration.frameInterval > .zero, window.waiting.first?.attempt == 0, nextFirstTransmission > .now {
+            deadlines.append(nextFirstTransmission)
+        }
+        timer.arm(at: deadlines.compactMap { $0 }.min())
+        return await events.next()
     }
 
     /// Puts frames on the wire while the window has room (and pacing allows).
@@ -463,7 +447,7 @@ final class SenderRunner {
     }
 
     private func build(_ entry: SendWindow.Entry) async throws -> MapFrame {
-        guard let file = files[entry.frameID] else { throw DaemonError("no file for frame \(entry.frameID)") }
+        guard let file = files[entry.frameID] else { throw DaemonError.noLabels("no image file for frame \(entry.frameID)") }
         let map = try await source.labels(name: file.name, imagePath: file.path)
         switch configuration.encoding {
         case .digital:
@@ -482,33 +466,30 @@ final class SenderRunner {
             let id = InputFolder.frameID(forName: image.name)
             if window.enqueue(frameID: id, name: image.name) {
                 files[id] = image
-                logger.debug("frame queued", metadata: ["frame.id": .stringConvertible(id), "frame.name": "\(image.name)"])
+                logger.debug("frame queued", metadata: FrameMetadata.frame(id, name: image.name))
             }
         }
     }
 
     private func acknowledged(_ ack: Ack) {
         guard let entry = window.acknowledge(frameID: ack.frameID) else {
-            logger.debug("answer for a frame not in flight ignored", metadata: ["frame.id": .stringConvertible(ack.frameID)])
+            logger.debug("answer for a frame not in flight ignored", metadata: FrameMetadata.frame(ack.frameID))
             return
         }
         frames[entry.frameID] = nil
         unavailableSince[entry.frameID] = nil
         logger.info(
             "frame acknowledged",
-            metadata: [
-                "frame.id": .stringConvertible(ack.frameID), "frame.name": "\(entry.name)", "frame.attempt": .stringConvertible(ack.attempt),
-                "ack.status": "\(ack.status)",
-            ])
+            metadata: FrameMetadata.frame(ack.frameID, name: entry.name, attempt: ack.attempt).merging(
+                ["ack.status": "\(ack.status)"]) { $1 })
     }
 
     private func refused(_ nack: Nack) {
         let name = window.inFlight[nack.frameID]?.name ?? "?"
         let decision = window.refuse(frameID: nack.frameID, attempt: nack.attempt, reason: nack.reason, text: nack.text)
-        var metadata: Logger.Metadata = [
-            "frame.id": .stringConvertible(nack.frameID), "frame.name": "\(name)", "frame.attempt": .stringConvertible(nack.attempt),
-            "reason": "\(nack.reason)", "error": "\(nack.text)",
-        ]
+        var metadata = FrameMetadata.frame(nack.frameID, name: name, attempt: nack.attempt)
+        metadata["reason"] = "\(nack.reason)"
+        metadata["error"] = "\(nack.text)"
         switch decision {
         case .ignored:
             logger.debug("answer for a frame not in flight ignored", metadata: metadata)
@@ -553,8 +534,9 @@ final class SenderRunner {
 
     /// Waits until new images arrive (watch mode, after an idle close) or shutdown.
     private func waitForWork(events: inout AsyncStream<Event>.Iterator) async {
+        sessionDeadline = nil
         while window.isDone && !shuttingDown {
-            guard let event = await events.next() else { return }
+            guard let event = await nextEvent(&events) else { return }
             handleOffline(event)
         }
     }
@@ -564,10 +546,8 @@ final class SenderRunner {
         unavailableSince[entry.frameID] = nil
         logger.error(
             "frame lost",
-            metadata: [
-                "frame.id": .stringConvertible(entry.frameID), "frame.name": "\(entry.name)", "frame.attempts": .stringConvertible(attempts),
-                "reason": "\(text)",
-            ])
+            metadata: FrameMetadata.frame(entry.frameID, name: entry.name).merging(
+                ["frame.attempts": .stringConvertible(attempts), "reason": "\(text)"]) { $1 })
         var lost = Lost(frameID: entry.frameID, attempts: attempts, name: entry.name, text: ErrorMessage.fitting(text))
         // A name the wire refuses (the reason this frame was lost) travels as a placeholder: the frame id
         // identifies it, and the LOST must not fail to encode in turn.
@@ -578,18 +558,21 @@ final class SenderRunner {
     /// Waits `duration` while handling events that need no connection.
     private func pause(for duration: Duration, events: inout AsyncStream<Event>.Iterator) async {
         let deadline = ContinuousClock.now + duration
+        sessionDeadline = nil
         while ContinuousClock.now < deadline && !shuttingDown {
-            guard let event = await events.next() else { return }
+            guard let event = await nextEvent(&events, until: deadline) else { return }
             handleOffline(event)
         }
     }
 
-    /// An event while no connection is up: new images are queued, shutdown noted, delayed frames become
+    /// An event that needs no connection: new images are queued, shutdown noted, delayed frames become
     /// eligible when due; answers of an earlier connection are stale.
     private func handleOffline(_ event: Event) {
         switch event {
         case .images(let images): add(images)
-        case .shutdown: shuttingDown = true
+        case .shutdown:
+            if !shuttingDown { logger.info("shutting down: finishing frames in flight") }
+            shuttingDown = true
         case .tick:
             if let due = delayedRetryAt, ContinuousClock.now >= due {
                 delayedRetryAt = nil

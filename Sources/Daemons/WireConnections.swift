@@ -82,9 +82,9 @@ public enum WireConnections {
                     }
                 }
         } catch {
-            throw DaemonError(
+            throw DaemonError.configuration(
                 "cannot listen on \(endpoint): \(ErrorText.plain(error)); choose another port (0 picks a free one) or stop the "
-                    + "process that holds it", configuration: true)
+                    + "process that holds it")
         }
     }
 
@@ -186,34 +186,15 @@ public enum WireConnections {
         Endpoint(host: requested.host, port: server.channel.localAddress?.port ?? requested.port)
     }
 
-    /// Prints the machine-readable line scripts and tests parse (`listening on HOST:PORT`) to standard
-    /// output in one write, and logs the same fact.
-    /// Under systemd (`Type=notify`) it also reports the daemon ready.
+    /// Logs that the daemon listens; under systemd (`Type=notify`) reports it ready. (The command line
+    /// prints `listening on HOST:PORT` from the service's `onListening`.)
     static func announce(_ endpoint: Endpoint, role: String, logger: Logger) {
         logger.info("listening", metadata: ["listen": "\(endpoint)", "role": "\(role)"])
-        StandardOutput.writeLine("listening on \(endpoint)")
         SystemdNotify.send("READY=1")
     }
 
     /// The name of the remote end for logs.
     static func peerDescription(_ connection: WireConnection) -> String {
         connection.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
-    }
-
-
-}
-
-/// Unbuffered writes to standard output (one `write(2)` per line), so scripts see lines at once.
-public enum StandardOutput {
-    public static func writeLine(_ text: String) {
-        let bytes = Array((text + "\n").utf8)
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(1, raw.baseAddress! + offset, raw.count - offset)
-                if written <= 0 { break }
-                offset += written
-            }
-        }
     }
 }

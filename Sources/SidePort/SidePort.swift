@@ -69,9 +69,9 @@ public struct SidePort: Service {
     public static func validate(listen: Endpoint, token: String?) throws {
         guard token?.isEmpty ?? true else { return }
         if !listen.isLoopback {
-            throw DaemonError(
+            throw DaemonError.configuration(
                 "--http \(listen) is not on loopback: give a bearer token (--http-token or SEMCOM_HTTP_TOKEN) so that "
-                    + "only its holders can change this daemon", configuration: true)
+                    + "only its holders can change this daemon")
         }
     }
 
@@ -91,7 +91,6 @@ public struct SidePort: Service {
         let onRunning: @Sendable (any Channel) async -> Void = { channel in
             let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
             logger.info("http listening", metadata: ["http": "\(endpoint)", "role": "\(daemon)"])
-            StandardOutput.writeLine("http on \(endpoint)")
             bound(endpoint)
         }
         var httpLogger = logger

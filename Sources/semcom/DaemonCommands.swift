@@ -132,7 +132,7 @@ struct SendCommand: AsyncParsableCommand {
         if watch { try? FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true) }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
-            throw Startup.fail(DaemonError(
+            throw Startup.fail(DaemonError.configuration(
                 "--input \(input): no folder \(images) (semcom scenes --out DIR writes images/ and labels/)"))
         }
         let readiness = Readiness(checks: ["connected"])
@@ -157,7 +157,10 @@ struct SendCommand: AsyncParsableCommand {
         }
         let outcome = SenderOutcome()
         try await runDaemon(
-            SenderService(configuration: configuration, labelSource: labels, logger: logger) { outcome.summary = $0 },
+            SenderService(configuration: configuration, labelSource: labels, logger: logger) {
+                StandardOutput.writeLine($0.line)
+                outcome.summary = $0
+            },
             sidePort: sidePort, logger: logger)
         // Exit 1 when a frame could not be delivered: scripts and systemd see the failure.
         if let summary = outcome.summary, summary.lost > 0 {
@@ -257,13 +260,13 @@ struct RelayCommand: AsyncParsableCommand {
         let control = try Startup.configuration {
             let schedule = try snrSchedule.map { path -> SNRSchedule in
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw DaemonError("--snr-schedule \(path): cannot read the file")
+                    throw DaemonError.invalidArgument("--snr-schedule \(path): cannot read the file")
                 }
                 do {
                     return try SNRSchedule(
                         csv: text, interpolation: scheduleInterpolation == .linear ? .linear : .step, loops: scheduleLoop)
                 } catch {
-                    throw DaemonError("--snr-schedule \(path): \(error)")
+                    throw DaemonError.invalidArgument("--snr-schedule \(path): \(error)")
                 }
             }
             return try RelayChannelControl(settings: settings, schedule: schedule)
@@ -282,7 +285,9 @@ struct RelayCommand: AsyncParsableCommand {
         let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger) { router, auth in
             RelayControlRoutes.add(to: router, auth: auth, control: control, statistics: statistics, logger: logger)
         }
-        try await runDaemon(RelayService(configuration: configuration, logger: logger), sidePort: sidePort, logger: logger)
+        try await runDaemon(
+            RelayService(configuration: configuration, logger: logger, onListening: StandardOutput.announceListening),
+            sidePort: sidePort, logger: logger)
     }
 }
 
@@ -326,6 +331,8 @@ struct ReceiveCommand: AsyncParsableCommand {
             FrameImageRoutes.receiver(router, outputDirectory: out)
         }
         try await runDaemon(
-            ReceiverService(configuration: configuration, stage: stage, logger: logger), sidePort: sidePort, logger: logger)
+            ReceiverService(
+                configuration: configuration, stage: stage, logger: logger, onListening: StandardOutput.announceListening),
+            sidePort: sidePort, logger: logger)
     }
 }

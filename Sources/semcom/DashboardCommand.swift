@@ -46,7 +46,7 @@ struct DashboardCommand: AsyncParsableCommand {
         let token = self.token ?? environment["SEMCOM_DASHBOARD_TOKEN"]
         let relayToken = self.relayToken ?? environment["SEMCOM_HTTP_TOKEN"]
         if relayToken != nil, token == nil, !listen.isLoopback {
-            throw Startup.fail(DaemonError(
+            throw Startup.fail(DaemonError.configuration(
                 "--listen \(listen) is not on loopback: give --token (or SEMCOM_DASHBOARD_TOKEN) so that only its holders can change the relay's channel"))
         }
         func trimmed(_ url: String?) -> String? { url.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } }
@@ -54,7 +54,7 @@ struct DashboardCommand: AsyncParsableCommand {
             configuration: .init(
                 listen: listen, sender: trimmed(sender), relay: trimmed(relay), receiver: trimmed(receiver),
                 relayToken: relayToken, token: token),
-            logger: logger)
+            logger: logger, onListening: { StandardOutput.writeLine("dashboard on http://\($0)/") })
         try await runDaemon(dashboard, logger: logger)
     }
 }

@@ -149,6 +149,6 @@ struct HTTPOptions: ParsableArguments {
         }
         return SidePort(
             configuration: .init(listen: http, daemon: daemon, token: token, tls: tls), readiness: readiness,
-            logger: logger, routes: routes)
+            logger: logger, routes: routes, onListening: { StandardOutput.writeLine("http on \($0)") })
     }
 }

@@ -2,6 +2,7 @@ import Randomness
 import Testing
 
 @testable import ChannelModels
+import Checksums
 
 @Suite("Channel codes: CRC, convolutional, LDPC")
 struct ChannelCodeTests {

@@ -1,3 +1,4 @@
+import Checksums
 import Imaging
 import Testing
 

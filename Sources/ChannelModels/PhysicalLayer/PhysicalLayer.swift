@@ -1,3 +1,4 @@
+import Checksums
 import Randomness
 
 /// A digital physical layer: modulation, channel code, demapping and the radio channel it crosses.

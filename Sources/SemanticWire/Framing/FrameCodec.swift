@@ -1,3 +1,4 @@
+import Checksums
 import NIOCore
 
 // The envelope of every frame (20 bytes, big-endian):

@@ -1,3 +1,4 @@
+import Checksums
 import NIOCore
 
 /// How the symbols of an analog MAP_FRAME are laid out (the CRC-protected part of GESCO's frame).

@@ -1,3 +1,4 @@
+import Checksums
 import Imaging
 
 /// The digital payload: the label map's bytes (one class id per pixel, row-major), zlib-compressed.

@@ -98,7 +98,6 @@ public struct Dashboard: Service {
             onServerRunning: { channel in
                 let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
                 logger.info("dashboard listening", metadata: ["url": "http://\(endpoint)/"])
-                StandardOutput.writeLine("dashboard on http://\(endpoint)/")
                 bound(endpoint)
             }, logger: httpLogger)
         try await app.run()

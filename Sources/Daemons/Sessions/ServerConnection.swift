@@ -1,0 +1,31 @@
+import Logging
+import NIOCore
+import SemanticWire
+
+extension ServerSession.Control {
+    /// Does what every server does with this step: answers HELLO (the client's origin goes on `logger`),
+    /// logs the client's ERROR, or logs a refusal and writes its ERROR. Returns whether the connection
+    /// goes on.
+    func perform(
+        outbound: NIOAsyncChannelOutboundWriter<WireMessage>, flags: ConnectionFlags, logger: inout Logger
+    ) async throws -> Bool {
+        switch self {
+        case .greet(let answer, let hello):
+            logger[metadataKey: "origin"] = "\(hello.origin)"
+            logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+            flags.helloReceived = true
+            try await outbound.write(.hello(answer))
+            return true
+        case .peerError(let error):
+            logger.warning(
+                "peer reported an error; closing", metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+            return false
+        case .refuse(let error, let reason):
+            logger.warning(
+                "connection error: \(reason); sending ERROR and closing; other connections are not affected",
+                metadata: ["error.code": "\(error.code)"])
+            try? await outbound.write(.error(error))
+            return false
+        }
+    }
+}
