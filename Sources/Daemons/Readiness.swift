@@ -5,10 +5,12 @@ import Synchronization
 /// connected) set by the daemon as they change. The daemon is ready when no check is failing; a check
 /// not yet known (a relay's downstream before its first sender) does not hold it back.
 public final class Readiness: Sendable {
+    /// One check's state, as `/readyz` reports it.
     public enum State: String, Sendable, Codable {
         case ok, failing, unknown
     }
 
+    /// A named check's state and why.
     public struct Check: Sendable, Codable, Equatable {
         public var state: State
         /// Why, for a failing check; what was checked otherwise.

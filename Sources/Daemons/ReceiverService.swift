@@ -16,6 +16,7 @@ import Synchronization
 /// event loop or the cooperative pool. A frame is acknowledged only once its maps are on disk; at start
 /// the receiver queues every stored map that has no image yet, so a stop loses no image either.
 public struct ReceiverService: Service {
+    /// Everything the receiver is started with (the command line's flags).
     public struct Configuration: Sendable {
         /// Where to listen (port 0: a free port, logged and printed as `listening on HOST:PORT`).
         public var listen: Endpoint
@@ -182,28 +183,17 @@ public struct ReceiverService: Service {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await withGracefulShutdownHandler {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        let timerLogger = logger
-                        group.addTask {
-                            try await watch.closeOnExpiry(
-                                of: connection, outbound: outbound, flags: state,
-                                helloTimeout: configuration.helloTimeout, idleTimeout: configuration.idleTimeout,
-                                logger: timerLogger)
-                        }
-                        defer { group.cancelAll() }
+                    try await watch.guarding(
+                        connection, outbound: outbound, flags: state, helloTimeout: configuration.helloTimeout,
+                        idleTimeout: configuration.idleTimeout, logger: logger
+                    ) {
                         try await self.exchange(
                             inbound: inbound, outbound: outbound, state: state, watch: watch, queue: queue,
                             logger: &logger)
                     }
                 } onGracefulShutdown: {
-                    Task {
-                        if state.markByeSent() {
-                            try? await outbound.write(
-                                .bye(Bye(reason: .shuttingDown, text: "receiver shutting down")))
-                        }
-                        try? await Task.sleep(for: configuration.shutdownGrace)
-                        connection.channel.close(promise: nil)
-                    }
+                    state.shutDown(
+                        connection, outbound: outbound, text: "receiver shutting down", grace: configuration.shutdownGrace)
                 }
             }
         } catch {

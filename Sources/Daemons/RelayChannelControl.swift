@@ -42,6 +42,7 @@ public final class RelayChannelControl: Sendable {
         }
     }
 
+    /// The channel as `GET /channel` shows it at one moment.
     public struct Snapshot: Sendable {
         public var settings: ChannelSettings?
         public var schedule: SNRSchedule?

@@ -16,6 +16,7 @@ import Synchronization
 /// connection drops, the upstream connection is closed too, so the sender reconnects and resends what
 /// was not acknowledged.
 public struct RelayService: Service {
+    /// Everything the relay is started with (the command line's flags).
     public struct Configuration: Sendable {
         public var listen: Endpoint
         public var forward: Endpoint
@@ -103,28 +104,16 @@ public struct RelayService: Service {
                     try await withGracefulShutdownHandler {
                         // HELLO first, within the HELLO timeout; then frames, within the idle timeout.
                         let watch = IdleWatch(timeout: configuration.helloTimeout)
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            let timerLogger = logger
-                            group.addTask {
-                                try await watch.closeOnExpiry(
-                                    of: upstream, outbound: upOut, flags: flags,
-                                    helloTimeout: configuration.helloTimeout, idleTimeout: configuration.idleTimeout,
-                                    logger: timerLogger)
-                            }
-                            defer { group.cancelAll() }
+                        try await watch.guarding(
+                            upstream, outbound: upOut, flags: flags, helloTimeout: configuration.helloTimeout,
+                            idleTimeout: configuration.idleTimeout, logger: logger
+                        ) {
                             var messages = upIn.makeAsyncIterator()
                             let hop = UpstreamHop(connection: upstream, outbound: upOut, flags: flags, watch: watch)
                             try await self.relay(hop, messages: &messages, session: &session, logger: &logger)
                         }
                     } onGracefulShutdown: {
-                        Task {
-                            if flags.markByeSent() {
-                                try? await upOut.write(.bye(Bye(reason: .shuttingDown, text: "relay shutting down")))
-                            }
-                            flags.markShuttingDown()
-                            try? await Task.sleep(for: configuration.shutdownGrace)
-                            upstream.channel.close(promise: nil)
-                        }
+                        flags.shutDown(upstream, outbound: upOut, text: "relay shutting down", grace: configuration.shutdownGrace)
                     }
                 } catch let error as WireError {
                     // Bytes after a framing error cannot be trusted: answer ERROR, close this connection only.

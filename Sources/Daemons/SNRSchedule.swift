@@ -7,6 +7,7 @@ import Foundation
 /// CSV: one `seconds,snr_db` pair per line; a header line, blank lines and `#` comments are skipped.
 /// Points are taken in time order; of points with the same time the last one given counts.
 public struct SNRSchedule: Sendable, Equatable {
+    /// How the SNR moves between two points of the schedule.
     public enum Interpolation: String, Sendable, CaseIterable { case step, linear }
 
     /// Strictly increasing times (s, ≥ 0) and their SNRs (dB).

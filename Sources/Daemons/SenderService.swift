@@ -13,6 +13,7 @@ import TransportSecurity
 /// dropped silently. Without `watch` it says BYE and returns once every frame is settled; with `watch`
 /// it keeps polling the folder for new images until SIGTERM/SIGINT.
 public struct SenderService: Service {
+    /// Everything the sender is started with (the command line's flags).
     public struct Configuration: Sendable {
         public var target: Endpoint
         /// The scene folder: `images/NAME.png` (+ `labels/NAME.png` for `GroundTruthLabels`).

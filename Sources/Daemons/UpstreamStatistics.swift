@@ -4,6 +4,7 @@ import Synchronization
 /// Per upstream connection of a relay (`GET /stats`): frames relayed, the last measured SNR, bit
 /// errors, NACKs — derived from the relay's live events, keyed by the peer's address.
 public final class UpstreamStatistics: Sendable {
+    /// One upstream peer's counts.
     public struct Connection: Sendable, Equatable {
         public var peer: String
         public var origin: String?

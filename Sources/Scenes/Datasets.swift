@@ -29,6 +29,7 @@ public struct LabeledImageFolder: Sendable {
         }
     }
 
+    /// One scene of the dataset: its name and files.
     public struct Entry: Sendable {
         public let name: String
         public let imagePath: String

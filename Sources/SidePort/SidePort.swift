@@ -21,6 +21,7 @@ import ServiceLifecycle
 ///
 /// Requests that change something must carry `Authorization: Bearer TOKEN` (`SidePortAuth`).
 public struct SidePort: Service {
+    /// Everything the side port is started with (the command line's flags).
     public struct Configuration: Sendable {
         public var listen: Endpoint
         /// `sender`, `relay` or `receiver`.

@@ -16,6 +16,7 @@ public struct WeightsError: Error, CustomStringConvertible, Sendable {
 /// F32, F16 and BF16 tensors are read as Float. Every offset and size is checked against
 /// the file before any data is touched.
 public final class SafeTensorsFile: @unchecked Sendable {
+    /// One tensor's header entry: element type, shape and byte range in the file.
     public struct Entry: Sendable {
         public let dtype: String
         public let shape: [Int]

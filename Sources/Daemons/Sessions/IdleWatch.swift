@@ -66,6 +66,23 @@ final class IdleWatch: Sendable {
 }
 
 extension IdleWatch {
+    /// Runs `exchange` (the connection's reading loop) while the watch answers an expired wait with ERROR
+    /// timeout and closes `connection`; the watch ends with the exchange.
+    func guarding(
+        _ connection: WireConnection, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, flags: ConnectionFlags,
+        helloTimeout: Duration, idleTimeout: Duration, logger: Logger, exchange: () async throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await self.closeOnExpiry(
+                    of: connection, outbound: outbound, flags: flags, helloTimeout: helloTimeout, idleTimeout: idleTimeout,
+                    logger: logger)
+            }
+            defer { group.cancelAll() }
+            try await exchange()
+        }
+    }
+
     /// Waits for the deadline, then answers ERROR timeout (naming the HELLO or the idle timeout, as
     /// `flags` says which wait it was) and closes `connection`. Cancelled with the connection.
     func closeOnExpiry(

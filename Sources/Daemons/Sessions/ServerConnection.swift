@@ -29,3 +29,19 @@ extension ServerSession.Control {
         }
     }
 }
+
+extension ConnectionFlags {
+    /// A server's part in a graceful shutdown, for one connection: BYE `shuttingDown` (unless a BYE was
+    /// sent already), frames arriving from now on are refused, and the connection closes after `grace`
+    /// whether or not the client has answered.
+    func shutDown(
+        _ connection: WireConnection, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, text: String, grace: Duration
+    ) {
+        Task {
+            if markByeSent() { try? await outbound.write(.bye(Bye(reason: .shuttingDown, text: text))) }
+            markShuttingDown()
+            try? await Task.sleep(for: grace)
+            connection.channel.close(promise: nil)
+        }
+    }
+}

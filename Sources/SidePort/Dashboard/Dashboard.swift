@@ -12,6 +12,7 @@ import ServiceLifecycle
 /// change it can make, the relay's channel, goes through this server, which holds the relay's token —
 /// so the page never sees it. Off loopback the dashboard itself needs a token for that change.
 public struct Dashboard: Service {
+    /// Everything the dashboard is started with (the command line's flags).
     public struct Configuration: Sendable {
         public var listen: Endpoint
         /// Side port base URLs (`http://HOST:PORT`), each optional.

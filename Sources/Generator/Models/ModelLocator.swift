@@ -1,0 +1,27 @@
+import Foundation
+
+/// Where the shipped models are: `--model` when given, else `$SEMCOM_MODELS/<kind>`, `./models/<kind>`,
+/// `models/<kind>` in any folder above the executable (the checkout it was built in:
+/// `.build/<triple>/<config>/semcom`), or `<prefix>/share/semcom/models/<kind>` for an installed one.
+public enum ModelLocator {
+    public static func folder(_ explicit: String?, kind: String) throws -> String {
+        if let explicit {
+            guard FileManager.default.fileExists(atPath: explicit + "/config.json") else {
+                throw ModelError("\(explicit): no \(kind) model here (config.json missing)")
+            }
+            return explicit
+        }
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SEMCOM_MODELS"] { candidates.append(env + "/" + kind) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/models/" + kind)
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(exe.appendingPathComponent("../share/semcom/models/" + kind).standardized.path)
+        var folder = exe
+        while folder.path != "/" && !folder.path.isEmpty {
+            candidates.append(folder.appendingPathComponent("models/" + kind).path)
+            folder = folder.deletingLastPathComponent()
+        }
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/config.json") { return c }
+        throw ModelError("no \(kind) model found (looked in $SEMCOM_MODELS, ./models and above the executable); pass --model DIR")
+    }
+}
