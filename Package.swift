@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (the library PyTorch's CPU convolutions come from); Debian ships no pkg-config file for it.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // CRC-32 (zlib's), for wire frames and the physical layer's code blocks.
         .target(name: "Checksums", dependencies: ["CZlib"]),
@@ -35,8 +37,8 @@ let package = Package(
         .target(name: "Randomness"),
         // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
         .target(name: "ChannelModels", dependencies: ["Randomness", "Checksums"]),
-        // CPU tensors and kernels over BLAS; safetensors reader.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // CPU tensors and kernels: convolutions on oneDNN, matrix products on BLAS; safetensors reader.
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"]),
         // The diffusion generator (SPADE U-Net), samplers and the segmenter.
         .target(name: "Generator", dependencies: ["Tensor", "Imaging", "Randomness"]),
         // Images, label maps, palettes and file formats.

@@ -1,12 +1,17 @@
-/// A 2-D convolution (square kernel, stride, zero padding) computed as im2col + one GEMM per
-/// sample: out[Cout, HoWo] = W[Cout, Cin·k·k] · cols[Cin·k·k, HoWo]. 1×1 stride-1 convs skip
-/// im2col and multiply the input directly.
+import Synchronization
+
+/// A 2-D convolution (square kernel, stride, zero padding). On the oneDNN backend (the default) oneDNN
+/// runs it in the precision and with the algorithm `OneDNN` says; on the im2col backend it is im2col +
+/// one GEMM per sample: out[Cout, HoWo] = W[Cout, Cin·k·k] · cols[Cin·k·k, HoWo] (1×1 stride-1 convs
+/// skip im2col and multiply the input directly).
 public struct Conv2D: Sendable {
     /// [Cout, Cin, k, k].
     public let weight: Tensor
     /// [Cout].
     public let bias: [Float]?
     public let stride: Int, padding: Int
+    /// The layer's oneDNN plans (made at first use).
+    let planned = DNNLConvolution()
 
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
@@ -26,6 +31,7 @@ public struct Conv2D: Sendable {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo
+        if ConvolutionBackend.current == .onednn, let y = planned(self, x, outputShape: [n, cout, ho, wo]) { return y }
         let direct = k == 1 && stride == 1 && padding == 0
         // Columns go to a per-thread scratch buffer; the output is written in full (bias or
         // beta = 0), so it needs no zero-fill either.
@@ -96,5 +102,29 @@ public struct Conv2D: Sendable {
             }
         }
         }
+    }
+}
+
+/// Where convolutions run.
+public enum ConvolutionBackend: String, Sendable, CaseIterable {
+    /// oneDNN (direct, brgconv or Winograd kernels chosen for this CPU at run time).
+    case onednn
+    /// im2col + the BLAS's sgemm: the engine's first backend, kept for comparison (`bench-engine`).
+    case im2col
+
+    private static let setting = Mutex(ConvolutionBackend.onednn)
+
+    /// The backend of every convolution from now on (a process-wide setting, made at start); within
+    /// `with`, that one.
+    public static var current: ConvolutionBackend {
+        get { scoped ?? setting.withLock { $0 } }
+        set { setting.withLock { $0 = newValue } }
+    }
+
+    @TaskLocal private static var scoped: ConvolutionBackend?
+
+    /// Runs `body` on `backend` (for this task only: tests compare backends side by side).
+    public static func with<T>(_ backend: ConvolutionBackend, _ body: () throws -> T) rethrows -> T {
+        try $scoped.withValue(backend) { try body() }
     }
 }

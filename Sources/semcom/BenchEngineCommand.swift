@@ -11,13 +11,13 @@ struct BenchEngineCommand: ParsableCommand {
         commandName: "bench-engine", abstract: "Time U-Net forwards and whole images on this machine.")
 
     @Option(help: "Generator model folder (default: the shipped model).") var model: String?
-    @Option(help: "OpenBLAS threads (0 = OpenBLAS's default).") var threads: Int = 0
+    @OptionGroup(title: "Engine") var engine: EngineOptions
     @Option(help: "Timed forwards.") var iterations: Int = 10
     @Option(help: "Whole images to time (DDIM at the model's default steps and guidance; 0 = skip).") var images: Int = 1
     @Option(help: "Label map to condition on (default: an all-road map).") var labels: String?
 
     func run() throws {
-        if threads > 0 { BLAS.setThreads(threads) }
+        engine.apply()
         let loadStart = Date()
         let generator = try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
         let loadSeconds = Date().timeIntervalSince(loadStart)
@@ -44,6 +44,8 @@ struct BenchEngineCommand: ParsableCommand {
         let median = times[times.count / 2]
         print(String(format: "swift forward batch2 median %.4f s min %.4f s (threads %d, load %.2f s, conditioning %.3f s)",
                      median, times[0], BLAS.threads, loadSeconds, condSeconds))
+        print("swift engine: convolutions on \(ConvolutionBackend.current), precision \(OneDNN.precision), "
+              + "algorithm \(OneDNN.algorithm), oneDNN ISA \(OneDNN.isaName)")
         let peak = BLAS.measurePeak()
         print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (SPADE maps cached), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
                      flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))

@@ -47,6 +47,7 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Images per SNR shown in the report's grids.") var gridImages: Int = 2
     @Option(help: "Generator model folder (default: the shipped model).") var model: String?
     @Option(help: "Segmenter model folder (default: the shipped model).") var segmenter: String?
+    @OptionGroup(title: "Engine") var engine: EngineOptions
     @Option(help: "Run only slice K of N of the grid (K/N, e.g. 2/3) and write shard.json; see `semcom eval merge`.")
     var shard: String?
     @Option(help: "Output folder.") var out: String
@@ -64,6 +65,7 @@ struct EvalRunCommand: ParsableCommand {
     }
 
     func run() throws {
+        engine.apply()
         let job = try makeJob()
         if let shard {
             let spec = try ShardSpec(parsing: shard)

@@ -15,6 +15,7 @@ struct GenerationOptions: ParsableArguments {
     @Option(help: "Denoising steps, respaced over the 1000 of training (default: the model's, 25).") var steps: Int?
     @Option(help: "Classifier-free guidance scale (default: the model's).") var guidance: Float?
     @Option(help: "Seed of the diffusion noise (each image mixes in its frame id).") var seed: UInt64 = 1
+    @OptionGroup(title: "Engine") var engine: EngineOptions
 
     func validate() throws {
         if let steps, steps < 1 || steps > 1000 { throw ValidationError("--steps must be 1…1000") }
@@ -22,7 +23,8 @@ struct GenerationOptions: ParsableArguments {
     }
 
     func loadGenerator() throws -> ImageGenerator {
-        try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
+        engine.apply()
+        return try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
     }
 
     func stage(logger: Logger) throws -> DiffusionStage {

@@ -18,6 +18,38 @@ import Tensor
         GoldenCase.expectClose(out, try g.tensor("output"), "U-Net forward")
     }
 
+    @Test("U-Net forward on the im2col + BLAS backend too (the benchmarks' baseline)")
+    func unetForwardIm2col() throws {
+        let (unet, g) = try tinyUNet()
+        let out = try ConvolutionBackend.with(.im2col) {
+            unet.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
+                         conditioning: try unet.condition(on: try g.tensor("input.map")))
+        }
+        GoldenCase.expectClose(out, try g.tensor("output"), "U-Net forward (im2col)")
+    }
+
+    /// bf16 rounds inputs and weights to 8 significant bits: a whole network agrees with the fp32 reference to
+    /// a few per cent of its output scale, while a wrong layer (a swapped weight, a missing bias) is off by
+    /// the scale itself. The result must also differ from fp32's, or bf16 did not run.
+    @Test("U-Net and segmenter forward in bf16: close to the reference, not identical to fp32",
+          .enabled(if: OneDNN.cpuHasBF16, "this CPU has no bf16 instructions"))
+    func bf16Forwards() throws {
+        let (unet, g) = try tinyUNet()
+        func forward() throws -> Tensor {
+            unet.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
+                         conditioning: try unet.condition(on: try g.tensor("input.map")))
+        }
+        let bf16 = try OneDNN.withPrecision(.bf16) { try forward() }
+        let fp32 = try OneDNN.withPrecision(.fp32) { try forward() }
+        GoldenCase.expectClose(bf16, try g.tensor("output"), "U-Net forward (bf16)", relative: 3e-2)
+        #expect(bf16 != fp32, "bf16 and fp32 gave identical outputs: bf16 did not run")
+        let s = try GoldenCase("segmenter_forward")
+        let seg = try Segmenter(config: try s.config(Segmenter.Config.self), weights: s.file, prefix: "weight.",
+                                requireAllUsed: false)
+        let logits = OneDNN.withPrecision(.bf16) { seg.logits(try! s.tensor("input.x")) }
+        GoldenCase.expectClose(logits, try s.tensor("output"), "segmenter (bf16)", relative: 3e-2)
+    }
+
     @Test func ddimTrajectoryWithGuidance() throws {
         let (unet, _) = try tinyUNet()
         let g = try GoldenCase("ddim_5_steps")

@@ -1,0 +1,166 @@
+import CDNNL
+import Foundation
+
+/// One convolution layer at one input shape and precision, ready to run on oneDNN: the primitive oneDNN
+/// chose, the layer's weights reordered once into the layout that primitive prefers (bf16 when it
+/// computes in bf16), and the reorders between the engine's NCHW float32 tensors and the primitive's own
+/// (blocked) layouts, which are skipped when the layouts agree.
+///
+/// Not thread-safe: `DNNLConvolution` runs one call of a plan at a time.
+final class ConvolutionPlan {
+    let precision: Precision
+    /// What oneDNN runs, e.g. `brgconv:avx512_core` or `jit_fp32_wino_2x3:avx512_core`.
+    let implementation: String
+    private let stream: dnnl_stream_t
+    private let primitive: dnnl_primitive_t
+    private let userSource: dnnl_memory_t, userDestination: dnnl_memory_t
+    private let source: dnnl_memory_t?, destination: dnnl_memory_t?
+    private let sourceReorder: dnnl_primitive_t?, destinationReorder: dnnl_primitive_t?
+    private let weights: dnnl_memory_t, bias: dnnl_memory_t?
+
+    /// nil when oneDNN has no implementation for this layer with `algorithm` (e.g. Winograd on a strided
+    /// convolution, or on a CPU without AVX-512).
+    init?(
+        weight: Tensor, bias biasValues: [Float]?, stride: Int, padding: Int, input shape: [Int], precision: Precision,
+        algorithm: dnnl_alg_kind_t
+    ) {
+        let n = shape[0], cin = shape[1], h = shape[2], w = shape[3]
+        let cout = weight.shape[0], k = weight.shape[2]
+        let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
+        let compute = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        var userSourceDesc = Self.desc([n, cin, h, w], dnnl_f32, dnnl_nchw)
+        var userDestinationDesc = Self.desc([n, cout, ho, wo], dnnl_f32, dnnl_nchw)
+        var userWeightsDesc = Self.desc([cout, cin, k, k], dnnl_f32, dnnl_oihw)
+        var sourceAny = Self.desc([n, cin, h, w], compute, dnnl_format_tag_any)
+        var weightsAny = Self.desc([cout, cin, k, k], compute, dnnl_format_tag_any)
+        var destinationAny = Self.desc([n, cout, ho, wo], dnnl_f32, dnnl_format_tag_any)
+        var biasDesc = Self.desc([cout], dnnl_f32, dnnl_x)
+        var convolution = dnnl_convolution_desc_t()
+        let strides: [Int64] = [Int64(stride), Int64(stride)], pads: [Int64] = [Int64(padding), Int64(padding)]
+        let described = withUnsafePointer(to: &biasDesc) { biasPointer in
+            dnnl_convolution_forward_desc_init(
+                &convolution, dnnl_forward_inference, algorithm, &sourceAny, &weightsAny,
+                biasValues == nil ? nil : biasPointer, &destinationAny, strides, pads, pads)
+        }
+        guard described == dnnl_success else { return nil }
+        var descriptor: dnnl_primitive_desc_t?
+        guard dnnl_primitive_desc_create(&descriptor, &convolution, nil, OneDNN.engine, nil) == dnnl_success,
+            let descriptor
+        else { return nil }
+        defer { dnnl_primitive_desc_destroy(descriptor) }
+        var info: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
+        implementation = info.map { String(cString: $0) } ?? "?"
+        self.precision = precision
+        let sourceDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0)!
+        let weightsDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_weights_md, 0)!
+        let destinationDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_dst_md, 0)!
+        stream = Self.make { dnnl_stream_create(&$0, OneDNN.engine, dnnl_stream_default_flags.rawValue) }
+        primitive = Self.make { dnnl_primitive_create(&$0, descriptor) }
+        userSource = Self.memory(&userSourceDesc, handle: nil)
+        userDestination = Self.memory(&userDestinationDesc, handle: nil)
+        if dnnl_memory_desc_equal(sourceDesc, &userSourceDesc) == 0 {
+            source = Self.memory(sourceDesc, handle: semcom_dnnl_memory_allocate())
+            sourceReorder = Self.reorder(from: &userSourceDesc, to: sourceDesc)
+        } else {
+            source = nil
+            sourceReorder = nil
+        }
+        if dnnl_memory_desc_equal(destinationDesc, &userDestinationDesc) == 0 {
+            destination = Self.memory(destinationDesc, handle: semcom_dnnl_memory_allocate())
+            destinationReorder = Self.reorder(from: destinationDesc, to: &userDestinationDesc)
+        } else {
+            destination = nil
+            destinationReorder = nil
+        }
+        // Weights: reordered once, here, into the primitive's layout and precision.
+        let packed = Self.memory(weightsDesc, handle: semcom_dnnl_memory_allocate())
+        let stream = self.stream
+        var values = weight.data
+        let userWeights = Self.memory(&userWeightsDesc, handle: nil)
+        let weightsReorder = Self.reorder(from: &userWeightsDesc, to: weightsDesc)
+        values.withUnsafeMutableBytes { raw in
+            OneDNN.check(dnnl_memory_set_data_handle(userWeights, raw.baseAddress), "setting the weights")
+            Self.run(weightsReorder, from: userWeights, to: packed, on: stream)
+            OneDNN.check(dnnl_stream_wait(stream), "packing the weights")
+        }
+        weights = packed
+        dnnl_primitive_destroy(weightsReorder)
+        dnnl_memory_destroy(userWeights)
+        if let biasValues {
+            let memory = Self.memory(&biasDesc, handle: semcom_dnnl_memory_allocate())
+            var handle: UnsafeMutableRawPointer?
+            dnnl_memory_get_data_handle(memory, &handle)
+            biasValues.withUnsafeBytes { handle!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            bias = memory
+        } else {
+            bias = nil
+        }
+    }
+
+    deinit {
+        for primitive in [primitive, sourceReorder, destinationReorder].compactMap({ $0 }) { dnnl_primitive_destroy(primitive) }
+        for memory in [userSource, userDestination, source, destination, weights, bias].compactMap({ $0 }) {
+            dnnl_memory_destroy(memory)
+        }
+        dnnl_stream_destroy(stream)
+    }
+
+    /// Convolves the NCHW float32 `input` into `output` (NCHW float32, fully written).
+    func run(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+        OneDNN.check(dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
+        OneDNN.check(dnnl_memory_set_data_handle(userDestination, output), "binding the output")
+        if let sourceReorder, let source { Self.run(sourceReorder, from: userSource, to: source, on: stream) }
+        var arguments = [
+            dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_SRC, memory: source ?? userSource),
+            dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_WEIGHTS, memory: weights),
+            dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_DST, memory: destination ?? userDestination),
+        ]
+        if let bias { arguments.append(dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_BIAS, memory: bias)) }
+        OneDNN.check(dnnl_primitive_execute(primitive, stream, Int32(arguments.count), arguments), "convolving")
+        if let destinationReorder, let destination {
+            Self.run(destinationReorder, from: destination, to: userDestination, on: stream)
+        }
+        OneDNN.check(dnnl_stream_wait(stream), "waiting for the convolution")
+    }
+
+    private static func desc(_ dims: [Int], _ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var desc = dnnl_memory_desc_t()
+        let dims64 = dims.map(Int64.init)
+        check(dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dims64, type, tag), "describing \(dims)")
+        return desc
+    }
+
+    private static func memory(_ desc: UnsafePointer<dnnl_memory_desc_t>, handle: UnsafeMutableRawPointer?) -> dnnl_memory_t {
+        make { dnnl_memory_create(&$0, desc, OneDNN.engine, handle) }
+    }
+
+    private static func reorder(
+        from source: UnsafePointer<dnnl_memory_desc_t>, to destination: UnsafePointer<dnnl_memory_desc_t>
+    ) -> dnnl_primitive_t {
+        var descriptor: dnnl_primitive_desc_t?
+        check(
+            dnnl_reorder_primitive_desc_create(&descriptor, source, OneDNN.engine, destination, OneDNN.engine, nil),
+            "planning a reorder")
+        defer { dnnl_primitive_desc_destroy(descriptor) }
+        return make { dnnl_primitive_create(&$0, descriptor) }
+    }
+
+    private static func run(_ reorder: dnnl_primitive_t, from source: dnnl_memory_t, to destination: dnnl_memory_t, on stream: dnnl_stream_t) {
+        let arguments = [
+            dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_FROM, memory: source),
+            dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_TO, memory: destination),
+        ]
+        check(dnnl_primitive_execute(reorder, stream, 2, arguments), "reordering")
+    }
+
+    private static func make(_ create: (inout OpaquePointer?) -> dnnl_status_t) -> OpaquePointer {
+        var object: OpaquePointer?
+        check(create(&object), "creating an object")
+        return object!
+    }
+
+    private static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+        OneDNN.check(status, what())
+    }
+}
