@@ -58,27 +58,42 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=${PYTHON:-python3}
 [ -x "$root/training/.venv/bin/python" ] && py=$root/training/.venv/bin/python
 echo
-echo "Engine (64x128 shipped generator; a guided forward is a batch of 2: map + null map):"
+echo "Engine (64x128 shipped generator; a guided forward is a batch of 2: map + null map; 2 threads, side by side):"
 echo
-echo "| threads | Swift forward (s) | PyTorch fp32 forward (s) | Swift/PyTorch | Swift image, 25 steps (s) | PyTorch image (s) | Swift peak RSS |"
-echo "|---|---|---|---|---|---|---|"
-for threads in 1 2; do
-  swift_out=$(/usr/bin/time -f 'rss %M' "$bin" bench-engine --threads "$threads" --iterations 10 --images 1 2>&1)
-  sf=$(echo "$swift_out" | awk '/swift forward/ {print $5}')
-  si=$(echo "$swift_out" | awk '/swift image/ {print $4}')
-  rss=$(echo "$swift_out" | awk '/^rss/ {printf "%.0f MB", $2/1024}')
-  if (cd "$root/training" && "$py" -c 'import torch' 2>/dev/null); then
-    torch_out=$(cd "$root/training" && "$py" -m semcom_train.bench --models "$root/models" --threads "$threads" --iterations 10 --images 1)
-    tf=$(echo "$torch_out" | awk '/torch forward/ {print $5}')
-    ti=$(echo "$torch_out" | awk '/torch image/ {print $4}')
-    ratio=$(awk "BEGIN{printf \"%.2f\", $sf / $tf}")
-  else
-    tf="(no torch)"; ti="-"; ratio="-"
-  fi
-  echo "| $threads | $sf | $tf | $ratio | $si | $ti | $rss |"
-done
+echo "| configuration | guided forward median (s) | GFLOP/s | share of the measured sgemm peak |"
+echo "|---|---|---|---|"
+swift_row() {  # label, environment change for env(1) (or ""), bench-engine flags…
+  local label=$1 environment=$2; shift 2
+  # shellcheck disable=SC2086  # $environment is zero or more env(1) words
+  local out; out=$(/usr/bin/time -f 'rss %M' env $environment "$bin" bench-engine --threads 2 --iterations 10 --images 0 "$@" 2>&1)
+  local f; f=$(echo "$out" | awk '/swift forward/ {print $5}')
+  local g; g=$(echo "$out" | grep -o '[0-9.]* GFLOP/s achieved' | awk '{print $1}')
+  local p; p=$(echo "$out" | grep -o '([0-9]* %)' | tr -d '()')
+  echo "| Swift, $label | $f | $g | $p |"
+  echo "$f" > "$tmp/forward-$(echo "$label" | tr -c 'a-z0-9' '-')"
+}
+swift_row "oneDNN fp32 (Winograd or direct per layer)" "" --precision fp32
+if grep -q avx512_bf16 /proc/cpuinfo; then swift_row "oneDNN bf16" "" --precision bf16; fi
+swift_row "im2col + OpenBLAS (OpenBLAS's own core detection)" "" --conv-backend im2col
+swift_row "im2col + OpenBLAS, SkylakeX kernels forced" "OPENBLAS_CORETYPE=SkylakeX" --conv-backend im2col
+if (cd "$root/training" && "$py" -c 'import torch' 2>/dev/null); then
+  torch_out=$(cd "$root/training" && "$py" -m semcom_train.bench --models "$root/models" --threads 2 --iterations 10 --images 0)
+  echo "$torch_out" | awk '/^torch .* forward/ {print "| PyTorch " $2 " | " $6 " | | |"}'
+  tf=$(echo "$torch_out" | awk '/torch fastest/ {print $4}')
+  sf=$(cat "$tmp"/forward-onednn-fp32*)
+  echo
+  echo "Swift oneDNN fp32 ÷ PyTorch's fastest configuration: $(awk "BEGIN{printf \"%.2f\", $sf / $tf}")"
+fi
 echo
-echo "$swift_out" | grep -E 'conditioning|GFLOP' | sed 's/^/    /'
+echo "Whole images (one map, seed 1, 2 threads, same run): today's defaults on the first engine vs the new engine:"
+echo
+"$bin" bench-engine --threads 2 --iterations 1 --images 2 --conv-backend im2col --sampler ddim --steps 25 --guidance 3 \
+  | grep 'swift image' | sed 's/^/    im2col + OpenBLAS (detected core), DDIM 25: /'
+env OPENBLAS_CORETYPE=SkylakeX "$bin" bench-engine --threads 2 --iterations 1 --images 2 --conv-backend im2col --sampler ddim \
+  --steps 25 --guidance 3 | grep 'swift image' | sed 's/^/    im2col + OpenBLAS (SkylakeX forced), DDIM 25: /'
+"$bin" bench-engine --threads 2 --iterations 1 --images 2 --sampler ddim --steps 25 --guidance 3 | grep 'swift image' \
+  | sed 's/^/    oneDNN, DDIM 25: /'
+"$bin" bench-engine --threads 2 --iterations 1 --images 2 | grep 'swift image' | sed 's/^/    oneDNN, the model'"'"'s defaults: /'
 
 # SDM's Cityscapes-size network (256x512, ~654 M parameters, random weights): time per guided
 # step and peak memory of the Swift engine.

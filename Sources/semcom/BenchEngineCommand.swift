@@ -10,16 +10,14 @@ struct BenchEngineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-engine", abstract: "Time U-Net forwards and whole images on this machine.")
 
-    @Option(help: "Generator model folder (default: the shipped model).") var model: String?
-    @OptionGroup(title: "Engine") var engine: EngineOptions
+    @OptionGroup var generation: GenerationOptions
     @Option(help: "Timed forwards.") var iterations: Int = 10
-    @Option(help: "Whole images to time (DDIM at the model's default steps and guidance; 0 = skip).") var images: Int = 1
+    @Option(help: "Whole images to time (with --sampler, --steps and --guidance; 0 = skip).") var images: Int = 1
     @Option(help: "Label map to condition on (default: an all-road map).") var labels: String?
 
     func run() throws {
-        engine.apply()
         let loadStart = Date()
-        let generator = try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
+        let generator = try generation.loadGenerator()
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let map = try labels.map { try PNG.readLabels(path: $0) }
             ?? LabelMap(width: generator.width, height: generator.height, fill: 0)
@@ -49,11 +47,13 @@ struct BenchEngineCommand: ParsableCommand {
         let peak = BLAS.measurePeak()
         print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (SPADE maps cached), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
                      flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))
+        let steps = generation.steps ?? generator.config.default_steps
+        let guidance = generation.guidance ?? Float(generator.config.default_guidance)
         for i in 0..<images {
             let start = Date()
-            _ = try generator.generate(map: cond, seed: UInt64(i + 1))
-            print(String(format: "swift image %d: %.3f s (%d steps, guidance %.1f)", i, Date().timeIntervalSince(start),
-                         generator.config.default_steps, generator.config.default_guidance))
+            _ = try generator.generate(map: cond, seed: UInt64(i + 1), steps: steps, guidance: guidance, method: generation.sampler)
+            print(String(format: "swift image %d: %.3f s (%d steps, guidance %.1f, ", i, Date().timeIntervalSince(start),
+                         steps, guidance) + "\(generation.sampler))")
         }
     }
 }

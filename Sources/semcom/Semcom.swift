@@ -20,6 +20,7 @@ struct Semcom: AsyncParsableCommand {
     /// Runs the command; every error ends as one plain line on standard error and a documented status:
     /// 0 done, 1 a failure at run time, 2 a usage error, 78 a configuration the daemon cannot start with.
     static func main() async {
+        OpenMPWaitPolicy.ensurePassive()
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()
