@@ -19,9 +19,10 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
     public let method: ImageGenerator.Method
     private let queue = DispatchQueue(label: "semcom.generator", qos: .userInitiated)
 
-    public init(generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64, method: ImageGenerator.Method = .ddim) {
+    /// nil settings are the model's defaults (its config).
+    public init(generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64, method: ImageGenerator.Method? = nil) {
         self.generator = generator
-        self.method = method
+        self.method = method ?? generator.defaultMethod
         self.steps = steps ?? generator.config.default_steps
         self.guidance = guidance ?? Float(generator.config.default_guidance)
         self.seed = seed
@@ -45,7 +46,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         logger.info("image generated", metadata: FrameMetadata.frame(map.frameID, name: map.name).merging([
             "file": "\(map.files.reconstructionPath)",
-            "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance), "generator.seed": .stringConvertible(frameSeed),
+            "generator.sampler": "\(method)", "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance), "generator.seed": .stringConvertible(frameSeed),
             "generator.conditioning": "\(input.isSoftPlanes ? "fds-planes" : "one-hot")",
             "duration_ms": .stringConvertible(Int(ms.rounded())),
         ]) { $1 })

@@ -36,7 +36,7 @@ extension ImageGenerator {
 
     /// Regenerates an image from a received map, conditioned as `conditioning` says.
     public func generate(
-        _ conditioning: GeneratorConditioning, seed: UInt64, steps: Int, guidance: Float, method: Method = .ddim
+        _ conditioning: GeneratorConditioning, seed: UInt64, steps: Int, guidance: Float, method: Method? = nil
     ) throws -> RGBImage {
         try generate(map: self.conditioning(conditioning), seed: seed, steps: steps, guidance: guidance, method: method)
     }

@@ -53,7 +53,7 @@ struct BenchEngineCommand: ParsableCommand {
             let start = Date()
             _ = try generator.generate(map: cond, seed: UInt64(i + 1), steps: steps, guidance: guidance, method: generation.sampler)
             print(String(format: "swift image %d: %.3f s (%d steps, guidance %.1f, ", i, Date().timeIntervalSince(start),
-                         steps, guidance) + "\(generation.sampler))")
+                         steps, guidance) + "\(generation.sampler ?? generator.defaultMethod))")
         }
     }
 }

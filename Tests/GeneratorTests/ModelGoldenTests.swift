@@ -63,6 +63,38 @@ import Tensor
         GoldenCase.expectClose(out, try g.tensor("output"), "DDIM output")
     }
 
+    /// DPM-Solver++(2M) against the reference trajectory, with the x0 treatment and guidance split the case
+    /// records (the receiver's speckle remedy); the case carries its own weights.
+    @Test func dpmSolverTrajectory() throws {
+        let g = try GoldenCase("dpmpp2m_5_steps")
+        let unet = try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
+                                 requireAllUsed: false)
+        let sampler = DiffusionSampler(config: unet.config)
+        #expect(sampler.dpmSolverTimesteps(5) == (g.info["timesteps"] as! [Int]))
+        let remedy = g.info["remedy"] as? [String: Any] ?? [:]
+        var settings = SamplerSettings(guidance: Float(g.info["guidance"] as! Double))
+        settings.x0 = SamplerSettings.X0Treatment(rawValue: remedy["clip"] as? String ?? "clip")!
+        settings.guidanceMinT = remedy["guidance_min_t"] as? Int ?? 0
+        settings.rescale = Float(remedy["rescale"] as? Double ?? 0)
+        settings.highFrequencyGuidance = (remedy["hf_guidance"] as? Double).map(Float.init)
+        settings.highFrequencyPool = remedy["hf_pool"] as? Int ?? 2
+        if let quantile = remedy["dynamic_quantile"] as? Double { settings.dynamicQuantile = Float(quantile) }
+        settings.dynamicMinT = remedy["dynamic_min_t"] as? Int ?? 0
+        var steps: [Tensor] = []
+        let out = try sampler.dpmSolver(unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
+                                        settings: settings) { _, x in steps.append(x) }
+        #expect(steps.count == 5)
+        for (i, x) in steps.enumerated() { GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "DPM-Solver++ step \(i)") }
+        GoldenCase.expectClose(out, try g.tensor("output"), "DPM-Solver++ output")
+    }
+
+    @Test("dynamic thresholding's quantile interpolates like torch.quantile")
+    func quantile() {
+        #expect(DiffusionSampler.quantile([4, 1, 3, 2], 0.5) == 2.5)
+        #expect(DiffusionSampler.quantile([0, 10], 0.995) == 9.95)
+        #expect(DiffusionSampler.quantile([5], 0.3) == 5)
+    }
+
     @Test func segmenterForward() throws {
         let g = try GoldenCase("segmenter_forward")
         let seg = try Segmenter(config: try g.config(Segmenter.Config.self), weights: g.file, prefix: "weight.",

@@ -1,3 +1,4 @@
+import Foundation
 import Randomness
 import Tensor
 
@@ -31,7 +32,10 @@ public struct DiffusionSampler: Sendable {
 
     /// Guided ε for x [N,3,H,W] at timestep t. `conditioning` holds the maps followed by the
     /// null maps (batch 2N) when guidance ≠ 1, else the maps alone.
-    func guidedEpsilon(_ model: SpadeUNet, _ x: Tensor, t: Int, conditioning: SpadeUNet.Conditioning, guidance: Float) -> Tensor {
+    func guidedEpsilon(
+        _ model: SpadeUNet, _ x: Tensor, t: Int, conditioning: SpadeUNet.Conditioning, guidance: Float, rescale: Float = 0,
+        highFrequency: (guidance: Float, pool: Int)? = nil
+    ) -> Tensor {
         let n = x.shape[0], per = x.count / n
         if conditioning.batch == n {
             let out = model.forward(x, timesteps: [Float](repeating: Float(t), count: n), conditioning: conditioning)
@@ -40,12 +44,51 @@ public struct DiffusionSampler: Sendable {
         // One encoder pass serves both the map and the null map (see SpadeUNet.forward).
         let both = model.forward(x, timesteps: [Float](repeating: Float(t), count: n), conditioning: conditioning)
         let eps = firstThreeChannels(both)
+        if guidance == 1 { return Tensor(shape: x.shape, data: Array(eps.data[0..<(n * per)])) }
         var out = [Float](repeating: 0, count: n * per)
         for i in 0..<(n * per) {
             let c = eps.data[i], u = eps.data[n * per + i]
             out[i] = u + guidance * (c - u)
         }
+        if let highFrequency {
+            // Only the coarse part of the direction (k×k block means) gets g; the rest gets g_hf.
+            let k = highFrequency.pool, h = x.shape[2], w = x.shape[3], planes = n * x.shape[1]
+            for plane in 0..<planes {
+                let base = plane * h * w
+                for by in stride(from: 0, to: h, by: k) {
+                    for bx in stride(from: 0, to: w, by: k) {
+                        var mean: Float = 0
+                        for y in by..<(by + k) { for x in bx..<(bx + k) { mean += eps.data[base + y * w + x] - eps.data[n * per + base + y * w + x] } }
+                        mean /= Float(k * k)
+                        for y in by..<(by + k) {
+                            for x in bx..<(bx + k) {
+                                let i = base + y * w + x
+                                let d = eps.data[i] - eps.data[n * per + i]
+                                out[i] = eps.data[n * per + i] + guidance * mean + highFrequency.guidance * (d - mean)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if rescale > 0 {
+            // CFG rescale per image: the guided ε's standard deviation brought back towards the conditional one's.
+            for s in 0..<n {
+                let range = (s * per)..<((s + 1) * per)
+                let ratio = Self.standardDeviation(eps.data[range]) / Self.standardDeviation(out[range])
+                for i in range { out[i] = rescale * out[i] * ratio + (1 - rescale) * out[i] }
+            }
+        }
         return Tensor(shape: x.shape, data: out)
+    }
+
+    /// The unbiased standard deviation (torch.std's default).
+    static func standardDeviation(_ values: ArraySlice<Float>) -> Float {
+        let n = Double(values.count)
+        guard n > 1 else { return 0 }
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let squares = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+        return Float((squares / (n - 1)).squareRoot())
     }
 
     private func firstThreeChannels(_ out: Tensor) -> Tensor {
@@ -66,24 +109,20 @@ public struct DiffusionSampler: Sendable {
     /// Deterministic DDIM (η = 0) from `noise` over `count` respaced steps; x0 clipped to [−1, 1].
     /// `onStep` sees x after each step (for trajectories and progress).
     public func ddim(
-        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int, guidance: Float,
+        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int, guidance: Float, settings: SamplerSettings? = nil,
         onStep: ((Int, Tensor) -> Void)? = nil
     ) throws -> Tensor {
+        let settings = settings ?? SamplerSettings(guidance: guidance)
         let seq = respaced(count)
-        let cond = try conditioning(model, maps: maps, guidance: guidance)
+        let cond = try conditioning(model, maps: maps, guidance: settings.guidance)
         var x = noise
         for i in stride(from: seq.count - 1, through: 0, by: -1) {
             let t = seq[i]
-            let aT = Float(alphasCumprod[t]), aPrev: Float = i > 0 ? Float(alphasCumprod[seq[i - 1]]) : 1
-            let eps = guidedEpsilon(model, x, t: t, conditioning: cond, guidance: guidance)
-            let sa = aT.squareRoot(), s1a = (1 - aT).squareRoot()
+            let aPrev: Float = i > 0 ? Float(alphasCumprod[seq[i - 1]]) : 1
+            let (x0, e) = predictX0(model, x, t: t, conditioning: cond, settings: settings)
             let sp = aPrev.squareRoot(), s1p = (1 - aPrev).squareRoot()
             var next = [Float](repeating: 0, count: x.count)
-            for j in 0..<x.count {
-                let x0 = min(1, max(-1, (x.data[j] - s1a * eps.data[j]) / sa))
-                let e = (x.data[j] - sa * x0) / s1a
-                next[j] = sp * x0 + s1p * e
-            }
+            for j in 0..<x.count { next[j] = sp * x0.data[j] + s1p * e.data[j] }
             x = Tensor(shape: x.shape, data: next)
             onStep?(seq.count - 1 - i, x)
         }
@@ -92,24 +131,119 @@ public struct DiffusionSampler: Sendable {
 
     /// Ancestral DDPM over `count` respaced steps (all T by default), posterior variance β̃.
     public func ddpm(
-        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int? = nil, guidance: Float, rng: inout SeededGenerator
+        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int? = nil, guidance: Float, settings: SamplerSettings? = nil,
+        rng: inout SeededGenerator
     ) throws -> Tensor {
+        let settings = settings ?? SamplerSettings(guidance: guidance)
         let seq = respaced(count ?? steps)
-        let cond = try conditioning(model, maps: maps, guidance: guidance)
+        let cond = try conditioning(model, maps: maps, guidance: settings.guidance)
         var x = noise
         for i in stride(from: seq.count - 1, through: 0, by: -1) {
             let t = seq[i]
             let aT = Float(alphasCumprod[t]), aPrev: Float = i > 0 ? Float(alphasCumprod[seq[i - 1]]) : 1
             let beta = 1 - aT / aPrev
-            let eps = guidedEpsilon(model, x, t: t, conditioning: cond, guidance: guidance)
+            let x0 = predictX0(model, x, t: t, conditioning: cond, settings: settings).x0
             let c0 = aPrev.squareRoot() * beta / (1 - aT), ct = (1 - beta).squareRoot() * (1 - aPrev) / (1 - aT)
             let sigma = i > 0 ? (beta * (1 - aPrev) / (1 - aT)).squareRoot() : 0
             var next = [Float](repeating: 0, count: x.count)
             for j in 0..<x.count {
-                let x0 = min(1, max(-1, (x.data[j] - (1 - aT).squareRoot() * eps.data[j]) / aT.squareRoot()))
-                next[j] = c0 * x0 + ct * x.data[j] + (sigma > 0 ? sigma * Float(rng.gaussian()) : 0)
+                next[j] = c0 * x0.data[j] + ct * x.data[j] + (sigma > 0 ? sigma * Float(rng.gaussian()) : 0)
             }
             x = Tensor(shape: x.shape, data: next)
+        }
+        return x
+    }
+
+    /// The data prediction x0 at timestep t and the ε re-derived from it (see `SamplerSettings`).
+    /// `conditioning` holds maps then null maps (batch 2N) unless guidance is 1 at every step.
+    func predictX0(
+        _ model: SpadeUNet, _ x: Tensor, t: Int, conditioning: SpadeUNet.Conditioning, settings: SamplerSettings
+    ) -> (x0: Tensor, eps: Tensor) {
+        let g = settings.guidance(at: t)
+        let split = settings.highFrequencyGuidance.map { (guidance: $0, pool: settings.highFrequencyPool) }
+        var eps = guidedEpsilon(
+            model, x, t: t, conditioning: conditioning, guidance: g, rescale: settings.rescale,
+            highFrequency: g == 1 ? nil : split)
+        let aT = Float(alphasCumprod[t]), sa = aT.squareRoot(), s1a = (1 - aT).squareRoot()
+        var x0 = [Float](repeating: 0, count: x.count)
+        for j in 0..<x.count { x0[j] = (x.data[j] - s1a * eps.data[j]) / sa }
+        switch settings.x0 {
+        case .clip:
+            for j in x0.indices { x0[j] = min(1, max(-1, x0[j])) }
+        case .dynamic where t < settings.dynamicMinT:
+            for j in x0.indices { x0[j] = min(1, max(-1, x0[j])) }
+        case .dynamic:
+            let n = x.shape[0], per = x.count / n
+            for s in 0..<n {
+                let range = (s * per)..<((s + 1) * per)
+                let bound = max(1, Self.quantile(x0[range].map { abs($0) }, settings.dynamicQuantile))
+                for j in range { x0[j] = min(bound, max(-bound, x0[j])) / bound }
+            }
+        case .none:
+            break
+        }
+        for j in 0..<x.count { eps.data[j] = (x.data[j] - sa * x0[j]) / s1a }
+        return (Tensor(shape: x.shape, data: x0), eps)
+    }
+
+    /// The p-quantile of `values` with linear interpolation between order statistics (torch.quantile's
+    /// default).
+    static func quantile(_ values: [Float], _ p: Float) -> Float {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let position = Double(p) * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        let fraction = Float(position - Double(low))
+        return sorted[low] + (sorted[high] - sorted[low]) * fraction
+    }
+
+    /// DPM-Solver++'s `count` timesteps, descending (diffusers' DPMSolverMultistepScheduler, "linspace"):
+    /// t_i = ⌊(T−1)(count−i)/count + ½⌋ for i = 0…count−1; the sampler ends at σ = 0.
+    public func dpmSolverTimesteps(_ count: Int) -> [Int] {
+        (0..<count).map { i in Int((Double(steps - 1) * Double(count - i) / Double(count) + 0.5).rounded(.down)) }
+    }
+
+    /// DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2): data prediction, multistep, second order, one
+    /// network pass per step (guided: a batch of 2), from `noise` at t = T−1 to σ = 0. With α_t = √ᾱ_t,
+    /// σ_t = √(1−ᾱ_t), λ_t = log(α_t/σ_t) and D_i = predictX0(x_i, t_i):
+    ///
+    ///     last step:  x = D_i                                   (first order to σ = 0)
+    ///     otherwise:  s = t_i, t = t_{i+1}, h = λ_t − λ_s
+    ///                 D = D_i (first step), else r = (λ_s − λ_{t_{i−1}})/h, D = (1 + 1/(2r))·D_i − D_{i−1}/(2r)
+    ///                 x = (σ_t/σ_s)·x + α_t·(1 − e^{−h})·D
+    ///
+    /// `onStep` sees x after each step.
+    public func dpmSolver(
+        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int, settings: SamplerSettings,
+        onStep: ((Int, Tensor) -> Void)? = nil
+    ) throws -> Tensor {
+        let ts = dpmSolverTimesteps(count)
+        let guided = ts.contains { settings.guidance(at: $0) != 1 }
+        let cond = try conditioning(model, maps: maps, guidance: guided ? settings.guidance : 1)
+        func alpha(_ t: Int) -> Double { alphasCumprod[t].squareRoot() }
+        func sigma(_ t: Int) -> Double { (1 - alphasCumprod[t]).squareRoot() }
+        func lambda(_ t: Int) -> Double { Foundation.log(alpha(t) / sigma(t)) }
+        var x = noise
+        var previous: Tensor?
+        for (i, s) in ts.enumerated() {
+            let d = predictX0(model, x, t: s, conditioning: cond, settings: settings).x0
+            if i == ts.count - 1 {
+                x = d
+            } else {
+                let t = ts[i + 1], h = lambda(t) - lambda(s)
+                let ratio = Float(sigma(t) / sigma(s)), gain = Float(alpha(t) * (1 - Foundation.exp(-h)))
+                var next = [Float](repeating: 0, count: x.count)
+                if let previous {
+                    let r = (lambda(s) - lambda(ts[i - 1])) / h
+                    let a = Float(1 + 1 / (2 * r)), b = Float(1 / (2 * r))
+                    for j in 0..<x.count { next[j] = ratio * x.data[j] + gain * (a * d.data[j] - b * previous.data[j]) }
+                } else {
+                    for j in 0..<x.count { next[j] = ratio * x.data[j] + gain * d.data[j] }
+                }
+                x = Tensor(shape: x.shape, data: next)
+            }
+            previous = d
+            onStep?(i, x)
         }
         return x
     }

@@ -42,23 +42,32 @@ public final class ImageGenerator: @unchecked Sendable {
         return Tensor(shape: [1, k, height, width], data: data)
     }
 
-    /// The reverse process: deterministic DDIM (fast, the default) or ancestral DDPM (GESCO samples
-    /// with all 1000 DDPM steps).
-    public enum Method: String, Sendable, CaseIterable { case ddim, ddpm }
+    /// The reverse process: deterministic DDIM, ancestral DDPM (GESCO samples with all 1000 DDPM steps) or
+    /// DPM-Solver++(2M) (few steps).
+    public enum Method: String, Sendable, CaseIterable { case ddim, ddpm, dpmpp2m }
 
-    /// Samples one image over `steps` respaced steps with guidance, from noise drawn with `seed`
-    /// (DDPM's per-step noise comes from the same seeded stream).
-    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil, method: Method = .ddim,
+    /// The model's default sampler (`default_sampler` in its config; DDIM when absent).
+    public var defaultMethod: Method { config.default_sampler.flatMap(Method.init(rawValue:)) ?? .ddim }
+
+    /// Samples one image over `steps` steps with guidance (defaults: the model's config, including its x0
+    /// treatment), from noise drawn with `seed` (DDPM's per-step noise comes from the same seeded stream).
+    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil, method: Method? = nil,
                          onStep: ((Int) -> Void)? = nil) throws -> RGBImage {
         let noise = DiffusionSampler.noise(shape: [1, 3, height, width], seed: seed)
-        let count = steps ?? config.default_steps, g = guidance ?? Float(config.default_guidance)
+        let count = steps ?? config.default_steps
+        let settings = config.samplerSettings(guidance: guidance)
         let x: Tensor
-        switch method {
+        switch method ?? defaultMethod {
         case .ddim:
-            x = try sampler.ddim(model, maps: map, noise: noise, count: count, guidance: g) { i, _ in onStep?(i) }
+            x = try sampler.ddim(model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings) {
+                i, _ in onStep?(i)
+            }
         case .ddpm:
             var rng = SeededGenerator(seed: seed, stream: 1)
-            x = try sampler.ddpm(model, maps: map, noise: noise, count: count, guidance: g, rng: &rng)
+            x = try sampler.ddpm(
+                model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings, rng: &rng)
+        case .dpmpp2m:
+            x = try sampler.dpmSolver(model, maps: map, noise: noise, count: count, settings: settings) { i, _ in onStep?(i) }
         }
         return ImageTensor.toImage(x)
     }

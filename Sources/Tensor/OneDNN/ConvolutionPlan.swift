@@ -4,7 +4,8 @@ import Foundation
 /// One convolution layer at one input shape and precision, ready to run on oneDNN: the primitive oneDNN
 /// chose, the layer's weights reordered once into the layout that primitive prefers (bf16 when it
 /// computes in bf16), and the reorders between the engine's NCHW float32 tensors and the primitive's own
-/// (blocked) layouts, which are skipped when the layouts agree.
+/// (blocked) layouts, which are skipped when the layouts agree. The blocked copies live in the calling
+/// thread's scratch buffers, shared by every layer: at 256x512 a per-layer buffer would hold gigabytes.
 ///
 /// Not thread-safe: `DNNLConvolution` runs one call of a plan at a time.
 final class ConvolutionPlan {
@@ -17,6 +18,8 @@ final class ConvolutionPlan {
     private let source: dnnl_memory_t?, destination: dnnl_memory_t?
     private let sourceReorder: dnnl_primitive_t?, destinationReorder: dnnl_primitive_t?
     private let weights: dnnl_memory_t, bias: dnnl_memory_t?
+    /// Sizes of the primitive's input and output in its own layouts (the scratch they need).
+    private let sourceBytes: Int, destinationBytes: Int
 
     /// nil when oneDNN has no implementation for this layer with `algorithm` (e.g. Winograd on a strided
     /// convolution, or on a CPU without AVX-512).
@@ -59,15 +62,17 @@ final class ConvolutionPlan {
         primitive = Self.make { dnnl_primitive_create(&$0, descriptor) }
         userSource = Self.memory(&userSourceDesc, handle: nil)
         userDestination = Self.memory(&userDestinationDesc, handle: nil)
+        sourceBytes = dnnl_memory_desc_get_size(sourceDesc)
+        destinationBytes = dnnl_memory_desc_get_size(destinationDesc)
         if dnnl_memory_desc_equal(sourceDesc, &userSourceDesc) == 0 {
-            source = Self.memory(sourceDesc, handle: semcom_dnnl_memory_allocate())
+            source = Self.memory(sourceDesc, handle: nil)
             sourceReorder = Self.reorder(from: &userSourceDesc, to: sourceDesc)
         } else {
             source = nil
             sourceReorder = nil
         }
         if dnnl_memory_desc_equal(destinationDesc, &userDestinationDesc) == 0 {
-            destination = Self.memory(destinationDesc, handle: semcom_dnnl_memory_allocate())
+            destination = Self.memory(destinationDesc, handle: nil)
             destinationReorder = Self.reorder(from: destinationDesc, to: &userDestinationDesc)
         } else {
             destination = nil
@@ -110,7 +115,15 @@ final class ConvolutionPlan {
     func run(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         OneDNN.check(dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
         OneDNN.check(dnnl_memory_set_data_handle(userDestination, output), "binding the output")
-        if let sourceReorder, let source { Self.run(sourceReorder, from: userSource, to: source, on: stream) }
+        if let sourceReorder, let source {
+            let scratch = ScratchBuffer.forCurrentThread(count: sourceBytes / 4 + 16, slot: "onednn.source")
+            OneDNN.check(dnnl_memory_set_data_handle(source, scratch), "binding the blocked input")
+            Self.run(sourceReorder, from: userSource, to: source, on: stream)
+        }
+        if let destination {
+            let scratch = ScratchBuffer.forCurrentThread(count: destinationBytes / 4 + 16, slot: "onednn.destination")
+            OneDNN.check(dnnl_memory_set_data_handle(destination, scratch), "binding the blocked output")
+        }
         var arguments = [
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_SRC, memory: source ?? userSource),
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_WEIGHTS, memory: weights),
