@@ -10,8 +10,8 @@ extension ConvolutionBackend: ExpressibleByArgument {}
 struct EngineOptions: ParsableArguments {
     @Option(help: "Convolution precision: auto (bf16 with AMX, else fp32), fp32 or bf16 (needs AVX512-BF16 or AMX).")
     var precision: Precision = .auto
-    @Option(help: "Convolution algorithm: fastest (direct and Winograd timed per layer), direct or winograd.")
-    var convAlgorithm: ConvolutionAlgorithm = .fastest
+    @Option(help: "Convolution algorithm: fastest (direct and Winograd timed per layer shape; default, eval excepted), direct (the same outputs in every run; eval's default), winograd or auto (oneDNN's choice).")
+    var convAlgorithm: ConvolutionAlgorithm?
     @Option(help: .hidden) var convBackend: ConvolutionBackend = .onednn
     @Option(help: "Threads of the engine, oneDNN and BLAS together (0: one per core).") var threads: Int = 0
 
@@ -23,11 +23,12 @@ struct EngineOptions: ParsableArguments {
         if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
     }
 
-    /// Makes these the process's engine settings (before any network runs).
-    func apply() {
+    /// Makes these the process's engine settings (before any network runs); `algorithm` unless
+    /// `--conv-algorithm` says otherwise.
+    func apply(algorithm: ConvolutionAlgorithm = .fastest) {
         if threads > 0 { BLAS.setThreads(threads) }
         OneDNN.precision = precision
-        OneDNN.algorithm = convAlgorithm
+        OneDNN.algorithm = convAlgorithm ?? algorithm
         ConvolutionBackend.current = convBackend
     }
 }

@@ -65,7 +65,7 @@ struct EvalRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        engine.apply()
+        engine.apply(algorithm: .direct)  // reproducible figures: shards merge to exactly the whole run
         let job = try makeJob()
         if let shard {
             let spec = try ShardSpec(parsing: shard)

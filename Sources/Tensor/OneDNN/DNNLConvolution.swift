@@ -56,6 +56,8 @@ final class DNNLConvolution: @unchecked Sendable {
         switch OneDNN.algorithm {
         case .direct:
             break
+        case .auto:
+            if let automatic = plan(dnnl_convolution_auto) { chosen = automatic }
         case .winograd:
             if winogradPossible, let winograd = plan(dnnl_convolution_winograd) { chosen = winograd }
         case .fastest:

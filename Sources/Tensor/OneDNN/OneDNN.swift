@@ -15,11 +15,16 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
 
 /// Which convolution algorithm oneDNN runs for each layer.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
-    /// Direct and Winograd are both timed at a layer's first call, the faster one kept (fp32 only:
-    /// oneDNN has no bf16 Winograd).
+    /// Direct and Winograd are both timed at a layer shape's first call, the faster one kept (fp32 only:
+    /// oneDNN has no bf16 Winograd). The fastest, but the choice depends on timing, so outputs may differ
+    /// in the last bits from another run's: the default of the commands that make images.
     case fastest
+    /// Direct (or brgconv) kernels only: the same outputs in every run on a CPU, so a sweep split into
+    /// shards gives exactly the whole run's figures: the default of the library and of `semcom eval`.
     case direct
     case winograd
+    /// oneDNN's own choice by shape and CPU (deterministic; measured slower than direct here).
+    case auto
 }
 
 /// Process-wide settings of the tensor engine's oneDNN backend: its CPU engine, the precision and
@@ -31,7 +36,7 @@ public enum OneDNN {
         return engine!
     }()
 
-    private static let settings = Mutex((precision: Precision.fp32, algorithm: ConvolutionAlgorithm.fastest))
+    private static let settings = Mutex((precision: Precision.fp32, algorithm: ConvolutionAlgorithm.direct))
 
     /// The precision convolutions use from now on (`auto` resolved); within `withPrecision`, that one.
     public static var precision: Precision {
