@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "Daemons",
             dependencies: [
-                "SemanticWire", "ChannelModels", "Imaging", "Scenes", "Randomness", "Generator", "Link",
+                "SemanticWire", "ChannelModels", "Imaging", "Randomness", "Generator", "Link",
                 "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "SidePort",
             dependencies: [
-                "Daemons", "Imaging", "Scenes",
+                "Daemons", "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),

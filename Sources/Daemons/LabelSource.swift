@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Scenes
 
 /// Where the sender gets the semantic map of an image: the seam for a segmentation network.
 ///
@@ -21,7 +20,7 @@ public struct GroundTruthLabels: LabelSource {
 
     public init(directory: String) { self.directory = directory }
 
-    func path(_ name: String) -> String { SceneSet.path(directory, SceneSet.labelsFolder, name) }
+    func path(_ name: String) -> String { SceneFolder.path(directory, SceneFolder.labels, name) }
 
     public func isReady(name: String, imagePath: String) -> Bool {
         FileManager.default.fileExists(atPath: path(name))
@@ -43,7 +42,7 @@ public struct GroundTruthLabels: LabelSource {
 public enum InputFolder {
     /// `(name, path)` of every `DIR/images/*.png`, by name; hidden files are skipped.
     public static func images(in directory: String) -> [(name: String, path: String)] {
-        let folder = (directory as NSString).appendingPathComponent(SceneSet.imagesFolder)
+        let folder = (directory as NSString).appendingPathComponent(SceneFolder.images)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return files.filter { $0.hasSuffix(".png") && !$0.hasPrefix(".") }.sorted().map {
             (name: String($0.dropLast(4)), path: (folder as NSString).appendingPathComponent($0))

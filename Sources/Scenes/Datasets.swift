@@ -84,10 +84,10 @@ public struct LabeledImageFolder: Sendable {
     /// semcom's own layout (`images/NAME.png` + `labels/NAME.png`), as `semcom scenes` writes it.
     /// Every image must have its label map.
     public static func sceneSet(at root: String) throws -> LabeledImageFolder {
-        let images = try files(in: (root as NSString).appendingPathComponent(SceneSet.imagesFolder), suffix: ".png")
+        let images = try files(in: (root as NSString).appendingPathComponent(SceneFolder.images), suffix: ".png")
         let entries = try images.map { imagePath -> Entry in
             let name = ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension
-            let labelPath = SceneSet.path(root, SceneSet.labelsFolder, name)
+            let labelPath = SceneFolder.path(root, SceneFolder.labels, name)
             guard FileManager.default.fileExists(atPath: labelPath) else {
                 throw ImagingError("\(imagePath): no label map at \(labelPath)")
             }

@@ -2,10 +2,8 @@ import Dispatch
 import Foundation
 import Imaging
 
-/// A folder of scenes in semcom's layout: `images/NAME.png` (RGB), `labels/NAME.png`
-/// (8-bit train ids, 255 void) and `color/NAME.png` (Cityscapes palette).
+/// Writes and reads folders of scenes in semcom's layout (`SceneFolder`).
 public enum SceneSet {
-    public static let imagesFolder = "images", labelsFolder = "labels", colorFolder = "color"
 
     /// What a written set holds.
     public struct Summary: Sendable {
@@ -23,7 +21,7 @@ public enum SceneSet {
     public static func write(
         count: Int, seed: UInt64, generator: StreetSceneGenerator, to directory: String
     ) throws -> Summary {
-        for folder in [imagesFolder, labelsFolder, colorFolder] {
+        for folder in [SceneFolder.images, SceneFolder.labels, SceneFolder.color] {
             try FileManager.default.createDirectory(
                 atPath: (directory as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
         }
@@ -33,9 +31,9 @@ public enum SceneSet {
             let scene = generator.scene(seed: seed, index: index)
             histograms.record(index, scene.labels)
             do {
-                try PNG.write(scene.image, to: path(directory, imagesFolder, scene.name))
-                try PNG.write(scene.labels, to: path(directory, labelsFolder, scene.name))
-                try PNG.write(Cityscapes.colorize(scene.labels), to: path(directory, colorFolder, scene.name))
+                try PNG.write(scene.image, to: SceneFolder.path(directory, SceneFolder.images, scene.name))
+                try PNG.write(scene.labels, to: SceneFolder.path(directory, SceneFolder.labels, scene.name))
+                try PNG.write(Cityscapes.colorize(scene.labels), to: SceneFolder.path(directory, SceneFolder.color, scene.name))
             } catch {
                 failures.record(error)
             }
@@ -67,11 +65,6 @@ public enum SceneSet {
             all[index] = h
             lock.unlock()
         }
-    }
-
-    /// `DIR/FOLDER/NAME.png`.
-    public static func path(_ directory: String, _ folder: String, _ name: String) -> String {
-        ((directory as NSString).appendingPathComponent(folder) as NSString).appendingPathComponent(name + ".png")
     }
 
     /// Collects the first error raised by concurrent workers.

@@ -2,7 +2,6 @@ import Daemons
 import Foundation
 import Hummingbird
 import Imaging
-import Scenes
 
 /// The pictures of a frame on a daemon's side port, for the dashboard:
 ///
@@ -16,7 +15,7 @@ public enum FrameImageRoutes {
     public static func sender(_ router: Router<BasicRequestContext>, inputDirectory: String) {
         router.get("/frames/:name/map.png") { _, context -> Response in
             guard let name = context.parameters.get("name"), (try? OutputNames(name: name, directory: inputDirectory)) != nil,
-                let labels = try? PNG.readLabels(path: SceneSet.path(inputDirectory, SceneSet.labelsFolder, name)),
+                let labels = try? PNG.readLabels(path: SceneFolder.path(inputDirectory, SceneFolder.labels, name)),
                 let png = try? PNG.encode(Cityscapes.colorize(labels))
             else { return notFound() }
             return image(png)

@@ -44,10 +44,10 @@ struct BenchLinkCommand: AsyncParsableCommand {
         let analogChannel = try RelayChannel(setting: .psnr(dB: snr), seed: 1)
         let digitalChannel = try RelayChannel(setting: .esN0(dB: snr), seed: 1, radio: RelayRadio())
         for (index, name) in names.enumerated() {
-            let imagePath = SceneSet.path(scenes, SceneSet.imagesFolder, name)
+            let imagePath = SceneFolder.path(scenes, SceneFolder.images, name)
             png += try readFile(imagePath).count
             jpeg += try JPEG.encode(try PNG.readRGB(path: imagePath), quality: 75).count
-            let map = try PNG.readLabels(path: SceneSet.path(scenes, SceneSet.labelsFolder, name))
+            let map = try PNG.readLabels(path: SceneFolder.path(scenes, SceneFolder.labels, name))
             let d = try MapFrame.digital(frameID: UInt64(index), name: name, map: map, classCount: 19)
             let a = try MapFrame.analog(frameID: UInt64(index), name: name, map: map, classCount: 19)
             digital += try WireMessage.mapFrame(d).encodedBytes().count

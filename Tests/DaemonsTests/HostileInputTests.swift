@@ -125,9 +125,9 @@ struct HostileInputTests {
         let root = Self.temporary("backslash")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let names = try Self.scenes(root + "/scenes", count: 1)
-        for folder in [SceneSet.imagesFolder, SceneSet.labelsFolder] {
+        for folder in [SceneFolder.images, SceneFolder.labels] {
             try FileManager.default.copyItem(
-                atPath: SceneSet.path(root + "/scenes", folder, names[0]), toPath: SceneSet.path(root + "/scenes", folder, "a\\b"))
+                atPath: SceneFolder.path(root + "/scenes", folder, names[0]), toPath: SceneFolder.path(root + "/scenes", folder, "a\\b"))
         }
         let receiver = try await Self.receiver(root + "/out")
         let summary = try await runSender(

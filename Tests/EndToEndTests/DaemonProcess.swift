@@ -168,7 +168,7 @@ struct Workspace {
         for name in names {
             let path = "\(received)/\(name).labels.png"
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            let sent = try PNG.readLabels(path: SceneSet.path(scenes, SceneSet.labelsFolder, name))
+            let sent = try PNG.readLabels(path: SceneFolder.path(scenes, SceneFolder.labels, name))
             let received = try PNG.readLabels(path: path)
             let same = zip(sent.ids, received.ids).filter { $0 == $1 }.count
             result[name] = Double(same) / Double(sent.ids.count)

@@ -47,7 +47,7 @@ struct GenerationTests {
         let image = try PNG.readRGB(path: "\(workspace.received)/\(name).png")
         let segmenter = try Segmenter(folder: Self.models + "/segmenter")
         let resegmented = try segmenter.segment(image)
-        let sent = try PNG.readLabels(path: SceneSet.path(workspace.scenes, SceneSet.labelsFolder, name))
+        let sent = try PNG.readLabels(path: SceneFolder.path(workspace.scenes, SceneFolder.labels, name))
         let miou = Self.meanIoU(sent, resegmented)
         print("regenerated \(name): re-segmented mIoU \(miou)")
         #expect(miou >= 0.6)
