@@ -28,33 +28,34 @@ public struct GeneratorConfig: Codable, Sendable, Equatable {
     public var beta_end: Double
     public var default_guidance: Double
     public var default_steps: Int
+    // Sampling defaults (all optional, all named `default_*`: the PyTorch reference's config keeps such keys).
     /// The receiver's default sampler (`ddim`, `ddpm`, `dpmpp2m`); absent: ddim.
     public var default_sampler: String?
     /// How x0 predictions are treated (`SamplerSettings`): `clip` (absent), `dynamic`, `none`.
-    public var x0_treatment: String?
-    public var dynamic_quantile: Double?
-    public var dynamic_min_t: Int?
-    /// Guidance only at timesteps in guidance_min_t…guidance_max_t (absent: all).
-    public var guidance_min_t: Int?
-    public var guidance_max_t: Int?
+    public var default_x0: String?
+    public var default_dynamic_quantile: Double?
+    public var default_dynamic_min_t: Int?
+    /// Guidance only at timesteps in default_guidance_min_t…default_guidance_max_t (absent: all).
+    public var default_guidance_min_t: Int?
+    public var default_guidance_max_t: Int?
     /// φ of CFG rescale (absent: 0, off).
-    public var guidance_rescale: Double?
+    public var default_guidance_rescale: Double?
     /// Frequency-split guidance: the guidance of the direction's fine detail and the block size that
     /// splits it (absent: plain guidance).
-    public var guidance_high_frequency: Double?
-    public var guidance_high_frequency_pool: Int?
+    public var default_guidance_high_frequency: Double?
+    public var default_guidance_high_frequency_pool: Int?
 
     /// The sampler settings the model's config asks for, at `guidance` (default: the config's).
     public func samplerSettings(guidance: Float? = nil) -> SamplerSettings {
         var settings = SamplerSettings(guidance: guidance ?? Float(default_guidance))
-        settings.x0 = x0_treatment.flatMap(SamplerSettings.X0Treatment.init(rawValue:)) ?? .clip
-        if let dynamic_quantile { settings.dynamicQuantile = Float(dynamic_quantile) }
-        settings.dynamicMinT = dynamic_min_t ?? 0
-        settings.guidanceMinT = guidance_min_t ?? 0
-        settings.guidanceMaxT = guidance_max_t ?? .max
-        settings.rescale = Float(guidance_rescale ?? 0)
-        settings.highFrequencyGuidance = guidance_high_frequency.map(Float.init)
-        settings.highFrequencyPool = guidance_high_frequency_pool ?? 2
+        settings.x0 = default_x0.flatMap(SamplerSettings.X0Treatment.init(rawValue:)) ?? .clip
+        if let default_dynamic_quantile { settings.dynamicQuantile = Float(default_dynamic_quantile) }
+        settings.dynamicMinT = default_dynamic_min_t ?? 0
+        settings.guidanceMinT = default_guidance_min_t ?? 0
+        settings.guidanceMaxT = default_guidance_max_t ?? .max
+        settings.rescale = Float(default_guidance_rescale ?? 0)
+        settings.highFrequencyGuidance = default_guidance_high_frequency.map(Float.init)
+        settings.highFrequencyPool = default_guidance_high_frequency_pool ?? 2
         return settings
     }
 
@@ -82,13 +83,13 @@ public struct GeneratorConfig: Codable, Sendable, Equatable {
         if let default_sampler, ImageGenerator.Method(rawValue: default_sampler) == nil {
             throw ModelError("\(source): default_sampler \(default_sampler) is not ddim, ddpm or dpmpp2m")
         }
-        if let x0_treatment, SamplerSettings.X0Treatment(rawValue: x0_treatment) == nil {
-            throw ModelError("\(source): x0_treatment \(x0_treatment) is not clip, dynamic or none")
+        if let default_x0, SamplerSettings.X0Treatment(rawValue: default_x0) == nil {
+            throw ModelError("\(source): default_x0 \(default_x0) is not clip, dynamic or none")
         }
-        if let pool = guidance_high_frequency_pool {
+        if let pool = default_guidance_high_frequency_pool {
             let levels = channel_mult.count - 1
             guard pool >= 1, image_height % pool == 0, image_width % pool == 0, levels >= 0 else {
-                throw ModelError("\(source): guidance_high_frequency_pool \(pool) does not divide the image size")
+                throw ModelError("\(source): default_guidance_high_frequency_pool \(pool) does not divide the image size")
             }
         }
         guard model_channels % num_groups == 0 else { throw ModelError("\(source): model_channels not divisible by num_groups") }
