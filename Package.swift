@@ -170,12 +170,12 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         (
             "fuzz-frame", "FuzzFrame", "Frame",
             [
-                "SemanticWire", "Link", .product(name: "NIOCore", package: "swift-nio"),
+                "SemanticWire", "Checksums", "Link", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Imaging", "Link"]),
-        ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Imaging", "Link"]),
+        ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Checksums", "Imaging", "Link"]),
+        ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Checksums", "Imaging", "Link"]),
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
     ]

@@ -1,3 +1,4 @@
+import Checksums
 import FuzzSupport
 import Imaging
 import Link
@@ -31,7 +32,7 @@ import SemanticWire
                 frameID: 1, name: "fuzz", width: width, height: height, classCount: classCount,
                 encoding: .analog(AnalogLayout(downsample: downsample, sampleFormat: format, presentClasses: classes)),
                 payload: CompressedPayload(
-                    uncompressedLength: 0, crc32: SemanticWire.CRC32.checksum(compressed), bytes: compressed))
+                    uncompressedLength: 0, crc32: CRC32.checksum(compressed), bytes: compressed))
             // `expectedUncompressedLength` needs a valid factor (it divides by it); `validate` refuses the rest.
             if [1, 2, 4].contains(downsample) { frame.payload.uncompressedLength = frame.expectedUncompressedLength }
             do { try frame.validate() } catch { return fuzzTrace("frame refused: \(error)") }

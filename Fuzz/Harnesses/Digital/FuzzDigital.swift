@@ -1,3 +1,4 @@
+import Checksums
 import FuzzSupport
 import Imaging
 import Link
@@ -21,7 +22,7 @@ import SemanticWire
             let frame = MapFrame(
                 frameID: 1, name: "fuzz", width: width, height: height, classCount: classCount, encoding: .digital,
                 payload: CompressedPayload(
-                    uncompressedLength: width * height, crc32: SemanticWire.CRC32.checksum(compressed),
+                    uncompressedLength: width * height, crc32: CRC32.checksum(compressed),
                     bytes: compressed))
             do { try frame.validate() } catch { return fuzzTrace("frame refused: \(error)") }
             let map: LabelMap

@@ -1,3 +1,4 @@
+import Checksums
 import FuzzSupport
 import Link
 import NIOCore
@@ -107,12 +108,12 @@ import SemanticWire
                 bodyLength <= available
             {
                 store(
-                    SemanticWire.CRC32.checksum(bytes[(bodyStart + controlLength)..<(bodyStart + bodyLength)]),
+                    CRC32.checksum(bytes[(bodyStart + controlLength)..<(bodyStart + bodyLength)]),
                     at: bodyStart + controlLength - 4)
             }
             let covered = min(controlLength, available)
-            let envelopeCRC = SemanticWire.CRC32.checksum(bytes[start..<(start + 16)])
-            let crc = SemanticWire.CRC32.checksum(bytes[bodyStart..<(bodyStart + covered)], continuing: envelopeCRC)
+            let envelopeCRC = CRC32.checksum(bytes[start..<(start + 16)])
+            let crc = CRC32.checksum(bytes[bodyStart..<(bodyStart + covered)], continuing: envelopeCRC)
             store(crc, at: start + 16)
             guard bodyLength <= available else { return }
             start = bodyStart + bodyLength
