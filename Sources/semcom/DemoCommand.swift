@@ -18,8 +18,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "The launch script (default: deploy/semcom-link.sh beside the checkout).") var script: String?
     @Option(help: "Scenes in the closing `semcom eval` sweep (0: skip it).") var evalCount: Int = 4
     @Option(help: "SNR points of the closing sweep (dB, Es/N0).") var evalSnr: String = "0,10,20"
-    @Option(help: "DDIM steps of the closing sweep.") var evalSteps: Int = 10
-    @Option(help: "DDIM steps of the receiver's generator (fewer is faster on a CPU).") var steps: Int = 15
+    @Option(help: "Sampler steps of the closing sweep (default: the model's).") var evalSteps: Int?
+    @Option(help: "Sampler steps of the receiver's generator (default: the model's).") var steps: Int?
     @Flag(inversion: .prefixedNo, help: "Serve the live dashboard of the link and print its URL.") var dashboard = true
     @Option(help: "Port of the dashboard (0 picks a free one).") var dashboardPort: Int = 8700
     @Flag(help: "Keep the link (and the dashboard) up until Ctrl-C instead of stopping after the last scene.")
@@ -51,8 +51,8 @@ struct DemoCommand: ParsableCommand {
             launcher, "--bin", executable, "--input", scenes,
             "--out", (out as NSString).appendingPathComponent("received"),
             "--logs", (out as NSString).appendingPathComponent("logs"),
-            "--psnr", "\(psnr)", "--encoding", encoding.rawValue, "--steps", "\(steps)",
-        ] + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
+            "--psnr", "\(psnr)", "--encoding", encoding.rawValue,
+        ] + (steps.map { ["--steps", "\($0)"] } ?? []) + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
             // The receiver keeps a folder per origin: received/demo/NAME.png.
             + ["--", "--interval-ms", keepRunning ? "1000" : "100", "--origin", "demo"]
         try process.run()
@@ -82,7 +82,7 @@ struct DemoCommand: ParsableCommand {
         var settings = EvaluationSettings(snrs: try SNRList.parse(evalSnr), modes: TransmissionMode.allCases)
         settings.steps = evalSteps
         let out = (out as NSString).appendingPathComponent("eval")
-        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, all modes, \(evalSteps) DDIM steps → \(out)")
+        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, all modes, \(evalSteps.map { "\($0)" } ?? "the model's") steps → \(out)")
         fflush(nil)
         let job = EvaluationJob(settings: settings, dataDirectory: scenes, count: evalCount, outputDirectory: out)
         let result = try job.run(progress: ProgressBar()) { print($0) }

@@ -12,7 +12,7 @@ struct GenerationOptions: ParsableArguments {
     var model: String?
     @Option(help: "Sampler: dpmpp2m (DPM-Solver++ 2M, few steps), ddim (deterministic) or ddpm (ancestral; GESCO uses 1000 steps); default: the model's.")
     var sampler: ImageGenerator.Method?
-    @Option(help: "Denoising steps, respaced over the 1000 of training (default: the model's, 25).") var steps: Int?
+    @Option(help: "Denoising steps, respaced over the 1000 of training (default: the model's, 12).") var steps: Int?
     @Option(help: "Classifier-free guidance scale (default: the model's).") var guidance: Float?
     @Option(help: "Seed of the diffusion noise (each image mixes in its frame id).") var seed: UInt64 = 1
     @OptionGroup(title: "Engine") var engine: EngineOptions

@@ -47,7 +47,15 @@ class GeneratorConfig:
 
     @staticmethod
     def from_json(text: str) -> "GeneratorConfig":
-        return GeneratorConfig(**json.loads(text))
+        """Sampling defaults this class does not model (`default_*` keys the receiver reads, such as
+        default_sampler) are kept as attributes, not refused."""
+        values = json.loads(text)
+        known = set(GeneratorConfig.__dataclass_fields__)
+        extra = {k: values.pop(k) for k in list(values) if k not in known and k.startswith("default_")}
+        cfg = GeneratorConfig(**values)
+        for k, v in extra.items():
+            setattr(cfg, k, v)
+        return cfg
 
 
 @dataclass

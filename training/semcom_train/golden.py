@@ -4,6 +4,9 @@ forward of the shipped weights on a fixed scene.
 
     python -m semcom_train.golden --out Tests/GeneratorTests/Golden [--models models --scene DIR]
 
+(`dpmpp2m_5_steps`: DPM-Solver++(2M), 5 steps, guidance 2.5, dynamic thresholding p 0.995, with
+its own copy of the tiny U-Net's weights; `x0.N` holds each step's thresholded data prediction D_N.)
+
 Each case is one `NAME.safetensors` holding float32 tensors: `input.*`, `output` (and
 `trajectory.N`), and the module's parameters under `weight.` + their state-dict names.
 `cases.json` lists the cases with their configs and scalar arguments."""
@@ -22,6 +25,11 @@ from .config import GeneratorConfig, SegmenterConfig
 from .diffusion import Diffusion
 from .segmenter import Segmenter
 from .unet import AttentionBlock, ResBlock, SDMResBlock, SPADEGroupNorm, SpadeUNet, timestep_embedding
+
+
+# The speckle remedy of the receiver's default sampler (training/REPORT.md, "Few-step sampling and
+# speckle"), as keyword options of Diffusion.predict_x0.
+DPM_GOLDEN_REMEDY = {"clip": "dynamic", "dynamic_quantile": 0.995}
 
 
 def randomize(module: torch.nn.Module, gen: torch.Generator) -> None:
@@ -150,6 +158,29 @@ def main():
     # Weights: those of unet_forward (not duplicated).
     w.save("ddim_5_steps", tensors, None, config=json.loads(cfg.to_json()), steps=5, guidance=2.5,
            timesteps=diffusion.respaced(5), weights="unet_forward")
+
+    # DPM-Solver++(2M), same weights and map; its noise from its own generator (seed 12) so that the
+    # cases after it keep their inputs. The receiver's speckle remedy applied.
+    noise = torch.randn(1, 3, 16, 32, generator=torch.Generator().manual_seed(12))
+    traj, x0s = [], []
+    predict = diffusion.predict_x0
+
+    def recorded(*args, **kwargs):  # D_i of every step (x0.N), to locate a mismatch in a port
+        x0, eps = predict(*args, **kwargs)
+        x0s.append(x0.clone())
+        return x0, eps
+
+    diffusion.predict_x0 = recorded
+    out = diffusion.dpm_solver_sample(unet, seg[:1], noise, steps=5, guidance=2.5, trajectory=traj, **DPM_GOLDEN_REMEDY)
+    diffusion.predict_x0 = predict
+    tensors = {"input.noise": noise, "input.map": seg[:1], "output": out}
+    tensors.update({f"trajectory.{i}": s for i, s in enumerate(traj)})
+    tensors.update({f"x0.{i}": s for i, s in enumerate(x0s)})
+    # Weights stored in the case itself (weight.*; the values of this run's unet_forward), so that
+    # the case can be added to a Golden folder written by an earlier run.
+    w.save("dpmpp2m_5_steps", tensors, unet, config=json.loads(cfg.to_json()), steps=5, guidance=2.5,
+           sampler="dpmpp2m", timesteps=diffusion.dpm_solver_timesteps(5), spacing="linspace",
+           remedy=DPM_GOLDEN_REMEDY, weights="own")
 
     scfg = SegmenterConfig(image_height=16, image_width=32, channels=[8, 16, 16], num_classes=5, num_groups=4)
     segm = Segmenter(scfg)
