@@ -70,7 +70,7 @@ swift_row() {  # label, environment change for env(1) (or ""), bench-engine flag
   local g; g=$(echo "$out" | grep -o '[0-9.]* GFLOP/s achieved' | awk '{print $1}')
   local p; p=$(echo "$out" | grep -o '([0-9]* %)' | tr -d '()')
   echo "| Swift, $label | $f | $g | $p |"
-  echo "$f" > "$tmp/forward-$(echo "$label" | tr -c 'a-z0-9' '-')"
+  echo "$f" > "$tmp/forward-$(echo "$label" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9' '-')"
 }
 swift_row "oneDNN fp32 (Winograd or direct per layer)" "" --precision fp32
 if grep -q avx512_bf16 /proc/cpuinfo; then swift_row "oneDNN bf16" "" --precision bf16; fi

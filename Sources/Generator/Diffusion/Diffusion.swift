@@ -46,10 +46,6 @@ public struct DiffusionSampler: Sendable {
         let eps = firstThreeChannels(both)
         if guidance == 1 { return Tensor(shape: x.shape, data: Array(eps.data[0..<(n * per)])) }
         var out = [Float](repeating: 0, count: n * per)
-        for i in 0..<(n * per) {
-            let c = eps.data[i], u = eps.data[n * per + i]
-            out[i] = u + guidance * (c - u)
-        }
         if let highFrequency {
             // Only the coarse part of the direction (k×k block means) gets g; the rest gets g_hf.
             let k = highFrequency.pool, h = x.shape[2], w = x.shape[3], planes = n * x.shape[1]
@@ -69,6 +65,11 @@ public struct DiffusionSampler: Sendable {
                         }
                     }
                 }
+            }
+        } else {
+            for i in 0..<(n * per) {
+                let c = eps.data[i], u = eps.data[n * per + i]
+                out[i] = u + guidance * (c - u)
             }
         }
         if rescale > 0 {
@@ -168,9 +169,7 @@ public struct DiffusionSampler: Sendable {
         var x0 = [Float](repeating: 0, count: x.count)
         for j in 0..<x.count { x0[j] = (x.data[j] - s1a * eps.data[j]) / sa }
         switch settings.x0 {
-        case .clip:
-            for j in x0.indices { x0[j] = min(1, max(-1, x0[j])) }
-        case .dynamic where t < settings.dynamicMinT:
+        case .clip, .dynamic where t < settings.dynamicMinT:
             for j in x0.indices { x0[j] = min(1, max(-1, x0[j])) }
         case .dynamic:
             let n = x.shape[0], per = x.count / n

@@ -23,14 +23,16 @@ final class DNNLConvolution: @unchecked Sendable {
         defer { lock.unlock() }
         let key = Key(shape: x.shape, precision: OneDNN.precision)
         guard !unsupported.contains(key) else { return nil }
-        var output = [Float](repeating: 0, count: outputShape.reduce(1, *))
-        let done = x.data.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                guard let plan = plans[key] ?? makePlan(layer, key: key, input: input.baseAddress!, scratch: out.baseAddress!)
-                else { return false }
-                plan.run(input.baseAddress!, into: out.baseAddress!)
-                return true
+        var done = false
+        // The primitive writes every element: no zero-fill (hundreds of megabytes a layer at 256x512).
+        let output = [Float](unsafeUninitializedCapacity: outputShape.reduce(1, *)) { out, initialized in
+            x.data.withUnsafeBufferPointer { input in
+                if let plan = plans[key] ?? makePlan(layer, key: key, input: input.baseAddress!, scratch: out.baseAddress!) {
+                    plan.run(input.baseAddress!, into: out.baseAddress!)
+                    done = true
+                }
             }
+            initialized = out.count  // Float needs no initialisation; a failed plan's buffer is thrown away
         }
         guard done else {
             unsupported.insert(key)
