@@ -145,7 +145,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["Evaluation", "Imaging", "Scenes", "Generator"],
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "Imaging", "Scenes", "Generator", "Link", "ChannelModels", "SemanticWire"],
             exclude: ["ssim_reference.py"]),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
         .testTarget(

@@ -5,7 +5,9 @@ import SemanticWire
 /// How the receiver denoises analog maps (`semcom receive --denoiser`).
 public enum MapDenoiser: String, Sendable, CaseIterable, Codable {
     /// Mean-field inference under a Potts prior with the noise σ estimated from the symbols
-    /// (`PottsDenoiser`): keeps thin structures that FDS erases. The default.
+    /// (`PottsDenoiser`): keeps thin structures that FDS erases. After a relay's Rayleigh block fading
+    /// (the hop's fading block length), each block's level and noise are fitted instead (`FadingEstimate`).
+    /// The default.
     case potts
     /// GESCO's Fast Denoising Semantic block (3×3 average, 3×3 max) on every analog map.
     case fds
@@ -81,7 +83,8 @@ public enum MapDecision {
                 channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
                 values: symbols.values)
             switch applied {
-            case .potts: symbols.values = PottsDenoiser.denoise(planes, noiseStd: sigma).values
+            case .potts:
+                symbols.values = PottsDenoiser.denoise(planes, noise: symbolNoise(frame, planes: planes, noiseStd: sigma)).values
             case .fds: symbols.values = FastDenoisingSemantic.apply(planes).values
             case .none: break
             }
@@ -96,6 +99,36 @@ public enum MapDecision {
                 labels: labels, denoising: applied, estimatedNoiseStd: sigma, receivedSymbols: received,
                 conditioning: conditioning)
         }
+    }
+
+    /// What the Potts denoiser assumes of the symbols' noise: each fading block's channel, fitted from the
+    /// symbols, when a relay on the frame's path applied Rayleigh block fading (`FadingEstimate`); one σ otherwise.
+    static func symbolNoise(_ frame: MapFrame, planes: ClassPlanes, noiseStd: Float) -> PottsDenoiser.SymbolNoise {
+        guard planes.channels > 0, let length = fadingBlockSymbols(frame.hops, symbolCount: planes.values.count) else {
+            return .uniform(std: noiseStd)
+        }
+        return .fading(FadingEstimate.fit(planes.values, blockLength: length, classCount: planes.channels))
+    }
+
+    /// Real symbols per fading block on the path (the shortest when several hops faded the frame: their blocks
+    /// are then cut finer), nil when no hop did. A block of `c` complex channel uses carries 2·(c − p) real
+    /// symbols after its `p` pilots; `p` is not on the wire, so it is recovered from the hop's channel uses,
+    /// ⌈n/2⌉ + p·(number of blocks) (`RadioChannel.channelUses`). The hop's fields come from the wire: the
+    /// search is bounded and an inconsistent hop counts as pilot-free.
+    static func fadingBlockSymbols(_ hops: [HopAnnotation], symbolCount: Int) -> Int? {
+        let data = (symbolCount + 1) / 2
+        var shortest: Int?
+        for hop in hops where hop.mode == .analog && hop.fadingBlockLength > 0 {
+            let coherence = Int(hop.fadingBlockLength)
+            let extra = Int(clamping: hop.channelUses) - data
+            let pilots = extra <= 0 ? 0 : (1..<max(1, min(coherence, extra + 1, 1 << 16))).first { p in
+                let perBlock = coherence - p
+                return p * ((data + perBlock - 1) / perBlock) == extra
+            } ?? 0
+            let length = 2 * (coherence - pilots)
+            shortest = min(shortest ?? length, length)
+        }
+        return shortest
     }
 
     /// The decided map (see `decide`).

@@ -110,3 +110,52 @@ struct PottsDenoiserTests {
         #expect(AnalogNoiseEstimate.standardDeviation(of: [0, 1, 1, 0]) == 0)
     }
 }
+
+@Suite("Per-block channel fit after Rayleigh block fading")
+struct FadingEstimateTests {
+    /// Blocks of 256 one-hot symbols (K = 8: every 8th symbol is 1) at known levels and MMSE's noise.
+    static func mmseBlocks(levels: [Float], seed: UInt64 = 4) -> [Float] {
+        var rng = SeededGenerator(seed: seed)
+        var values: [Float] = []
+        for a in levels {
+            let std = (a * (1 - a) / 8).squareRoot()
+            for i in 0..<256 {
+                let x: Float = i % 8 == 3 ? 1 : 0
+                values.append(a * x + std * Float(rng.gaussian()))
+            }
+        }
+        return values
+    }
+
+    @Test func mmseLevelsAreRecoveredPerBlock() {
+        let levels: [Float] = [0.05, 0.3, 0.6, 0.9, 0.99]
+        let fit = FadingEstimate.fit(Self.mmseBlocks(levels: levels), blockLength: 256, classCount: 8)
+        #expect(fit.family == .mmse)
+        #expect(fit.blocks.count == levels.count)
+        for (channel, truth) in zip(fit.blocks, levels) {
+            #expect(abs(channel.level - truth) < 0.05, "level \(channel.level) for \(truth)")
+        }
+    }
+
+    @Test func zeroForcingBlocksKeepLevelOneAndTheirOwnNoise() {
+        var rng = SeededGenerator(seed: 6)
+        let stds: [Float] = [0.05, 0.2, 0.8]
+        var values: [Float] = []
+        for s in stds {
+            for i in 0..<512 { values.append((i % 4 == 0 ? 1 : 0) + s * Float(rng.gaussian())) }
+        }
+        let fit = FadingEstimate.fit(values, blockLength: 512, classCount: 4)
+        #expect(fit.family == .zeroForcing)
+        for (channel, truth) in zip(fit.blocks, stds) {
+            #expect(channel.level == 1)
+            #expect(abs(channel.variance.squareRoot() / truth - 1) < 0.15, "σ \(channel.variance.squareRoot()) for \(truth)")
+        }
+    }
+
+    /// A faded 1 is evidence for 1 under its block's channel, where one σ for the frame calls it a 0.
+    @Test func aFadedOneIsStillAOne() {
+        let shrunk = SymbolChannel(level: 0.2, variance: 0.2 * 0.8 / 8)
+        #expect(shrunk.logLikelihoodRatio(0.2) > 0)
+        #expect(SymbolChannel(level: 1, variance: 0.01).logLikelihoodRatio(0.2) < 0)
+    }
+}

@@ -102,4 +102,31 @@ import Tensor
         let labels = try g.tensor("labels").data.map { Int($0) }
         #expect(PottsDenoiser.decide(planes, noiseStd: expectedSigma) == labels)
     }
+
+    /// `channel.py`'s `fit_fading` and `potts_marginals(fit=)`: MMSE-equalised Rayleigh block fading.
+    @Test func pottsDenoiserUnderBlockFading() throws {
+        let g = try GoldenCase("potts_fading")
+        let input = try g.tensor("input.planes")
+        let planes = ClassPlanes(channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
+        let length = try #require(g.info["block_length"] as? Int)
+        let fit = FadingEstimate.fit(planes.values, blockLength: length, classCount: planes.channels)
+        #expect(fit.family.rawValue == g.info["family"] as? String)
+        let levels = try g.tensor("levels").data, variances = try g.tensor("variances").data
+        #expect(fit.blocks.count == levels.count)
+        for (b, channel) in fit.blocks.enumerated() {
+            #expect(abs(channel.level - levels[b]) < 2e-3, "block \(b) level \(channel.level) vs \(levels[b])")
+            #expect(abs(channel.variance / variances[b] - 1) < 1e-2, "block \(b) variance \(channel.variance) vs \(variances[b])")
+        }
+        let logLikelihood = try #require(g.info["log_likelihood"] as? Double)
+        #expect(abs(fit.logLikelihood - logLikelihood) < 1e-3 * abs(logLikelihood))
+        // The marginals under the reference's channels (the fit's own differ by the search's last digits).
+        let reference = FadingEstimate.Fit(
+            family: fit.family, blockLength: length,
+            blocks: zip(levels, variances).map { SymbolChannel(level: $0, variance: $1) }, logLikelihood: logLikelihood)
+        let q = PottsDenoiser.marginals(planes, noise: .fading(reference))
+        let expected = try g.tensor("marginals")
+        GoldenCase.expectClose(Tensor(shape: expected.shape, data: q.values), expected, "Potts marginals under fading")
+        let labels = try g.tensor("labels").data.map { Int($0) }
+        #expect(PottsDenoiser.decide(planes, noise: .fading(fit)) == labels)
+    }
 }

@@ -10,9 +10,13 @@ Receiver, two denoisers (`semcom receive --denoiser`):
   symbols (EM with the known levels 0 and 1), each pixel's Gaussian likelihood for every
   present class and for void is combined with a Potts prior over its 8 neighbours by
   mean-field iterations, and the most probable label wins; its one-hot map conditions the
-  generator like a clean map.
+  generator like a clean map. After Rayleigh block fading (a hop with a fading block length)
+  each block's level and noise are fitted from its symbols (`fit_fading`) and replace level 1
+  and the one sigma in the likelihoods.
 `semcom receive` does the same in Swift (golden vectors check both)."""
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -69,13 +73,21 @@ def estimate_noise_std(values: torch.Tensor, iterations: int = 20) -> float:
 
 
 def potts_marginals(planes: torch.Tensor, sigma: float, coupling: float = POTTS_COUPLING,
-                    iterations: int = POTTS_ITERATIONS) -> torch.Tensor:
+                    iterations: int = POTTS_ITERATIONS, fit: dict | None = None) -> torch.Tensor:
     """Mean-field marginals [K+1,H,W] (last = void) of one frame's received planes [K,H,W]
-    (present classes only). Unary log-potentials: class k (2y_k - 1) / (2 sigma^2), void 0 (the
-    Gaussian log-likelihoods relative to void's all-zero symbol); pairwise: `coupling` per
-    neighbour (8-neighbourhood, nothing outside the map) that agrees."""
-    s = max(sigma, MIN_NOISE_STD)
-    unary = torch.cat([(2 * planes.float() - 1) / (2 * s * s), torch.zeros_like(planes[:1]).float()])
+    (present classes only). Unary log-potentials: class k the log-likelihood ratio of its symbol,
+    sent 1 vs sent 0 — (2y_k - 1) / (2 sigma^2) under AWGN, a (2y - a) / (2 v) with each fading
+    block's level a and variance v when `fit` (`fit_fading`) is given — and void 0 (all-zero
+    symbols); pairwise: `coupling` per neighbour (8-neighbourhood, nothing outside the map) that
+    agrees."""
+    if fit is None:
+        s = max(sigma, MIN_NOISE_STD)
+        llr = (2 * planes.float() - 1) / (2 * s * s)
+    else:
+        idx = torch.arange(planes.numel()) // fit["block_length"]
+        a, v = fit["levels"][idx].view(planes.shape), fit["variances"][idx].view(planes.shape)
+        llr = (a * (2 * planes.double() - a) / (2 * v)).float()
+    unary = torch.cat([llr, torch.zeros_like(planes[:1]).float()])
     kernel = torch.ones(1, 1, 3, 3, dtype=unary.dtype, device=unary.device)
     kernel[0, 0, 1, 1] = 0
     q = torch.softmax(unary, 0)
@@ -83,6 +95,76 @@ def potts_marginals(planes: torch.Tensor, sigma: float, coupling: float = POTTS_
         agree = F.conv2d(q[:, None], kernel, padding=1)[:, 0]
         q = torch.softmax(unary + coupling * agree, 0)
     return q
+
+
+# The per-block channel fit under Rayleigh block fading (`semcom receive`'s FadingEstimate): a grid
+# of this many points over the family's parameter, then this many golden-section steps.
+FADING_GRID_POINTS = 17
+FADING_REFINEMENTS = 14
+
+
+def _fading_channel(family: str, t: float, share: float) -> tuple[float, float]:
+    """(level, variance) of a block: MMSE level a = sigmoid(t), v = a (1 - a) P with P = share;
+    ZF level 1, v = exp(2t)."""
+    floor = MIN_NOISE_STD ** 2
+    if family == "mmse":
+        a = 1 / (1 + math.exp(-t))
+        return a, max(a * (1 - a) * share, floor)
+    return 1.0, max(math.exp(2 * t), floor)
+
+
+def _mixture_loglik(z: torch.Tensor, level: float, variance: float, share: float) -> float:
+    """log prod p(z) under share N(level, v) + (1 - share) N(0, v)."""
+    one = math.log(share) - (z - level) ** 2 / (2 * variance)
+    zero = math.log(1 - share) - z ** 2 / (2 * variance)
+    return float(torch.logaddexp(one, zero).sum() - 0.5 * z.numel() * math.log(2 * math.pi * variance))
+
+
+def _maximise(lo: float, hi: float, f) -> tuple[float, float]:
+    """The grid's best point, then golden-section search between its neighbours."""
+    step = (hi - lo) / (FADING_GRID_POINTS - 1)
+    best = max(((lo + i * step, f(lo + i * step)) for i in range(FADING_GRID_POINTS)), key=lambda p: p[1])
+    a, b = max(lo, best[0] - step), min(hi, best[0] + step)
+    r = (math.sqrt(5) - 1) / 2
+    c, d = b - r * (b - a), a + r * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(FADING_REFINEMENTS):
+        if fc > fd:
+            b, d, fd = d, c, fc
+            c = b - r * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + r * (b - a)
+            fd = f(d)
+    for cand in ((c, fc), (d, fd)):
+        if cand[1] > best[1]:
+            best = cand
+    return best
+
+
+def fit_fading(values: torch.Tensor, block_length: int, class_count: int) -> dict:
+    """Each fading block's channel of one frame's equalised analog symbols (wire order), by maximum
+    likelihood under share N(level, v) + (1 - share) N(0, v), share = 1/K, one parameter per block
+    in each equaliser family (MMSE: level a, v = a (1 - a) share; ZF: level 1, v free); the family
+    with the larger total likelihood wins. Returns family, block_length, levels [B], variances [B]
+    and the log-likelihood."""
+    z = values.double().flatten()
+    share = 1 / class_count
+    ranges = {"mmse": (-9.0, 9.0), "zf": (math.log(MIN_NOISE_STD), math.log(10))}
+    fits = []
+    for family, (lo, hi) in ranges.items():
+        levels, variances, total = [], [], 0.0
+        for start in range(0, z.numel(), block_length):
+            block = z[start:start + block_length]
+            t, ll = _maximise(lo, hi, lambda t: _mixture_loglik(block, *_fading_channel(family, t, share), share))
+            a, v = _fading_channel(family, t, share)
+            levels.append(a)
+            variances.append(v)
+            total += ll
+        fits.append({"family": family, "block_length": block_length, "levels": torch.tensor(levels, dtype=torch.float64),
+                     "variances": torch.tensor(variances, dtype=torch.float64), "log_likelihood": total})
+    return max(fits, key=lambda f: f["log_likelihood"])
 
 
 def potts_labels(planes: torch.Tensor, sigma: float | None = None) -> torch.Tensor:

@@ -1,4 +1,6 @@
 """The receiver's analog pipeline in the PyTorch reference: noise estimate and Potts denoiser."""
+import math
+
 import torch
 
 from semcom_train.channel import estimate_noise_std, one_hot, potts_labels, receive_analog_potts
@@ -37,3 +39,15 @@ def test_receive_analog_potts_one_hot_of_decision():
     assert cond[1].sum(0).max() == 1
     agree = (cond[1].argmax(0) == labels[1].long()) & (labels[1] != 255)
     assert agree.sum() / (labels[1] != 255).sum() > 0.98
+
+
+def test_fit_fading_recovers_mmse_levels_per_block():
+    from semcom_train.channel import fit_fading
+    g = torch.Generator().manual_seed(3)
+    levels = [0.05, 0.4, 0.95]
+    x = (torch.arange(256) % 8 == 3).double()
+    z = torch.cat([a * x + math.sqrt(a * (1 - a) / 8) * torch.randn(256, generator=g, dtype=torch.float64)
+                   for a in levels])
+    fit = fit_fading(z, 256, 8)
+    assert fit["family"] == "mmse"
+    assert all(abs(float(f) - a) < 0.05 for f, a in zip(fit["levels"], levels))
