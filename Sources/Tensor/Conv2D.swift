@@ -5,24 +5,51 @@ import Synchronization
 /// one GEMM per sample: out[Cout, HoWo] = W[Cout, Cin·k·k] · cols[Cin·k·k, HoWo] (1×1 stride-1 convs
 /// skip im2col and multiply the input directly).
 public struct Conv2D: Sendable {
+    /// Where a layer's weights live.
+    public enum Storage: Sendable {
+        /// In memory, float32 (packed once into oneDNN's layout at the first call).
+        case resident(Tensor)
+        /// In the model file, read and packed again at every call (`StreamedTensor`).
+        case streamed(StreamedTensor)
+    }
+
+    public let storage: Storage
     /// [Cout, Cin, k, k].
-    public let weight: Tensor
+    public let weightShape: [Int]
     /// [Cout].
     public let bias: [Float]?
     public let stride: Int, padding: Int
     /// The layer's oneDNN plans (made at first use).
     let planned = DNNLConvolution()
 
-    public var inChannels: Int { weight.shape[1] }
-    public var outChannels: Int { weight.shape[0] }
-    public var kernel: Int { weight.shape[2] }
+    public var inChannels: Int { weightShape[1] }
+    public var outChannels: Int { weightShape[0] }
+    public var kernel: Int { weightShape[2] }
+
+    /// The weights [Cout, Cin, k, k] in memory (read from the file when streamed).
+    public var weight: Tensor {
+        switch storage {
+        case .resident(let tensor): tensor
+        case .streamed(let streamed): streamed.load()
+        }
+    }
 
     public init(weight: Tensor, bias: [Float]?, stride: Int = 1, padding: Int? = nil) {
-        precondition(weight.shape.count == 4 && weight.shape[2] == weight.shape[3], "conv weight must be [Cout,Cin,k,k]")
-        self.weight = weight
+        self.init(storage: .resident(weight), shape: weight.shape, bias: bias, stride: stride, padding: padding)
+    }
+
+    /// A layer whose weights stay in the model file (see `StreamedTensor`).
+    public init(streamed weight: StreamedTensor, bias: [Float]?, stride: Int = 1, padding: Int? = nil) {
+        self.init(storage: .streamed(weight), shape: weight.shape, bias: bias, stride: stride, padding: padding)
+    }
+
+    private init(storage: Storage, shape: [Int], bias: [Float]?, stride: Int, padding: Int?) {
+        precondition(shape.count == 4 && shape[2] == shape[3], "conv weight must be [Cout,Cin,k,k]")
+        self.storage = storage
+        self.weightShape = shape
         self.bias = bias
         self.stride = stride
-        self.padding = padding ?? weight.shape[2] / 2
+        self.padding = padding ?? shape[2] / 2
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -36,6 +63,7 @@ public struct Conv2D: Sendable {
         // Columns go to a per-thread scratch buffer; the output is written in full (bias or
         // beta = 0), so it needs no zero-fill either.
         let cols = direct ? nil : ScratchBuffer.forCurrentThread(count: kk * hw)
+        let weight = self.weight
         let out = [Float](unsafeUninitializedCapacity: n * cout * hw) { dst, initialized in
             x.data.withUnsafeBufferPointer { src in
                 weight.data.withUnsafeBufferPointer { wt in

@@ -117,25 +117,81 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     /// The tensor `name` as float32; `shape`, when given, must match exactly.
     public func tensor(_ name: String, shape expected: [Int]? = nil) throws -> Tensor {
+        let e = try entry(name, shape: expected)
+        let out = [Float](unsafeUninitializedCapacity: e.shape.reduce(1, *)) { dst, initialized in
+            convert(e, into: dst.baseAddress!)
+            initialized = dst.count
+        }
+        return Tensor(shape: e.shape, data: out)
+    }
+
+    /// The tensor `name` left in the file, read at each use (`StreamedTensor`); `shape` must match exactly.
+    public func streamed(_ name: String, shape expected: [Int]) throws -> StreamedTensor {
+        let e = try entry(name, shape: expected)
+        return StreamedTensor(file: self, name: name, shape: e.shape)
+    }
+
+    /// Reads tensor `name` (which must exist) as float32 into `destination`, then gives the file's pages of it
+    /// back (`madvise(MADV_DONTNEED)` on the whole pages it covers): a mapped file's touched pages count in
+    /// the process's resident set, and a streamed model's would add up to the whole file.
+    func read(_ name: String, into destination: UnsafeMutablePointer<Float>) {
+        let e = entries[name]!
+        convert(e, into: destination)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (dataStart + e.begin + page - 1) / page * page, last = (dataStart + e.end) / page * page
+        if last > first { madvise(base + first, last - first, MADV_DONTNEED) }
+    }
+
+    private func entry(_ name: String, shape expected: [Int]?) throws -> Entry {
         guard let e = entries[name] else { throw WeightsError("\(path): missing tensor \(name)") }
         if let expected, expected != e.shape {
             throw WeightsError("\(path): tensor \(name) has shape \(e.shape), the model expects \(expected)")
         }
+        return e
+    }
+
+    /// Entry `e`'s values as float32 into `dst` (its element count of them).
+    private func convert(_ e: Entry, into dst: UnsafeMutablePointer<Float>) {
         let count = e.shape.reduce(1, *)
-        var out = [Float](repeating: 0, count: count)
         let src = UnsafeRawPointer(base) + dataStart + e.begin
-        out.withUnsafeMutableBufferPointer { dst in
-            switch e.dtype {
-            case "F32":
-                UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(from: src, byteCount: count * 4)
-            case "F16":
-                for i in 0..<count { dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            default:  // BF16: the high half of a float32
-                for i in 0..<count {
-                    dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
-                }
+        switch e.dtype {
+        case "F32":
+            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
+        case "F16":
+            for i in 0..<count { dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+        default:  // BF16: the high half of a float32
+            for i in 0..<count {
+                dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
             }
         }
-        return Tensor(shape: e.shape, data: out)
+    }
+}
+
+/// A tensor left in its `.safetensors` file and read each time it is used: a model whose weights would not fit
+/// in memory beside its activations (SDM's 256x512 network: 654 M parameters, 2.6 GB as float32) keeps only
+/// the layer at work in memory, at the cost of reading and converting it again at every use.
+public struct StreamedTensor: Sendable {
+    public let file: SafeTensorsFile
+    public let name: String
+    public let shape: [Int]
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The same values seen with another shape of as many elements.
+    public func reshaped(_ shape: [Int]) -> StreamedTensor {
+        precondition(shape.reduce(1, *) == count, "reshape \(self.shape) → \(shape) changes the element count")
+        return StreamedTensor(file: file, name: name, shape: shape)
+    }
+
+    /// Reads the values as float32 into `destination` (`count` floats).
+    public func read(into destination: UnsafeMutablePointer<Float>) { file.read(name, into: destination) }
+
+    /// The values as an in-memory tensor.
+    public func load() -> Tensor {
+        Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+            read(into: dst.baseAddress!)
+            initialized = dst.count
+        })
     }
 }

@@ -23,9 +23,12 @@ public struct Tensor: Sendable, Equatable {
     public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
 
     /// Sample `n` of an NCHW batch, as a batch of one.
-    public func sample(_ n: Int) -> Tensor {
+    public func sample(_ n: Int) -> Tensor { slice(batch: n..<(n + 1)) }
+
+    /// Samples `range` of a batch, as a batch of `range.count`.
+    public func slice(batch range: Range<Int>) -> Tensor {
         let per = count / shape[0]
-        return Tensor(shape: [1] + shape.dropFirst(), data: Array(data[(n * per)..<((n + 1) * per)]))
+        return Tensor(shape: [range.count] + shape.dropFirst(), data: Array(data[(range.lowerBound * per)..<(range.upperBound * per)]))
     }
 
     /// Largest absolute difference to `other` (same shape).

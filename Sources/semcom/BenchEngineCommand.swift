@@ -45,7 +45,8 @@ struct BenchEngineCommand: ParsableCommand {
         print("swift engine: convolutions on \(ConvolutionBackend.current), precision \(OneDNN.precision), "
               + "algorithm \(OneDNN.algorithm), oneDNN ISA \(OneDNN.isaName)")
         let peak = BLAS.measurePeak()
-        print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (SPADE maps cached), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
+        let spade = generator.model.memory == .resident ? "SPADE maps cached" : "lean: SPADE maps per step, weights streamed"
+        print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (\(spade)), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
                      flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))
         let steps = generation.steps ?? generator.config.default_steps
         let guidance = generation.guidance ?? Float(generator.config.default_guidance)

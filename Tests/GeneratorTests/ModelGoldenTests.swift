@@ -6,9 +6,10 @@ import Tensor
 
 /// Whole networks and the sampler against the PyTorch reference.
 @Suite struct ModelGoldenTests {
-    func tinyUNet() throws -> (SpadeUNet, GoldenCase) {
+    func tinyUNet(memory: SpadeUNet.MemoryPlan? = nil) throws -> (SpadeUNet, GoldenCase) {
         let g = try GoldenCase("unet_forward")
-        return (try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.", requireAllUsed: false), g)
+        return (try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
+                              requireAllUsed: false, memory: memory), g)
     }
 
     @Test func unetForward() throws {
@@ -16,6 +17,24 @@ import Tensor
         let cond = try unet.condition(on: try g.tensor("input.map"))
         let out = unet.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data, conditioning: cond)
         GoldenCase.expectClose(out, try g.tensor("output"), "U-Net forward")
+    }
+
+    /// The lean plan (weights streamed from the file, SPADE modulations per block, one decoder pass per map)
+    /// computes the same network: against the reference, and against the resident plan on a guided batch.
+    @Test func unetForwardLean() throws {
+        let (lean, g) = try tinyUNet(memory: .lean)
+        #expect(lean.memory == .lean)
+        let x = try g.tensor("input.x"), t = try g.tensor("input.t").data, map = try g.tensor("input.map")
+        GoldenCase.expectClose(lean.forward(x, timesteps: t, conditioning: try lean.condition(on: map)),
+                               try g.tensor("output"), "U-Net forward (lean)")
+        let (resident, _) = try tinyUNet(memory: .resident)
+        #expect(resident.memory == .resident)
+        // Guidance: one image, its map then a null map.
+        let one = x.sample(0), maps = Ops.concatBatch([map.sample(0), Tensor(zeros: map.sample(0).shape)])
+        GoldenCase.expectClose(
+            lean.forward(one, timesteps: [t[0]], conditioning: try lean.condition(on: maps)),
+            resident.forward(one, timesteps: [t[0]], conditioning: try resident.condition(on: maps)),
+            "guided U-Net forward, lean vs resident", relative: 1e-4)
     }
 
     @Test("U-Net forward on the im2col + BLAS backend too (the benchmarks' baseline)")

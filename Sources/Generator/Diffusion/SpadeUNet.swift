@@ -21,17 +21,43 @@ public final class SpadeUNet: @unchecked Sendable {
     let outputBlocks: [[Layer]]
     let outNorm: GroupNorm
     let outConv: Conv2D
+    public let memory: MemoryPlan
 
-    /// Loads `config.json` and `model.safetensors` from a model folder.
-    public convenience init(folder: String) throws {
-        let config = try GeneratorConfig.load(path: (folder as NSString).appendingPathComponent("config.json"))
-        let weights = try SafeTensorsFile(path: (folder as NSString).appendingPathComponent("model.safetensors"))
-        try self.init(config: config, weights: weights)
+    /// How the network trades memory for time.
+    public enum MemoryPlan: String, Sendable {
+        /// Weights in memory (packed once), every SPADE modulation computed once per image, the guided
+        /// batch's decoders in one pass: the fastest, for models that fit.
+        case resident
+        /// Convolution weights read from the model file at each call, SPADE modulations computed per block
+        /// at each step, the decoder run once per map of a guided batch: SDM's 256x512 network (654 M
+        /// parameters) in a few GB instead of ≈ 15.
+        case lean
+
+        /// `lean` for models whose float32 weights exceed `leanAboveBytes`, `resident` below.
+        public static func automatic(parameters: Int) -> MemoryPlan {
+            parameters * MemoryLayout<Float>.size > leanAboveBytes ? .lean : .resident
+        }
+
+        /// 1 GiB of float32 weights (268 M parameters; the shipped 64x128 generator has far fewer).
+        public static let leanAboveBytes = 1 << 30
     }
 
-    public init(config: GeneratorConfig, weights: SafeTensorsFile, prefix: String = "", requireAllUsed: Bool = true) throws {
+    /// Loads `config.json` and `model.safetensors` from a model folder.
+    public convenience init(folder: String, memory: MemoryPlan? = nil) throws {
+        let config = try GeneratorConfig.load(path: (folder as NSString).appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(path: (folder as NSString).appendingPathComponent("model.safetensors"))
+        try self.init(config: config, weights: weights, memory: memory)
+    }
+
+    /// `memory` nil: `MemoryPlan.automatic` for the file's parameter count.
+    public init(
+        config: GeneratorConfig, weights: SafeTensorsFile, prefix: String = "", requireAllUsed: Bool = true,
+        memory: MemoryPlan? = nil
+    ) throws {
         self.config = config
-        let w = WeightLoader(file: weights)
+        let plan = memory ?? .automatic(parameters: weights.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) })
+        self.memory = plan
+        let w = WeightLoader(file: weights, streaming: plan == .lean)
         let ch0 = config.model_channels, emb = 4 * ch0
         func res(_ p: String, _ cin: Int, _ cout: Int, _ r: Resampling) throws -> ResBlock {
             try w.resBlock(p, config: config, in: cin, out: cout, resampling: r)
@@ -87,11 +113,13 @@ public final class SpadeUNet: @unchecked Sendable {
         if requireAllUsed { try w.checkAllUsed() }
     }
 
-    /// The map modulations of every SPADE norm for a batch of maps [N, K, H, W], in the order
-    /// the forward pass meets them. Computed once per image and reused at every step.
+    /// A batch of maps [N, K, H, W] the network is conditioned on, with (`resident`) the map modulations of
+    /// every SPADE norm in the order the forward pass meets them, computed once per image and reused at every
+    /// step; `lean` computes each block's when it runs.
     public struct Conditioning {
-        let modulations: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)]
-        public let batch: Int
+        let map: Tensor
+        let modulations: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)]?
+        public var batch: Int { map.shape[0] }
     }
 
     public func condition(on map: Tensor) throws -> Conditioning {
@@ -100,32 +128,35 @@ public final class SpadeUNet: @unchecked Sendable {
         else {
             throw ModelError("semantic map has shape \(map.shape), the generator expects [N, \(config.num_classes), \(config.image_height), \(config.image_width)]")
         }
+        guard memory == .resident else { return Conditioning(map: map, modulations: nil) }
         var mods: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)] = []
+        forEachSDMBlock { block, h, w in mods.append(block.modulations(map: map, height: h, width: w)) }
+        return Conditioning(map: map, modulations: mods)
+    }
+
+    /// Every SPADE block of the middle and decoder in forward order, with its input's height and width.
+    private func forEachSDMBlock(_ body: (SDMResBlock, Int, Int) -> Void) {
         let levels = config.channel_mult.count - 1
         var h = config.image_height >> levels, w = config.image_width >> levels
-        for layer in middleBlock { if case .sdm(let b) = layer { mods.append(b.modulations(map: map, height: h, width: w)) } }
-        for block in outputBlocks {
-            for layer in block {
-                if case .sdm(let b) = layer {
-                    mods.append(b.modulations(map: map, height: h, width: w))
-                    if b.resampling == .up { h *= 2; w *= 2 }
-                }
+        for layer in middleBlock + outputBlocks.joined() {
+            if case .sdm(let b) = layer {
+                body(b, h, w)
+                if b.resampling == .up { h *= 2; w *= 2 }
             }
         }
-        return Conditioning(modulations: mods, batch: map.shape[0])
     }
 
     /// ε (and the variance channels when learn_sigma) for x [N, 3, H, W] at timesteps `t`.
     ///
     /// The conditioning may hold a multiple k·N of maps (guidance: maps then null maps). The map
-    /// never enters the encoder, so the encoder runs once on the N images and its output and skip
-    /// activations are repeated k times for the middle block and decoder: a guided step costs one
-    /// encoder pass, not two. The result has k·N samples, in the conditioning's order.
+    /// never enters the encoder, so the encoder runs once on the N images: a guided step costs one
+    /// encoder pass, not two. `resident` repeats its output and skip activations k times and runs
+    /// the decoder on all k·N; `lean` runs the decoder k times on N, sharing the skips. The result
+    /// has k·N samples, in the conditioning's order.
     public func forward(_ x: Tensor, timesteps t: [Float], conditioning c: Conditioning) -> Tensor {
         let n = x.shape[0]
         precondition(n == t.count && c.batch % n == 0, "batch sizes differ: x \(n), t \(t.count), maps \(c.batch)")
         let repeats = c.batch / n
-        let repeatBatch = { (a: Tensor) in repeats == 1 ? a : Ops.concatBatch([Tensor](repeating: a, count: repeats)) }
         var emb = timeEmbedding(t)
         Ops.siluInPlace(&emb)  // every block's emb_layers starts with SiLU
         var skips: [Tensor] = []
@@ -134,20 +165,38 @@ public final class SpadeUNet: @unchecked Sendable {
             for layer in block { h = run(layer, h, emb, nil) }
             skips.append(h)
         }
-        if repeats > 1 {
-            h = repeatBatch(h)
-            skips = skips.map(repeatBatch)
-            emb = repeatBatch(emb)
+        if let modulations = c.modulations {
+            let repeatBatch = { (a: Tensor) in repeats == 1 ? a : Ops.concatBatch([Tensor](repeating: a, count: repeats)) }
+            var mods = modulations.makeIterator()
+            return decode(repeatBatch(h), skips: skips.map(repeatBatch), emb: repeatBatch(emb)) { _, _, _ in mods.next()! }
         }
-        var m = 0
-        for layer in middleBlock {
-            if case .sdm = layer { h = run(layer, h, emb, c.modulations[m]); m += 1 } else { h = run(layer, h, emb, nil) }
+        let outputs = (0..<repeats).map { r in
+            let map = c.map.slice(batch: r * n..<(r + 1) * n)
+            return decode(h, skips: skips, emb: emb) { block, height, width in
+                block.modulations(map: map, height: height, width: width)
+            }
         }
+        return repeats == 1 ? outputs[0] : Ops.concatBatch(outputs)
+    }
+
+    /// The middle block and decoder on `h` with the encoder's `skips`; `modulation` gives each SPADE block's
+    /// pair, in forward order, from the block and its input's height and width.
+    private func decode(
+        _ h: Tensor, skips: [Tensor], emb: Tensor,
+        modulation: (SDMResBlock, Int, Int) -> (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)
+    ) -> Tensor {
+        var h = h, skips = skips
+        func apply(_ layer: Layer) {
+            if case .sdm(let block) = layer {
+                h = block(h, emb: emb, modulation(block, h.shape[2], h.shape[3]))
+            } else {
+                h = run(layer, h, emb, nil)
+            }
+        }
+        middleBlock.forEach(apply)
         for block in outputBlocks {
             h = Ops.concatChannels(h, skips.removeLast())
-            for layer in block {
-                if case .sdm = layer { h = run(layer, h, emb, c.modulations[m]); m += 1 } else { h = run(layer, h, emb, nil) }
-            }
+            block.forEach(apply)
         }
         outNorm.apply(&h, activation: .silu)
         return outConv(h)

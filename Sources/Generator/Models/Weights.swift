@@ -4,9 +4,14 @@ import Tensor
 /// names were used so unexpected extra tensors can be reported.
 final class WeightLoader {
     let file: SafeTensorsFile
+    /// Convolution weights stay in the file and are read at each call (`Conv2D.Storage.streamed`).
+    let streaming: Bool
     private(set) var used: Set<String> = []
 
-    init(file: SafeTensorsFile) { self.file = file }
+    init(file: SafeTensorsFile, streaming: Bool = false) {
+        self.file = file
+        self.streaming = streaming
+    }
 
     func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
         used.insert(name)
@@ -16,8 +21,19 @@ final class WeightLoader {
     func vector(_ name: String, _ count: Int) throws -> [Float] { try tensor(name, [count]).data }
 
     func conv(_ prefix: String, in cin: Int, out cout: Int, kernel: Int, stride: Int = 1) throws -> Conv2D {
-        Conv2D(weight: try tensor(prefix + ".weight", [cout, cin, kernel, kernel]), bias: try vector(prefix + ".bias", cout),
-               stride: stride, padding: kernel / 2)
+        try conv(prefix, stored: [cout, cin, kernel, kernel], stride: stride)
+    }
+
+    /// A convolution whose weight is stored with shape `stored` (attention's 1×1 convs are [Cout, Cin, 1]).
+    private func conv(_ prefix: String, stored: [Int], stride: Int = 1) throws -> Conv2D {
+        let name = prefix + ".weight", bias = try vector(prefix + ".bias", stored[0])
+        let k = stored.count == 4 ? stored[2] : 1
+        let shape = [stored[0], stored[1], k, k]
+        if streaming {
+            used.insert(name)
+            return Conv2D(streamed: try file.streamed(name, shape: stored).reshaped(shape), bias: bias, stride: stride)
+        }
+        return Conv2D(weight: try tensor(name, stored).reshaped(shape), bias: bias, stride: stride)
     }
 
     func linear(_ prefix: String, in inF: Int, out outF: Int) throws -> Linear {
@@ -75,10 +91,8 @@ extension WeightLoader {
         let heads = config.num_head_channels == -1 ? config.num_heads : c / config.num_head_channels
         return AttentionBlock(
             norm: try groupNorm(p + ".norm", channels: c, groups: config.num_groups),
-            qkv: Conv2D(weight: try tensor(p + ".qkv.weight", [3 * c, c, 1]).reshaped([3 * c, c, 1, 1]),
-                        bias: try vector(p + ".qkv.bias", 3 * c)),
-            projection: Conv2D(weight: try tensor(p + ".proj_out.weight", [c, c, 1]).reshaped([c, c, 1, 1]),
-                               bias: try vector(p + ".proj_out.bias", c)),
+            qkv: try conv(p + ".qkv", stored: [3 * c, c, 1]),
+            projection: try conv(p + ".proj_out", stored: [c, c, 1]),
             heads: heads)
     }
 }

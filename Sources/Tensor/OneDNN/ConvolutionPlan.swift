@@ -6,6 +6,8 @@ import Foundation
 /// computes in bf16), and the reorders between the engine's NCHW float32 tensors and the primitive's own
 /// (blocked) layouts, which are skipped when the layouts agree. The blocked copies live in the calling
 /// thread's scratch buffers, shared by every layer: at 256x512 a per-layer buffer would hold gigabytes.
+/// A streamed layer (`Conv2D.Storage.streamed`) keeps no packed weights: each run reads them from the
+/// model file and packs them into scratch too.
 ///
 /// Not thread-safe: `DNNLConvolution` runs one call of a plan at a time.
 final class ConvolutionPlan {
@@ -20,15 +22,25 @@ final class ConvolutionPlan {
     private let weights: dnnl_memory_t, bias: dnnl_memory_t?
     /// Sizes of the primitive's input and output in its own layouts (the scratch they need).
     private let sourceBytes: Int, destinationBytes: Int
+    /// A streamed layer's weights, and how they reach the primitive's layout at each run.
+    private let streamed: StreamedWeights?
+
+    private struct StreamedWeights {
+        let tensor: StreamedTensor
+        /// The weights as read (OIHW float32) and their reorder into `weights`; nil when the primitive takes
+        /// OIHW float32 itself.
+        let user: dnnl_memory_t, reorder: dnnl_primitive_t?
+        let packedBytes: Int
+    }
 
     /// nil when oneDNN has no implementation for this layer with `algorithm` (e.g. Winograd on a strided
     /// convolution, or on a CPU without AVX-512).
     init?(
-        weight: Tensor, bias biasValues: [Float]?, stride: Int, padding: Int, input shape: [Int], precision: Precision,
-        algorithm: dnnl_alg_kind_t
+        weights storage: Conv2D.Storage, shape weightShape: [Int], bias biasValues: [Float]?, stride: Int, padding: Int,
+        input shape: [Int], precision: Precision, algorithm: dnnl_alg_kind_t
     ) {
         let n = shape[0], cin = shape[1], h = shape[2], w = shape[3]
-        let cout = weight.shape[0], k = weight.shape[2]
+        let cout = weightShape[0], k = weightShape[2]
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let compute = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         var userSourceDesc = Self.desc([n, cin, h, w], dnnl_f32, dnnl_nchw)
@@ -78,20 +90,31 @@ final class ConvolutionPlan {
             destination = nil
             destinationReorder = nil
         }
-        // Weights: reordered once, here, into the primitive's layout and precision.
-        let packed = Self.memory(weightsDesc, handle: semcom_dnnl_memory_allocate())
-        let stream = self.stream
-        var values = weight.data
-        let userWeights = Self.memory(&userWeightsDesc, handle: nil)
-        let weightsReorder = Self.reorder(from: &userWeightsDesc, to: weightsDesc)
-        values.withUnsafeMutableBytes { raw in
-            OneDNN.check(dnnl_memory_set_data_handle(userWeights, raw.baseAddress), "setting the weights")
-            Self.run(weightsReorder, from: userWeights, to: packed, on: stream)
-            OneDNN.check(dnnl_stream_wait(stream), "packing the weights")
+        switch storage {
+        case .resident(let weight):
+            // Weights: reordered once, here, into the primitive's layout and precision.
+            let packed = Self.memory(weightsDesc, handle: semcom_dnnl_memory_allocate())
+            let stream = self.stream
+            var values = weight.data
+            let userWeights = Self.memory(&userWeightsDesc, handle: nil)
+            let weightsReorder = Self.reorder(from: &userWeightsDesc, to: weightsDesc)
+            values.withUnsafeMutableBytes { raw in
+                OneDNN.check(dnnl_memory_set_data_handle(userWeights, raw.baseAddress), "setting the weights")
+                Self.run(weightsReorder, from: userWeights, to: packed, on: stream)
+                OneDNN.check(dnnl_stream_wait(stream), "packing the weights")
+            }
+            weights = packed
+            streamed = nil
+            dnnl_primitive_destroy(weightsReorder)
+            dnnl_memory_destroy(userWeights)
+        case .streamed(let tensor):
+            weights = Self.memory(weightsDesc, handle: nil)
+            let plain = dnnl_memory_desc_equal(weightsDesc, &userWeightsDesc) != 0
+            streamed = StreamedWeights(
+                tensor: tensor, user: plain ? weights : Self.memory(&userWeightsDesc, handle: nil),
+                reorder: plain ? nil : Self.reorder(from: &userWeightsDesc, to: weightsDesc),
+                packedBytes: dnnl_memory_desc_get_size(weightsDesc))
         }
-        weights = packed
-        dnnl_primitive_destroy(weightsReorder)
-        dnnl_memory_destroy(userWeights)
         if let biasValues {
             let memory = Self.memory(&biasDesc, handle: semcom_dnnl_memory_allocate())
             var handle: UnsafeMutableRawPointer?
@@ -105,6 +128,10 @@ final class ConvolutionPlan {
 
     deinit {
         for primitive in [primitive, sourceReorder, destinationReorder].compactMap({ $0 }) { dnnl_primitive_destroy(primitive) }
+        if let streamed, let reorder = streamed.reorder {
+            dnnl_primitive_destroy(reorder)
+            dnnl_memory_destroy(streamed.user)
+        }
         for memory in [userSource, userDestination, source, destination, weights, bias].compactMap({ $0 }) {
             dnnl_memory_destroy(memory)
         }
@@ -119,6 +146,16 @@ final class ConvolutionPlan {
             let scratch = ScratchBuffer.forCurrentThread(count: sourceBytes / 4 + 16, slot: "onednn.source")
             OneDNN.check(dnnl_memory_set_data_handle(source, scratch), "binding the blocked input")
             Self.run(sourceReorder, from: userSource, to: source, on: stream)
+        }
+        if let streamed {
+            let values = ScratchBuffer.forCurrentThread(count: streamed.tensor.count, slot: "weights.streamed")
+            streamed.tensor.read(into: values)
+            OneDNN.check(dnnl_memory_set_data_handle(streamed.user, values), "binding the streamed weights")
+            if let reorder = streamed.reorder {
+                let packed = ScratchBuffer.forCurrentThread(count: streamed.packedBytes / 4 + 16, slot: "onednn.weights")
+                OneDNN.check(dnnl_memory_set_data_handle(weights, packed), "binding the packed weights")
+                Self.run(reorder, from: streamed.user, to: weights, on: stream)
+            }
         }
         if let destination {
             let scratch = ScratchBuffer.forCurrentThread(count: destinationBytes / 4 + 16, slot: "onednn.destination")

@@ -49,8 +49,8 @@ final class DNNLConvolution: @unchecked Sendable {
     ) -> ConvolutionPlan? {
         func plan(_ algorithm: dnnl_alg_kind_t) -> ConvolutionPlan? {
             ConvolutionPlan(
-                weight: layer.weight, bias: layer.bias, stride: layer.stride, padding: layer.padding, input: key.shape,
-                precision: key.precision, algorithm: algorithm)
+                weights: layer.storage, shape: layer.weightShape, bias: layer.bias, stride: layer.stride,
+                padding: layer.padding, input: key.shape, precision: key.precision, algorithm: algorithm)
         }
         let direct = plan(dnnl_convolution_direct)
         var chosen = direct
