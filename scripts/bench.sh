@@ -95,12 +95,36 @@ env OPENBLAS_CORETYPE=SkylakeX "$bin" bench-engine --threads 2 --iterations 1 --
   | sed 's/^/    oneDNN, DDIM 25: /'
 "$bin" bench-engine --threads 2 --iterations 1 --images 2 | grep 'swift image' | sed 's/^/    oneDNN, the model'"'"'s defaults: /'
 
+# The live link: a frame's arrival at the receiver to its PNG on disk, from the receiver's own log
+# (`frame received` → `image generated`, both timestamped), 4 frames sent back to back through
+# `semcom demo` (sender, relay at 10 dB PSNR, receiver at the model's defaults): frame k waits for
+# the k − 1 images before it, so the generation time alone (`duration_ms`) is reported beside it.
+"$bin" demo --count 4 --eval-count 0 --no-dashboard --out "$tmp/demo" > /dev/null
+echo
+echo "Live link, receiver's log (4 frames back to back, the model's defaults, 2 threads):"
+python3 - "$tmp/demo/logs/receiver.log" <<'PY'
+import re, sys
+from datetime import datetime
+arrived, rows = {}, []
+for line in open(sys.argv[1]):
+    if not re.match(r"\d{4}-\d\d-\d\dT", line):
+        continue  # "listening on …" and other plain lines
+    stamp = datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+    name = re.search(r"frame\.name=(\S+)", line)
+    if " frame received " in line and name:
+        arrived[name.group(1)] = stamp
+    elif " image generated " in line and name and name.group(1) in arrived:
+        ms = re.search(r"duration_ms=(\d+)", line).group(1)
+        rows.append(f"{name.group(1)} {(stamp - arrived[name.group(1)]).total_seconds():.2f} s (generation {int(ms) / 1000:.2f} s)")
+print("    frame arrival → PNG: " + "; ".join(rows))
+PY
+
 # SDM's Cityscapes-size network (256x512, ~654 M parameters, random weights): time per guided
 # step and peak memory of the Swift engine.
 if (cd "$root/training" && "$py" -c 'import torch, safetensors' 2>/dev/null); then
   (cd "$root/training" && "$py" -m semcom_train.bench --write-cityscapes "$tmp/cityscapes" > /dev/null)
   cs=$(/usr/bin/time -f 'rss %M' "$bin" bench-engine --model "$tmp/cityscapes" --threads 2 --iterations 1 --images 0 2>&1)
   echo
-  echo "Cityscapes-size config (256x512, random weights, 2 threads): one guided DDIM step = one batch-2 forward:"
+  echo "Cityscapes-size config (256x512, random weights, 2 threads, lean memory plan): one guided step = one batch-2 forward:"
   echo "$cs" | grep -E 'swift forward|GFLOP|^rss' | sed 's/^/    /'
 fi
