@@ -79,7 +79,7 @@ swift_row "im2col + OpenBLAS, SkylakeX kernels forced" "OPENBLAS_CORETYPE=Skylak
 if (cd "$root/training" && "$py" -c 'import torch' 2>/dev/null); then
   torch_out=$(cd "$root/training" && "$py" -m semcom_train.bench --models "$root/models" --threads 2 --iterations 10 --images 0)
   echo "$torch_out" | awk '/^torch .* forward/ {print "| PyTorch " $2 " | " $6 " | | |"}'
-  tf=$(echo "$torch_out" | awk '/torch fastest/ {print $4}')
+  tf=$(echo "$torch_out" | awk '/torch fastest/ {print $5}')
   sf=$(cat "$tmp"/forward-onednn-fp32*)
   echo
   echo "Swift oneDNN fp32 ÷ PyTorch's fastest configuration: $(awk "BEGIN{printf \"%.2f\", $sf / $tf}")"

@@ -34,10 +34,11 @@ final class ConvolutionPlan {
     }
 
     /// nil when oneDNN has no implementation for this layer with `algorithm` (e.g. Winograd on a strided
-    /// convolution, or on a CPU without AVX-512).
+    /// convolution, or on a CPU without AVX-512), or when it would need more than `scratchpadLimit` bytes of
+    /// scratchpad (checked before the primitive is made: making one may already reserve it).
     init?(
         weights storage: Conv2D.Storage, shape weightShape: [Int], bias biasValues: [Float]?, stride: Int, padding: Int,
-        input shape: [Int], precision: Precision, algorithm: dnnl_alg_kind_t
+        input shape: [Int], precision: Precision, algorithm: dnnl_alg_kind_t, scratchpadLimit: Int = .max
     ) {
         let n = shape[0], cin = shape[1], h = shape[2], w = shape[3]
         let cout = weightShape[0], k = weightShape[2]
@@ -66,6 +67,9 @@ final class ConvolutionPlan {
         var info: UnsafePointer<CChar>?
         dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
         implementation = info.map { String(cString: $0) } ?? "?"
+        var consumption: Int64 = 0
+        dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
+        guard consumption <= scratchpadLimit else { return nil }
         self.precision = precision
         let sourceDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0)!
         let weightsDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_weights_md, 0)!

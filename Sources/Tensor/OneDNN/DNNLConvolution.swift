@@ -48,9 +48,11 @@ final class DNNLConvolution: @unchecked Sendable {
         _ layer: Conv2D, key: Key, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> ConvolutionPlan? {
         func plan(_ algorithm: dnnl_alg_kind_t) -> ConvolutionPlan? {
+            // Only direct may use as much scratch as it needs (it needs little).
             ConvolutionPlan(
                 weights: layer.storage, shape: layer.weightShape, bias: layer.bias, stride: layer.stride,
-                padding: layer.padding, input: key.shape, precision: key.precision, algorithm: algorithm)
+                padding: layer.padding, input: key.shape, precision: key.precision, algorithm: algorithm,
+                scratchpadLimit: algorithm == dnnl_convolution_direct ? .max : ConvolutionAlgorithm.maximumScratchpadBytes)
         }
         let direct = plan(dnnl_convolution_direct)
         var chosen = direct
