@@ -104,7 +104,9 @@ public enum MapDecision {
     /// What the Potts denoiser assumes of the symbols' noise: each fading block's channel, fitted from the
     /// symbols, when a relay on the frame's path applied Rayleigh block fading (`FadingEstimate`); one σ otherwise.
     static func symbolNoise(_ frame: MapFrame, planes: ClassPlanes, noiseStd: Float) -> PottsDenoiser.SymbolNoise {
-        guard planes.channels > 0, let length = fadingBlockSymbols(frame.hops, symbolCount: planes.values.count) else {
+        guard planes.channels > 0, let length = fadingBlockSymbols(frame.hops, symbolCount: planes.values.count),
+            length >= FadingEstimate.minimumBlockLength
+        else {
             return .uniform(std: noiseStd)
         }
         return .fading(FadingEstimate.fit(planes.values, blockLength: length, classCount: planes.channels))
@@ -121,7 +123,8 @@ public enum MapDecision {
         for hop in hops where hop.mode == .analog && hop.fadingBlockLength > 0 {
             let coherence = Int(hop.fadingBlockLength)
             let extra = Int(clamping: hop.channelUses) - data
-            let pilots = extra <= 0 ? 0 : (1..<max(1, min(coherence, extra + 1, 1 << 16))).first { p in
+            let bound = min(coherence, 1 << 16, extra == .max ? extra : extra + 1)
+            let pilots = extra <= 0 ? 0 : (1..<max(1, bound)).first { p in
                 let perBlock = coherence - p
                 return p * ((data + perBlock - 1) / perBlock) == extra
             } ?? 0

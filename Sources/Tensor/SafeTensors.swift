@@ -100,6 +100,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     deinit { munmap(base, length) }
 
+    /// The number of values the file's tensors hold, from their byte ranges (each within the file), summed with
+    /// saturation: a crafted header's overlapping entries cannot overflow it.
+    public var parameterCount: Int {
+        entries.values.reduce(0) { total, e in
+            let (sum, overflow) = total.addingReportingOverflow((e.end - e.begin) / (e.dtype == "F32" ? 4 : 2))
+            return overflow ? .max : sum
+        }
+    }
+
     /// The number of elements of `shape` (every dimension ≥ 0), or nil when the product overflows `Int`.
     ///
     /// A header's shapes are untrusted: `shape.reduce(1, *)` trapped on a shape such as [2^32, 2^32] (found by

@@ -152,6 +152,28 @@ struct FadingEstimateTests {
         }
     }
 
+    /// One present class: 1s everywhere but at void pixels, which a share of 1 would call impossible.
+    @Test func oneClassMapsFitFinitely() {
+        var rng = SeededGenerator(seed: 8)
+        let values = (0..<1024).map { i in Float(i % 10 == 0 ? 0 : 0.7) + 0.1 * Float(rng.gaussian()) }
+        let fit = FadingEstimate.fit(values, blockLength: 256, classCount: 1)
+        #expect(fit.logLikelihood.isFinite)
+        for channel in fit.blocks {
+            #expect(channel.level.isFinite && channel.variance.isFinite && channel.variance > 0)
+        }
+    }
+
+    /// A frame's last block shorter than `minimumBlockLength` takes the channel of the block before it; a
+    /// huge finite symbol leaves the fit finite.
+    @Test func shortLastBlocksAndHugeSymbols() {
+        var values = Self.mmseBlocks(levels: [0.5, 0.8]) + [0.8, 0, 0, 0.8]
+        let fit = FadingEstimate.fit(values, blockLength: 256, classCount: 8)
+        #expect(fit.blocks.count == 3 && fit.blocks[2] == fit.blocks[1])
+        values[10] = 1e30
+        let huge = FadingEstimate.fit(values, blockLength: 256, classCount: 8)
+        #expect(huge.logLikelihood.isFinite && huge.blocks.allSatisfy { $0.level.isFinite && $0.variance.isFinite })
+    }
+
     /// A faded 1 is evidence for 1 under its block's channel, where one σ for the frame calls it a 0.
     @Test func aFadedOneIsStillAOne() {
         let shrunk = SymbolChannel(level: 0.2, variance: 0.2 * 0.8 / 8)

@@ -75,6 +75,23 @@ struct FadingBlockLengthTests {
         }
     }
 
+    /// Blocks shorter than `FadingEstimate.minimumBlockLength` are not fitted: one σ for the frame.
+    @Test func tinyBlocksFallBackToOneSigma() throws {
+        let scene = FadingDecisionTests.scenes[0]
+        var frame = try MapFrame.analog(frameID: 1, name: "tiny", map: scene.labels, classCount: UInt8(Cityscapes.classCount))
+        let symbols = try frame.decodeAnalogSymbols()
+        let planes = ClassPlanes(channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
+                                 values: symbols.values)
+        frame.hops.append(Self.hop(coherence: 8, channelUses: UInt64((symbols.values.count + 1) / 2)))
+        #expect(MapDecision.symbolNoise(frame, planes: planes, noiseStd: 0.1) == .uniform(std: 0.1))
+        frame.hops[0] = Self.hop(coherence: 64, channelUses: UInt64((symbols.values.count + 1) / 2))
+        guard case .fading(let fit) = MapDecision.symbolNoise(frame, planes: planes, noiseStd: 0.1) else {
+            Issue.record("a 64-use coherence block is fitted")
+            return
+        }
+        #expect(fit.blockLength == 128)
+    }
+
     @Test func noFadingHopMeansNoBlocksAndHostileHopsStayCheap() {
         #expect(MapDecision.fadingBlockSymbols([], symbolCount: 100) == nil)
         let awgn = HopAnnotation(channelModel: .awgnSNR, mode: .analog, snrDB: 5, channelUses: 50)

@@ -101,6 +101,11 @@ def potts_marginals(planes: torch.Tensor, sigma: float, coupling: float = POTTS_
 # of this many points over the family's parameter, then this many golden-section steps.
 FADING_GRID_POINTS = 17
 FADING_REFINEMENTS = 14
+# The largest share of 1s the fit assumes (a one-class map's void pixels send 0s).
+FADING_MAX_SHARE = 0.9
+# The shortest block fitted: a receiver uses one sigma below it, and a frame's short last block takes
+# the block before it's channel.
+FADING_MIN_BLOCK = 32
 
 
 def _fading_channel(family: str, t: float, share: float) -> tuple[float, float]:
@@ -150,15 +155,19 @@ def fit_fading(values: torch.Tensor, block_length: int, class_count: int) -> dic
     with the larger total likelihood wins. Returns family, block_length, levels [B], variances [B]
     and the log-likelihood."""
     z = values.double().flatten()
-    share = 1 / class_count
+    share = min(1 / class_count, FADING_MAX_SHARE)  # one class: void pixels still send 0s
     ranges = {"mmse": (-9.0, 9.0), "zf": (math.log(MIN_NOISE_STD), math.log(10))}
     fits = []
     for family, (lo, hi) in ranges.items():
         levels, variances, total = [], [], 0.0
         for start in range(0, z.numel(), block_length):
             block = z[start:start + block_length]
-            t, ll = _maximise(lo, hi, lambda t: _mixture_loglik(block, *_fading_channel(family, t, share), share))
-            a, v = _fading_channel(family, t, share)
+            if block.numel() < FADING_MIN_BLOCK and levels:  # a short last block: the block before it's channel
+                a, v = levels[-1], variances[-1]
+                ll = _mixture_loglik(block, a, v, share)
+            else:
+                t, ll = _maximise(lo, hi, lambda t: _mixture_loglik(block, *_fading_channel(family, t, share), share))
+                a, v = _fading_channel(family, t, share)
             levels.append(a)
             variances.append(v)
             total += ll

@@ -51,3 +51,13 @@ def test_fit_fading_recovers_mmse_levels_per_block():
     fit = fit_fading(z, 256, 8)
     assert fit["family"] == "mmse"
     assert all(abs(float(f) - a) < 0.05 for f, a in zip(fit["levels"], levels))
+
+
+def test_fit_fading_one_class_and_short_last_block():
+    from semcom_train.channel import fit_fading
+    g = torch.Generator().manual_seed(4)
+    z = torch.where(torch.arange(1000) % 10 == 0, 0.0, 0.7).double() + 0.1 * torch.randn(1000, generator=g, dtype=torch.float64)
+    fit = fit_fading(z, 256, 1)  # 3 blocks of 256 and a last one of 232; one class
+    assert math.isfinite(fit["log_likelihood"])
+    fit = fit_fading(z[:520], 256, 1)  # a last block of 8 symbols takes the one before it's channel
+    assert fit["levels"][-1] == fit["levels"][-2] and fit["variances"][-1] == fit["variances"][-2]

@@ -24,7 +24,7 @@ public struct SymbolChannel: Sendable, Hashable {
 /// Under fading the symbols of a block in a deep fade arrive shrunk (MMSE) or drowned (ZF), so one σ for the
 /// frame and the level 1 that AWGN implies tell the Potts denoiser that a faded 1 is a confident 0. Each
 /// block's channel is fitted instead, by maximum likelihood of its symbols under the two-level mixture
-/// π·N(level, v) + (1 − π)·N(0, v), π = 1/K (one of the K present planes is 1 at a non-void pixel), with one
+/// π·N(level, v) + (1 − π)·N(0, v), π = 1/K (one of the K present planes is 1 at a non-void pixel; at most 0.9), with one
 /// free parameter per block in each equaliser's family:
 /// - **MMSE** (the relay's default): level a = g / (g + ρ) and v = a(1 − a)·P for a block of gain g = |h|²,
 ///   ρ = N0/Es and P = π the mean power of the sent symbols — the noise after MMSE is g·σ²/(g + ρ)², which is
@@ -63,6 +63,8 @@ public enum FadingEstimate {
         @inline(__always) public func channel(ofSymbol index: Int) -> SymbolChannel { blocks[index / blockLength] }
     }
 
+    /// The largest share of 1s a fit assumes (a one-class map's void pixels still send 0s).
+    static let maximumShare = 0.9
     /// Grid points of a fit before the golden-section refinement.
     static let gridPoints = 17
     /// Golden-section steps (the bracket of two grid cells shrinks by 0.618 each).
@@ -70,22 +72,33 @@ public enum FadingEstimate {
     /// The smallest noise variance a fit allows: the symbols are float16 (within 5e-4 of their value).
     static let minimumVariance = PottsDenoiser.minimumNoiseStd * PottsDenoiser.minimumNoiseStd
 
+    /// The shortest block a fit is made for. A receiver falls back to one σ for the frame when a hop's blocks
+    /// are shorter (a handful of symbols cannot tell a level from noise, and a hostile hop could ask for
+    /// millions of two-symbol blocks); a frame's last block when shorter takes the block before it's channel.
+    public static let minimumBlockLength = 32
+
     /// Fits every block of `blockLength` real symbols of `values` (a frame's symbols in wire order) under
     /// both families and returns the likelier. `classCount` is K, the number of present planes (≥ 1).
     public static func fit(_ values: [Float], blockLength: Int, classCount: Int) -> Fit {
         precondition(blockLength > 0 && classCount > 0, "block length and class count must be positive")
-        let share = 1 / Double(classCount)
+        // With one class every non-void symbol is 1: the share is then below 1 only by the void pixels, whose
+        // zeros a share of exactly 1 would declare impossible.
+        let share = min(1 / Double(classCount), maximumShare)
         let fits = Family.allCases.map { family in
             var blocks: [SymbolChannel] = []
+            blocks.reserveCapacity((values.count + blockLength - 1) / blockLength)
             var total = 0.0
             values.withUnsafeBufferPointer { all in
-                var start = 0
-                while start < all.count {
+                for start in stride(from: 0, to: all.count, by: blockLength) {
                     let block = UnsafeBufferPointer(rebasing: all[start..<min(start + blockLength, all.count)])
-                    let (channel, logLikelihood) = fitBlock(block, family: family, share: share)
-                    blocks.append(channel)
-                    total += logLikelihood
-                    start += blockLength
+                    if block.count < minimumBlockLength, let previous = blocks.last {
+                        blocks.append(previous)
+                        total += logLikelihood(block, previous, share: share)
+                    } else {
+                        let (channel, logLikelihood) = fitBlock(block, family: family, share: share)
+                        blocks.append(channel)
+                        total += logLikelihood
+                    }
                 }
             }
             return Fit(family: family, blockLength: blockLength, blocks: blocks, logLikelihood: total)
@@ -115,20 +128,22 @@ public enum FadingEstimate {
         }
     }
 
-    /// log Π p(z) under π·N(level, v) + (1 − π)·N(0, v), nats.
+    /// log Π p(z) under π·N(level, v) + (1 − π)·N(0, v), nats. In Double, as the reference: a large finite
+    /// symbol (float32 frames may carry 1e30) squares to a finite number there.
     static func logLikelihood(_ block: UnsafeBufferPointer<Float>, _ channel: SymbolChannel, share: Double) -> Double {
-        let v = channel.variance, a = channel.level
+        let v = Double(channel.variance), a = Double(channel.level)
         let inverse = 1 / (2 * v)
-        let logOne = Float(libmLog(share)), logZero = Float(libmLog(1 - share))
+        let logOne = libmLog(share), logZero = libmLog(1 - share)
         var sum = 0.0
-        for z in block {
+        for value in block {
+            let z = Double(value)
             let one = logOne - (z - a) * (z - a) * inverse
             let zero = logZero - z * z * inverse
-            let peak = max(one, zero)
-            sum += Double(peak + libmLogf(1 + libmExpf(min(one, zero) - peak)))
+            let high = max(one, zero), low = min(one, zero)
+            sum += high + libmLog1p(libmExp(low - high))
         }
         // The Gaussians' normalisation, common to both levels.
-        return sum - 0.5 * Double(block.count) * libmLog(2 * Double.pi * Double(v))
+        return sum - 0.5 * Double(block.count) * libmLog(2 * Double.pi * v)
     }
 
     /// The maximum of `f` over `range`: the best of `gridPoints` evenly spaced points, then a golden-section

@@ -49,6 +49,9 @@ public enum PottsDenoiser {
             let channel = SymbolChannel(level: 1, variance: s * s)
             for i in 0..<(k * size) { unary.values[i] = channel.logLikelihoodRatio(planes.values[i]) }
         case .fading(let fit):
+            precondition(
+                fit.blocks.count == (k * size + fit.blockLength - 1) / fit.blockLength,
+                "a fading fit of \(fit.blocks.count) blocks of \(fit.blockLength) does not cover \(k * size) symbols")
             for i in 0..<(k * size) { unary.values[i] = fit.channel(ofSymbol: i).logLikelihoodRatio(planes.values[i]) }
         }
         return unary

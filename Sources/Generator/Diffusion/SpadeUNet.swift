@@ -35,7 +35,7 @@ public final class SpadeUNet: @unchecked Sendable {
 
         /// `lean` for models whose float32 weights exceed `leanAboveBytes`, `resident` below.
         public static func automatic(parameters: Int) -> MemoryPlan {
-            parameters * MemoryLayout<Float>.size > leanAboveBytes ? .lean : .resident
+            parameters > leanAboveBytes / MemoryLayout<Float>.size ? .lean : .resident
         }
 
         /// 1 GiB of float32 weights (268 M parameters; the shipped 64x128 generator has far fewer).
@@ -55,7 +55,7 @@ public final class SpadeUNet: @unchecked Sendable {
         memory: MemoryPlan? = nil
     ) throws {
         self.config = config
-        let plan = memory ?? .automatic(parameters: weights.entries.values.reduce(0) { $0 + $1.shape.reduce(1, *) })
+        let plan = memory ?? .automatic(parameters: weights.parameterCount)
         self.memory = plan
         let w = WeightLoader(file: weights, streaming: plan == .lean)
         let ch0 = config.model_channels, emb = 4 * ch0

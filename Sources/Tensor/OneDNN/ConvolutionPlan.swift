@@ -68,8 +68,9 @@ final class ConvolutionPlan {
         dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
         implementation = info.map { String(cString: $0) } ?? "?"
         var consumption: Int64 = 0
-        dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
-        guard consumption <= scratchpadLimit else { return nil }
+        let queried = dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
+        // A failed query counts as over any limit: the limit keeps Winograd's transforms out of the peak.
+        guard consumption <= scratchpadLimit, queried == dnnl_success || scratchpadLimit == .max else { return nil }
         self.precision = precision
         let sourceDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0)!
         let weightsDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_weights_md, 0)!
