@@ -84,8 +84,11 @@ import Tensor
 
     /// DPM-Solver++(2M) against the reference trajectory, with the x0 treatment and guidance split the case
     /// records (the receiver's speckle remedy); the case carries its own weights.
-    @Test func dpmSolverTrajectory() throws {
-        let g = try GoldenCase("dpmpp2m_5_steps")
+    /// The receiver's default remedy (dynamic thresholding), and every other option of `SamplerSettings` at once
+    /// (guidance interval, CFG rescale, frequency-split guidance, dynamic thresholding's quantile and floor).
+    @Test(arguments: ["dpmpp2m_5_steps", "dpmpp2m_5_steps_options"])
+    func dpmSolverTrajectory(_ name: String) throws {
+        let g = try GoldenCase(name)
         let unet = try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
                                  requireAllUsed: false)
         let sampler = DiffusionSampler(config: unet.config)
@@ -94,6 +97,7 @@ import Tensor
         var settings = SamplerSettings(guidance: Float(g.info["guidance"] as! Double))
         settings.x0 = SamplerSettings.X0Treatment(rawValue: remedy["clip"] as? String ?? "clip")!
         settings.guidanceMinT = remedy["guidance_min_t"] as? Int ?? 0
+        settings.guidanceMaxT = remedy["guidance_max_t"] as? Int ?? .max
         settings.rescale = Float(remedy["rescale"] as? Double ?? 0)
         settings.highFrequencyGuidance = (remedy["hf_guidance"] as? Double).map(Float.init)
         settings.highFrequencyPool = remedy["hf_pool"] as? Int ?? 2
@@ -103,8 +107,8 @@ import Tensor
         let out = try sampler.dpmSolver(unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
                                         settings: settings) { _, x in steps.append(x) }
         #expect(steps.count == 5)
-        for (i, x) in steps.enumerated() { GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "DPM-Solver++ step \(i)") }
-        GoldenCase.expectClose(out, try g.tensor("output"), "DPM-Solver++ output")
+        for (i, x) in steps.enumerated() { GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "\(name) step \(i)") }
+        GoldenCase.expectClose(out, try g.tensor("output"), "\(name) output")
     }
 
     @Test("dynamic thresholding's quantile interpolates like torch.quantile")

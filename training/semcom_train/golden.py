@@ -31,6 +31,11 @@ from .unet import AttentionBlock, ResBlock, SDMResBlock, SPADEGroupNorm, SpadeUN
 # The speckle remedy of the receiver's default sampler (training/REPORT.md, "Few-step sampling and
 # speckle"), as keyword options of Diffusion.predict_x0.
 DPM_GOLDEN_REMEDY = {"clip": "dynamic", "dynamic_quantile": 0.995}
+# Every other option of predict_x0 at once, for a second trajectory: a guidance interval (the first
+# two and the last of 5 steps unguided), CFG rescale, frequency-split guidance, dynamic thresholding with
+# its own quantile and the plain clamp below t = 300 (each option changes the output by 3e-3 or more).
+DPM_GOLDEN_OPTIONS = {"guidance_min_t": 300, "guidance_max_t": 700, "rescale": 0.7, "hf_guidance": 1.5,
+                      "hf_pool": 2, "clip": "dynamic", "dynamic_quantile": 0.99, "dynamic_min_t": 300}
 
 
 def randomize(module: torch.nn.Module, gen: torch.Generator) -> None:
@@ -73,6 +78,20 @@ def potts_case(w: Writer, gen: torch.Generator) -> None:
     q = potts_marginals(noisy, sigma)
     w.save("potts", {"input.planes": noisy, "noise_std": torch.tensor([sigma]), "marginals": q,
                      "labels": q.argmax(0).float()})
+
+
+def dpm_options_case(w: Writer, unet: torch.nn.Module, seg: torch.Tensor, cfg: GeneratorConfig) -> None:
+    """DPM-Solver++(2M), 5 steps, guidance 2.5, with DPM_GOLDEN_OPTIONS; noise from its own generator
+    (seed 14); the weights stored in the case."""
+    diffusion = Diffusion()
+    noise = torch.randn(1, 3, 16, 32, generator=torch.Generator().manual_seed(14))
+    traj = []
+    out = diffusion.dpm_solver_sample(unet, seg, noise, steps=5, guidance=2.5, trajectory=traj, **DPM_GOLDEN_OPTIONS)
+    tensors = {"input.noise": noise, "input.map": seg, "output": out}
+    tensors.update({f"trajectory.{i}": s for i, s in enumerate(traj)})
+    w.save("dpmpp2m_5_steps_options", tensors, unet, config=json.loads(cfg.to_json()), steps=5, guidance=2.5,
+           sampler="dpmpp2m", timesteps=diffusion.dpm_solver_timesteps(5), spacing="linspace",
+           remedy=DPM_GOLDEN_OPTIONS, weights="own")
 
 
 def potts_fading_case(w: Writer) -> None:
@@ -211,6 +230,7 @@ def main():
     w.save("dpmpp2m_5_steps", tensors, unet, config=json.loads(cfg.to_json()), steps=5, guidance=2.5,
            sampler="dpmpp2m", timesteps=diffusion.dpm_solver_timesteps(5), spacing="linspace",
            remedy=DPM_GOLDEN_REMEDY, weights="own")
+    dpm_options_case(w, unet, seg[:1], cfg)
 
     scfg = SegmenterConfig(image_height=16, image_width=32, channels=[8, 16, 16], num_classes=5, num_groups=4)
     segm = Segmenter(scfg)
