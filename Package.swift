@@ -38,7 +38,10 @@ let package = Package(
         // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
         .target(name: "ChannelModels", dependencies: ["Randomness", "Checksums"]),
         // CPU tensors and kernels: convolutions on oneDNN, matrix products on BLAS; safetensors reader.
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"]),
+        // The norms' element-wise kernels, vectorised in C: -O3 in every configuration (the engine's debug build
+        // runs the end-to-end tests' generators), one clone per ISA chosen at load time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL", "CKernels"]),
         // The diffusion generator (SPADE U-Net), samplers and the segmenter.
         .target(name: "Generator", dependencies: ["Tensor", "Imaging", "Randomness"]),
         // Images, label maps, palettes and file formats.

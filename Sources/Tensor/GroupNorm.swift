@@ -1,5 +1,18 @@
+import CKernels
+
 /// An activation fused into a normalisation pass.
-public enum Activation: Sendable { case none, silu, relu }
+public enum Activation: Sendable {
+    case none, silu, relu
+
+    /// The code of the C kernels (`semcom_kernels.h`).
+    public var kernelCode: Int32 {
+        switch self {
+        case .none: Int32(SEMCOM_ACTIVATION_NONE)
+        case .relu: Int32(SEMCOM_ACTIVATION_RELU)
+        case .silu: Int32(SEMCOM_ACTIVATION_SILU)
+        }
+    }
+}
 
 /// Group normalisation over (channels-per-group × H × W) per sample, eps = 1e-5 as PyTorch;
 /// optionally affine (per-channel weight and bias), optionally followed by a per-(sample,
@@ -54,11 +67,8 @@ public struct GroupNorm: Sendable {
                     for sg in slice {
                         let s = sg / groups, g = sg % groups
                         let start = (s * c + g * (c / groups)) * hw
-                        var sum = 0.0
-                        for i in start..<(start + size) { sum += Double(p[i]) }
-                        let mean = sum / Double(size)
-                        var sq = 0.0
-                        for i in start..<(start + size) { let d = Double(p[i]) - mean; sq += d * d }
+                        var mean = 0.0, sq = 0.0
+                        semcom_moments(p.baseAddress! + start, size, &mean, &sq)
                         o[sg] = (Float(mean), Float(1 / (sq / Double(size) + Double(eps)).squareRoot()))
                     }
                 }
@@ -70,14 +80,20 @@ public struct GroupNorm: Sendable {
 
 /// Small fused element-wise kernels.
 public enum Elementwise {
-    /// p[i] = act(p[i]·a + b).
+    /// p[i] = act(p[i]·a + b) (SiLU's exponential to ≈ 2e-7 relative: `semcom_kernels.h`).
     @inline(__always)
     public static func affine(_ p: UnsafeMutablePointer<Float>, count: Int, a: Float, b: Float, activation: Activation) {
-        switch activation {
-        case .none: for i in 0..<count { p[i] = p[i] * a + b }
-        case .relu: for i in 0..<count { p[i] = max(0, p[i] * a + b) }
-        case .silu: for i in 0..<count { let v = p[i] * a + b; p[i] = v / (1 + expf(-v)) }
-        }
+        semcom_affine(p, count, a, b, activation.kernelCode)
+    }
+
+    /// SPADE's modulation of one (sample, channel) plane: p[i] = act((((p[i] − mean)·inverseStd)·(1 + gamma[i])
+    /// + beta[i])·scale + shift).
+    @inline(__always)
+    public static func spade(
+        _ p: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, count: Int,
+        mean: Float, inverseStd: Float, scale: Float, shift: Float, activation: Activation
+    ) {
+        semcom_spade(p, gamma, beta, count, mean, inverseStd, scale, shift, activation.kernelCode)
     }
 }
 

@@ -61,15 +61,9 @@ struct SPADEGroupNorm {
                             let (mean, inv) = stats[s * groups + ch / cpg]
                             let k = 1 + (scale?[sc] ?? 0), t = shift?[sc] ?? 0
                             let start = sc * hw
-                            for i in start..<(start + hw) {
-                                var v = (pp[i] - mean) * inv * (1 + gg[i]) + bb[i]
-                                v = v * k + t
-                                switch activation {
-                                case .none: pp[i] = v
-                                case .relu: pp[i] = max(0, v)
-                                case .silu: pp[i] = v / (1 + expf(-v))
-                                }
-                            }
+                            Elementwise.spade(
+                                pp + start, gamma: gg + start, beta: bb + start, count: hw, mean: mean, inverseStd: inv,
+                                scale: k, shift: t, activation: activation)
                         }
                     }
                 }
