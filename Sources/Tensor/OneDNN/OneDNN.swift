@@ -29,7 +29,7 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// The most scratch memory a Winograd (or `auto`) convolution may ask for; a layer whose plan asks more
     /// runs direct. Winograd holds its input and output transforms (about 4× the activations) in oneDNN's
     /// scratchpad: on SDM's 256x512 network (lean plan) a guided step peaked at 5.6 GB RSS with no limit,
-    /// 4.3 GB at 256 MiB and 3.4 GB at 64 MiB (direct only: 3.2 GB, 15 % slower than at 64 MiB). The
+    /// 4.3 GB at 256 MiB and 3.4–3.5 GB at 64 MiB (direct only: 3.2 GB, 15 % slower than at 64 MiB). The
     /// shipped 64x128 generator's layers need at most a few MiB.
     public static let maximumScratchpadBytes = 64 << 20
 }
