@@ -151,11 +151,7 @@ public final class ExperimentRunner {
         // Before and after FDS, whatever the receiver's denoiser: both are the paper's measures.
         if let symbols = decision.receivedSymbols {
             let raw = symbols.hardDecision(width: sent.width, height: sent.height)
-            var filtered = symbols
-            filtered.values = FastDenoisingSemantic.apply(
-                ClassPlanes(channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
-                            values: symbols.values)).values
-            let denoised = filtered.hardDecision(width: sent.width, height: sent.height)
+            let denoised = symbols.filteredByFDS().hardDecision(width: sent.width, height: sent.height)
             record.mapAccuracyRaw = MapAgreement(predicted: raw, reference: sent).pixelAccuracy
             record.mapAccuracyFDS = MapAgreement(predicted: denoised, reference: sent).pixelAccuracy
             row.received = Cityscapes.colorize(raw)

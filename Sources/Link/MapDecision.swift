@@ -79,13 +79,11 @@ public enum MapDecision {
                 case .fdsAuto: sigma >= MapDenoiser.fdsAutoThreshold ? .fds : .none
                 case .none: .none
                 }
-            let planes = ClassPlanes(
-                channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
-                values: symbols.values)
+            let planes = symbols.planes
             switch applied {
             case .potts:
                 symbols.values = PottsDenoiser.denoise(planes, noise: symbolNoise(frame, planes: planes, noiseStd: sigma)).values
-            case .fds: symbols.values = FastDenoisingSemantic.apply(planes).values
+            case .fds: symbols = symbols.filteredByFDS()
             case .none: break
             }
             let labels = symbols.hardDecision(width: frame.width, height: frame.height)

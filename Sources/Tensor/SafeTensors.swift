@@ -30,6 +30,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let length: Int
     private let dataStart: Int
 
+    /// The kernel's page size (bytes), for `madvise`.
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
     /// Largest header accepted (bytes).
     public static let maxHeaderBytes = 100 << 20
 
@@ -146,7 +149,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     func read(_ name: String, into destination: UnsafeMutablePointer<Float>) {
         let e = entries[name]!
         convert(e, into: destination)
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = Self.pageSize
         let first = (dataStart + e.begin + page - 1) / page * page, last = (dataStart + e.end) / page * page
         if last > first { madvise(base + first, last - first, MADV_DONTNEED) }
     }

@@ -24,11 +24,8 @@ struct FadingDecisionTests {
                 setting: .esN0(dB: snrDB), seed: 3, radio: RelayRadio(channel: radio))
             let noisy = try relay.apply(to: frame).frame
             let decision = try MapDecision.decide(noisy, denoiser: .potts)
-            var filtered = decision.receivedSymbols!
-            filtered.values = FastDenoisingSemantic.apply(
-                ClassPlanes(channels: filtered.classes.count, height: filtered.planeHeight, width: filtered.planeWidth,
-                            values: filtered.values)).values
-            let fdsLabels = filtered.hardDecision(width: scene.labels.width, height: scene.labels.height)
+            let fdsLabels = decision.receivedSymbols!.filteredByFDS()
+                .hardDecision(width: scene.labels.width, height: scene.labels.height)
             potts += MapAgreement(predicted: decision.labels, reference: scene.labels).pixelAccuracy
             fds += MapAgreement(predicted: fdsLabels, reference: scene.labels).pixelAccuracy
         }
@@ -79,12 +76,10 @@ struct FadingBlockLengthTests {
     @Test func tinyBlocksFallBackToOneSigma() throws {
         let scene = FadingDecisionTests.scenes[0]
         var frame = try MapFrame.analog(frameID: 1, name: "tiny", map: scene.labels, classCount: UInt8(Cityscapes.classCount))
-        let symbols = try frame.decodeAnalogSymbols()
-        let planes = ClassPlanes(channels: symbols.classes.count, height: symbols.planeHeight, width: symbols.planeWidth,
-                                 values: symbols.values)
-        frame.hops.append(Self.hop(coherence: 8, channelUses: UInt64((symbols.values.count + 1) / 2)))
+        let planes = try frame.decodeAnalogSymbols().planes
+        frame.hops.append(Self.hop(coherence: 8, channelUses: UInt64((planes.values.count + 1) / 2)))
         #expect(MapDecision.symbolNoise(frame, planes: planes, noiseStd: 0.1) == .uniform(std: 0.1))
-        frame.hops[0] = Self.hop(coherence: 64, channelUses: UInt64((symbols.values.count + 1) / 2))
+        frame.hops[0] = Self.hop(coherence: 64, channelUses: UInt64((planes.values.count + 1) / 2))
         guard case .fading(let fit) = MapDecision.symbolNoise(frame, planes: planes, noiseStd: 0.1) else {
             Issue.record("a 64-use coherence block is fitted")
             return

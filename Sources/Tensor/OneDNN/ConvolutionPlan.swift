@@ -148,8 +148,7 @@ final class ConvolutionPlan {
         OneDNN.check(dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
         OneDNN.check(dnnl_memory_set_data_handle(userDestination, output), "binding the output")
         if let sourceReorder, let source {
-            let scratch = ScratchBuffer.forCurrentThread(count: sourceBytes / 4 + 16, slot: "onednn.source")
-            OneDNN.check(dnnl_memory_set_data_handle(source, scratch), "binding the blocked input")
+            Self.bindScratch(source, bytes: sourceBytes, slot: "onednn.source")
             Self.run(sourceReorder, from: userSource, to: source, on: stream)
         }
         if let streamed {
@@ -157,15 +156,11 @@ final class ConvolutionPlan {
             streamed.tensor.read(into: values)
             OneDNN.check(dnnl_memory_set_data_handle(streamed.user, values), "binding the streamed weights")
             if let reorder = streamed.reorder {
-                let packed = ScratchBuffer.forCurrentThread(count: streamed.packedBytes / 4 + 16, slot: "onednn.weights")
-                OneDNN.check(dnnl_memory_set_data_handle(weights, packed), "binding the packed weights")
+                Self.bindScratch(weights, bytes: streamed.packedBytes, slot: "onednn.weights")
                 Self.run(reorder, from: streamed.user, to: weights, on: stream)
             }
         }
-        if let destination {
-            let scratch = ScratchBuffer.forCurrentThread(count: destinationBytes / 4 + 16, slot: "onednn.destination")
-            OneDNN.check(dnnl_memory_set_data_handle(destination, scratch), "binding the blocked output")
-        }
+        if let destination { Self.bindScratch(destination, bytes: destinationBytes, slot: "onednn.destination") }
         var arguments = [
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_SRC, memory: source ?? userSource),
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_WEIGHTS, memory: weights),
@@ -177,6 +172,12 @@ final class ConvolutionPlan {
             Self.run(destinationReorder, from: destination, to: userDestination, on: stream)
         }
         OneDNN.check(dnnl_stream_wait(stream), "waiting for the convolution")
+    }
+
+    /// Points `memory` at the calling thread's scratch buffer `slot`, grown to at least `bytes`.
+    private static func bindScratch(_ memory: dnnl_memory_t, bytes: Int, slot: String) {
+        let scratch = ScratchBuffer.forCurrentThread(count: bytes / MemoryLayout<Float>.size + 16, slot: slot)
+        OneDNN.check(dnnl_memory_set_data_handle(memory, scratch), "binding scratch memory (\(slot))")
     }
 
     private static func desc(_ dims: [Int], _ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
