@@ -124,7 +124,7 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(
-            name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging", "ChannelModels"],
+            name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging", "ChannelModels", "Randomness"],
             exclude: ["Golden"]),
         .testTarget(name: "ScenesTests", dependencies: ["Scenes", "Imaging"]),
         .testTarget(

@@ -94,3 +94,97 @@ void semcom_moments(const float *p, ptrdiff_t count, double *mean, double *squar
     *mean = m;
     *squares = sq;
 }
+
+// ---- Channel-blocked planes (nChw16c): one (sample, block) plane is pixels × 16 channels, channel
+// fastest. Each kernel takes 16-lane per-channel coefficients; the lane loop is the vector.
+
+enum { BLOCK = 16 };
+
+SEMCOM_CLONES
+void semcom_block_moments(const float *p, ptrdiff_t pixels, const double *center, double *sums, double *squares) {
+    double s[BLOCK] = {0}, q[BLOCK] = {0};
+    for (ptrdiff_t i = 0; i < pixels; i++)
+        for (int l = 0; l < BLOCK; l++) {
+            double d = (double)p[i * BLOCK + l] - center[l];
+            s[l] += d;
+            q[l] += d * d;
+        }
+    for (int l = 0; l < BLOCK; l++) {
+        sums[l] += s[l];
+        squares[l] += q[l];
+    }
+}
+
+SEMCOM_CLONES
+void semcom_block_affine(float *p, ptrdiff_t pixels, const float *a, const float *b, int activation) {
+    if (activation == SEMCOM_ACTIVATION_SILU) {
+        for (ptrdiff_t i = 0; i < pixels; i++)
+            for (int l = 0; l < BLOCK; l++)
+                p[i * BLOCK + l] = activate(p[i * BLOCK + l] * a[l] + b[l], SEMCOM_ACTIVATION_SILU);
+    } else if (activation == SEMCOM_ACTIVATION_RELU) {
+        for (ptrdiff_t i = 0; i < pixels; i++)
+            for (int l = 0; l < BLOCK; l++)
+                p[i * BLOCK + l] = activate(p[i * BLOCK + l] * a[l] + b[l], SEMCOM_ACTIVATION_RELU);
+    } else {
+        for (ptrdiff_t i = 0; i < pixels; i++)
+            for (int l = 0; l < BLOCK; l++) p[i * BLOCK + l] = p[i * BLOCK + l] * a[l] + b[l];
+    }
+}
+
+SEMCOM_CLONES
+void semcom_block_spade(float *p, const float *gamma, const float *beta, ptrdiff_t pixels, const float *mean,
+                        const float *inv, const float *k, const float *t, int activation) {
+#define SEMCOM_SPADE_LANE(act)                                                                                   \
+    for (ptrdiff_t i = 0; i < pixels; i++)                                                                      \
+        for (int l = 0; l < BLOCK; l++) {                                                                       \
+            ptrdiff_t j = i * BLOCK + l;                                                                        \
+            p[j] = activate(((p[j] - mean[l]) * inv[l] * (1 + gamma[j]) + beta[j]) * k[l] + t[l], act);         \
+        }
+    if (activation == SEMCOM_ACTIVATION_SILU) {
+        SEMCOM_SPADE_LANE(SEMCOM_ACTIVATION_SILU)
+    } else if (activation == SEMCOM_ACTIVATION_RELU) {
+        SEMCOM_SPADE_LANE(SEMCOM_ACTIVATION_RELU)
+    } else {
+        SEMCOM_SPADE_LANE(SEMCOM_ACTIVATION_NONE)
+    }
+#undef SEMCOM_SPADE_LANE
+}
+
+void semcom_block_upsample2x(const float *src, float *dst, ptrdiff_t height, ptrdiff_t width) {
+    for (ptrdiff_t y = 0; y < height; y++) {
+        float *row = dst + 2 * y * 2 * width * BLOCK;
+        for (ptrdiff_t x = 0; x < width; x++) {
+            const float *pixel = src + (y * width + x) * BLOCK;
+            memcpy(row + 2 * x * BLOCK, pixel, BLOCK * sizeof(float));
+            memcpy(row + (2 * x + 1) * BLOCK, pixel, BLOCK * sizeof(float));
+        }
+        memcpy(row + 2 * width * BLOCK, row, 2 * width * BLOCK * sizeof(float));
+    }
+}
+
+SEMCOM_CLONES
+void semcom_block_average_pool2x2(const float *src, float *dst, ptrdiff_t height, ptrdiff_t width) {
+    ptrdiff_t oh = height / 2, ow = width / 2;
+    for (ptrdiff_t y = 0; y < oh; y++)
+        for (ptrdiff_t x = 0; x < ow; x++) {
+            const float *a = src + (2 * y * width + 2 * x) * BLOCK, *b = a + width * BLOCK;
+            float *o = dst + (y * ow + x) * BLOCK;
+            for (int l = 0; l < BLOCK; l++) o[l] = (a[l] + a[BLOCK + l] + b[l] + b[BLOCK + l]) * 0.25f;
+        }
+}
+
+void semcom_to_blocked(const float *planar, float *blocked, ptrdiff_t channels, ptrdiff_t pixels) {
+    for (ptrdiff_t c0 = 0; c0 < channels; c0 += BLOCK) {
+        float *plane = blocked + c0 * pixels;
+        for (ptrdiff_t i = 0; i < pixels; i++)
+            for (int l = 0; l < BLOCK; l++) plane[i * BLOCK + l] = planar[(c0 + l) * pixels + i];
+    }
+}
+
+void semcom_to_planar(const float *blocked, float *planar, ptrdiff_t channels, ptrdiff_t pixels) {
+    for (ptrdiff_t c0 = 0; c0 < channels; c0 += BLOCK) {
+        const float *plane = blocked + c0 * pixels;
+        for (int l = 0; l < BLOCK; l++)
+            for (ptrdiff_t i = 0; i < pixels; i++) planar[(c0 + l) * pixels + i] = plane[i * BLOCK + l];
+    }
+}

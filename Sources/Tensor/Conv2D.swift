@@ -52,13 +52,20 @@ public struct Conv2D: Sendable {
         self.padding = padding ?? shape[2] / 2
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// The convolution of `x` in `output` layout; nil: `x`'s layout where the output channels allow it (blocked
+    /// activations stay blocked), else planar.
+    public func callAsFunction(_ x: Tensor, output: Tensor.Layout? = nil) -> Tensor {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels,
                      "conv expects [N,\(inChannels),H,W], got \(x.shape)")
+        let layout = output ?? (outChannels % Tensor.channelBlock == 0 ? x.layout : .planar)
         let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo
-        if ConvolutionBackend.current == .onednn, let y = planned(self, x, outputShape: [n, cout, ho, wo]) { return y }
+        if ConvolutionBackend.current == .onednn, let y = planned(self, x, outputShape: [n, cout, ho, wo], layout: layout) {
+            return y
+        }
+        // im2col works on planar tensors.
+        let x = x.converted(to: .planar)
         let direct = k == 1 && stride == 1 && padding == 0
         // Columns go to a per-thread scratch buffer; the output is written in full (bias or
         // beta = 0), so it needs no zero-fill either.
@@ -88,7 +95,7 @@ public struct Conv2D: Sendable {
             }
             initialized = n * cout * hw
         }
-        return Tensor(shape: [n, cout, ho, wo], data: out)
+        return Tensor(shape: [n, cout, ho, wo], data: out).converted(to: layout)
     }
 
     /// Unfolds one CHW image into rows (c, ky, kx) × columns (oy, ox); out-of-image taps are 0.

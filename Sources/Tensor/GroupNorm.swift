@@ -42,16 +42,35 @@ public struct GroupNorm: Sendable {
         precondition(c % groups == 0, "GroupNorm: \(c) channels not divisible by \(groups) groups")
         let stats = GroupNorm.statistics(x, groups: groups, eps: eps)
         let cpg = c / groups
+        /// Channel `ch` of sample `s` as act(v·a + b).
+        func coefficients(_ s: Int, _ ch: Int) -> (a: Float, b: Float) {
+            let (mean, inv) = stats[s * groups + ch / cpg]
+            let k = 1 + (scale?[s * c + ch] ?? 0), t = shift?[s * c + ch] ?? 0
+            let a = inv * (weight?[ch] ?? 1) * k
+            return (a, ((bias?[ch] ?? 0) - mean * inv * (weight?[ch] ?? 1)) * k + t)
+        }
+        let layout = x.layout, planes = x.blockPlanes
         x.data.withUnsafeMutableBufferPointer { p in
             let base = p.baseAddress!
-            Parallel.forEachSlice(n * c) { slice in
-                for sc in slice {
-                    let s = sc / c, ch = sc % c
-                    let (mean, inv) = stats[s * groups + ch / cpg]
-                    let k = 1 + (scale?[s * c + ch] ?? 0), t = shift?[s * c + ch] ?? 0
-                    let a = inv * (weight?[ch] ?? 1) * k
-                    let b = ((bias?[ch] ?? 0) - mean * inv * (weight?[ch] ?? 1)) * k + t
-                    Elementwise.affine(base + sc * hw, count: hw, a: a, b: b, activation: activation)
+            switch layout {
+            case .planar:
+                Parallel.forEachSlice(n * c) { slice in
+                    for sc in slice {
+                        let (a, b) = coefficients(sc / c, sc % c)
+                        Elementwise.affine(base + sc * hw, count: hw, a: a, b: b, activation: activation)
+                    }
+                }
+            case .blocked16:
+                let blocks = c / Tensor.channelBlock
+                Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
+                    BlockCoefficients.with(2) { lanes in
+                        for plane in slice {
+                            for l in 0..<Tensor.channelBlock {
+                                (lanes[0][l], lanes[1][l]) = coefficients(plane / blocks, plane % blocks * Tensor.channelBlock + l)
+                            }
+                            semcom_block_affine(base + plane * planes.floats, hw, lanes[0], lanes[1], activation.kernelCode)
+                        }
+                    }
                 }
             }
         }
@@ -59,6 +78,7 @@ public struct GroupNorm: Sendable {
 
     /// (mean, 1/√(var+eps)) per (sample, group), accumulated in double (two passes: stable).
     public static func statistics(_ x: Tensor, groups: Int, eps: Float) -> [(Float, Float)] {
+        if x.layout == .blocked16 { return blockedStatistics(x, groups: groups, eps: eps) }
         let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c), size = c / groups * hw
         var out = [(Float, Float)](repeating: (0, 0), count: n * groups)
         x.data.withUnsafeBufferPointer { p in
@@ -75,6 +95,48 @@ public struct GroupNorm: Sendable {
             }
         }
         return out
+    }
+
+    /// `statistics` of a blocked tensor, whose groups may straddle blocks: per-channel sums, then the group
+    /// means, then per-channel squared deviations from their group's mean (the same two passes as planar).
+    private static func blockedStatistics(_ x: Tensor, groups: Int, eps: Float) -> [(Float, Float)] {
+        let n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3], cpg = c / groups, size = Double(cpg * hw)
+        let planes = x.blockPlanes
+        var sums = [Double](repeating: 0, count: n * c), squares = sums, centers = sums
+        /// Per channel Σ (v − center) and Σ (v − center)² over the pixels.
+        func moments() {
+            x.data.withUnsafeBufferPointer { p in
+                sums.withUnsafeMutableBufferPointer { s in
+                    squares.withUnsafeMutableBufferPointer { q in
+                        centers.withUnsafeBufferPointer { m in
+                            let (pp, ss, qq, mm) = (p.baseAddress!, s.baseAddress!, q.baseAddress!, m.baseAddress!)
+                            Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
+                                for plane in slice {
+                                    let lanes = plane * Tensor.channelBlock
+                                    semcom_block_moments(pp + plane * planes.floats, hw, mm + lanes, ss + lanes, qq + lanes)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func groupTotal(_ values: [Double], _ s: Int, _ g: Int) -> Double {
+            values[(s * c + g * cpg)..<(s * c + (g + 1) * cpg)].reduce(0, +)
+        }
+        moments()
+        var means = [Double](repeating: 0, count: n * groups)
+        for s in 0..<n {
+            for g in 0..<groups { means[s * groups + g] = groupTotal(sums, s, g) / size }
+            for ch in 0..<c { centers[s * c + ch] = means[s * groups + ch / cpg] }
+        }
+        sums = [Double](repeating: 0, count: n * c)
+        squares = sums
+        moments()
+        return (0..<(n * groups)).map { sg in
+            let variance = groupTotal(squares, sg / groups, sg % groups) / size
+            return (Float(means[sg]), Float(1 / (variance + Double(eps)).squareRoot()))
+        }
     }
 }
 
@@ -94,6 +156,17 @@ public enum Elementwise {
         mean: Float, inverseStd: Float, scale: Float, shift: Float, activation: Activation
     ) {
         semcom_spade(p, gamma, beta, count, mean, inverseStd, scale, shift, activation.kernelCode)
+    }
+
+    /// `spade` on one (sample, 16-channel block) plane of a blocked tensor: `pixels` × 16 floats, with the
+    /// per-channel mean, inverseStd, scale and shift as 16-lane arrays.
+    @inline(__always)
+    public static func spadeBlock(
+        _ p: UnsafeMutablePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, pixels: Int,
+        mean: UnsafePointer<Float>, inverseStd: UnsafePointer<Float>, scale: UnsafePointer<Float>,
+        shift: UnsafePointer<Float>, activation: Activation
+    ) {
+        semcom_block_spade(p, gamma, beta, pixels, mean, inverseStd, scale, shift, activation.kernelCode)
     }
 }
 

@@ -1,8 +1,30 @@
+import CKernels
+
 /// Resampling of NCHW tensors (the U-Net's up/down sampling and the map resize), matching PyTorch's conventions.
 public enum Resample {
+    /// A blocked tensor resampled plane by plane into [N, C, height, width] by `kernel(source, destination)`.
+    private static func perBlockPlane(
+        _ x: Tensor, height: Int, width: Int, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
+        let planes = x.blockPlanes, outFloats = Tensor.channelBlock * height * width
+        let out = [Float](unsafeUninitializedCapacity: planes.count * outFloats) { destination, initialized in
+            x.data.withUnsafeBufferPointer { source in
+                let (from, to) = (source.baseAddress!, destination.baseAddress!)
+                Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
+                    for plane in slice { kernel(from + plane * planes.floats, to + plane * outFloats) }
+                }
+            }
+            initialized = planes.count * outFloats
+        }
+        return Tensor(shape: [x.shape[0], x.shape[1], height, width], data: out, layout: .blocked16)
+    }
+
     /// Nearest-neighbour ×2 (F.interpolate(scale_factor=2, mode="nearest")).
     public static func upsampleNearest2x(_ x: Tensor) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        if x.layout == .blocked16 {
+            return perBlockPlane(x, height: 2 * h, width: 2 * w) { semcom_block_upsample2x($0, $1, h, w) }
+        }
         var out = [Float](repeating: 0, count: n * c * h * w * 4)
         x.data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -22,6 +44,9 @@ public enum Resample {
     /// 2×2 average pooling, stride 2 (F.avg_pool2d(x, 2)); odd trailing rows/columns dropped.
     public static func averagePool2x2(_ x: Tensor) -> Tensor {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], ho = h / 2, wo = w / 2
+        if x.layout == .blocked16 {
+            return perBlockPlane(x, height: ho, width: wo) { semcom_block_average_pool2x2($0, $1, h, w) }
+        }
         var out = [Float](repeating: 0, count: n * c * ho * wo)
         for plane in 0..<(n * c) {
             let s = plane * h * w, d = plane * ho * wo
@@ -37,6 +62,7 @@ public enum Resample {
 
     /// Nearest resize to (height, width): source index ⌊dst·in/out⌋ (PyTorch "nearest").
     public static func resizeNearest(_ x: Tensor, height: Int, width: Int) -> Tensor {
+        precondition(x.layout == .planar, "resizeNearest takes planar maps")
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
         if h == height && w == width { return x }
         let sy = Float(h) / Float(height), sx = Float(w) / Float(width)

@@ -31,6 +31,7 @@ struct GoldenCase {
     /// The tolerance the engine must meet: max |Δ| ≤ 1e-3 of the output's scale (its max |value|, at least 1).
     static func expectClose(_ actual: Tensor, _ expected: Tensor, _ what: String, relative: Float = 1e-3,
                             sourceLocation: SourceLocation = #_sourceLocation) {
+        let actual = actual.converted(to: .planar)  // the references are NCHW
         #expect(actual.shape == expected.shape, "\(what): shape", sourceLocation: sourceLocation)
         guard actual.shape == expected.shape else { return }
         let error = actual.maxAbsDifference(expected), scale = max(1, expected.maxAbs)

@@ -23,43 +23,57 @@ import Tensor
         GoldenCase.expectClose(GroupNorm(groups: 4)(try p.tensor("input.x")), try p.tensor("output"), "groupnorm plain")
     }
 
-    @Test func spadeGroupNorm() throws {
+    /// The activations' layouts a layer runs in (blocked: oneDNN's nChw16c, as the U-Net runs on oneDNN).
+    static let layouts: [Tensor.Layout] = [.planar, .blocked16]
+
+    @Test(arguments: layouts)
+    func spadeGroupNorm(layout: Tensor.Layout) throws {
         let g = try GoldenCase("spade_groupnorm")
         let w = WeightLoader(golden: g)
         let spade = SPADEGroupNorm(
             groups: 4, shared: try w.conv("weight.mlp_shared.0", in: 5, out: 8, kernel: 3),
             gamma: try w.conv("weight.mlp_gamma", in: 8, out: 16, kernel: 3),
             beta: try w.conv("weight.mlp_beta", in: 8, out: 16, kernel: 3))
-        var x = try g.tensor("input.x")
-        let m = spade.modulation(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3])
+        var x = try g.tensor("input.x").converted(to: layout)
+        let m = spade.modulation(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3], layout: layout)
         spade.apply(&x, m, activation: .none)
+        #expect(x.layout == layout)
         GoldenCase.expectClose(x, try g.tensor("output"), "spade")
     }
 
     static let tinyConfig: GeneratorConfig = try! GoldenCase("unet_forward").config(GeneratorConfig.self)
 
-    @Test func encoderResBlockWithAndWithoutDownsampling() throws {
+    @Test(arguments: layouts)
+    func encoderResBlockWithAndWithoutDownsampling(layout: Tensor.Layout) throws {
         for (name, cout, r) in [("resblock_encoder_down", 64, Resampling.down), ("resblock_encoder", 32, .none)] {
             let g = try GoldenCase(name)
             let block = try WeightLoader(golden: g).resBlock("weight", config: Self.tinyConfig, in: 32, out: cout, resampling: r)
             let emb = Ops.silu(try g.tensor("input.emb"))
-            GoldenCase.expectClose(block(try g.tensor("input.x"), emb: emb), try g.tensor("output"), name)
+            let y = block(try g.tensor("input.x").converted(to: layout), emb: emb)
+            #expect(y.layout == layout)
+            GoldenCase.expectClose(y, try g.tensor("output"), name)
         }
     }
 
-    @Test func decoderResBlockWithUpsampling() throws {
+    @Test(arguments: layouts)
+    func decoderResBlockWithUpsampling(layout: Tensor.Layout) throws {
         let g = try GoldenCase("resblock_decoder_up")
         let block = try WeightLoader(golden: g).sdmResBlock("weight", config: Self.tinyConfig, in: 64, out: 32, resampling: .up)
-        let x = try g.tensor("input.x")
-        let m = block.modulations(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3])
-        GoldenCase.expectClose(block(x, emb: Ops.silu(try g.tensor("input.emb")), m), try g.tensor("output"), "sdm block")
+        let x = try g.tensor("input.x").converted(to: layout)
+        let m = block.modulations(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3], layout: layout)
+        let y = block(x, emb: Ops.silu(try g.tensor("input.emb")), m)
+        #expect(y.layout == layout)
+        GoldenCase.expectClose(y, try g.tensor("output"), "sdm block")
     }
 
-    @Test func attention() throws {
+    @Test(arguments: layouts)
+    func attention(layout: Tensor.Layout) throws {
         let g = try GoldenCase("attention")
         let block = try WeightLoader(golden: g).attentionBlock("weight", config: Self.tinyConfig, channels: 32)
         #expect(block.heads == g.info["heads"] as! Int)
-        GoldenCase.expectClose(block(try g.tensor("input.x")), try g.tensor("output"), "attention")
+        let y = block(try g.tensor("input.x").converted(to: layout))
+        #expect(y.layout == layout)
+        GoldenCase.expectClose(y, try g.tensor("output"), "attention")
     }
 
     @Test func timestepEmbedding() throws {

@@ -20,4 +20,29 @@ void semcom_spade(float *p, const float *gamma, const float *beta, ptrdiff_t cou
 /// The mean of p[0..<count] and the sum of squared deviations from it, in double, two passes.
 void semcom_moments(const float *p, ptrdiff_t count, double *mean, double *squares);
 
+/// Channel-blocked (nChw16c) planes: `p` is pixels × 16 floats, one (sample, 16-channel block) of a tensor;
+/// per-channel coefficients are 16-lane arrays.
+
+/// Adds Σ (p − center[l]) and Σ (p − center[l])² over the plane's pixels to sums[l] and squares[l], in double.
+void semcom_block_moments(const float *p, ptrdiff_t pixels, const double *center, double *sums, double *squares);
+
+/// p = act(p·a[l] + b[l]).
+void semcom_block_affine(float *p, ptrdiff_t pixels, const float *a, const float *b, int activation);
+
+/// SPADE modulation: p = act((((p − mean[l])·inv[l])·(1 + gamma) + beta)·k[l] + t[l]); gamma and beta are planes
+/// of the same shape as p.
+void semcom_block_spade(float *p, const float *gamma, const float *beta, ptrdiff_t pixels, const float *mean,
+                        const float *inv, const float *k, const float *t, int activation);
+
+/// Nearest ×2 of a height × width plane into a 2·height × 2·width one.
+void semcom_block_upsample2x(const float *src, float *dst, ptrdiff_t height, ptrdiff_t width);
+
+/// 2×2 average pooling, stride 2, of a height × width plane (odd last row / column dropped).
+void semcom_block_average_pool2x2(const float *src, float *dst, ptrdiff_t height, ptrdiff_t width);
+
+/// One sample between row-major [channels][pixels] and blocked [channels/16][pixels][16] (channels divisible
+/// by 16).
+void semcom_to_blocked(const float *planar, float *blocked, ptrdiff_t channels, ptrdiff_t pixels);
+void semcom_to_planar(const float *blocked, float *planar, ptrdiff_t channels, ptrdiff_t pixels);
+
 #endif

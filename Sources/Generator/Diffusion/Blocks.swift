@@ -39,31 +39,57 @@ struct SPADEGroupNorm {
 
     struct Modulation { let gamma: Tensor, beta: Tensor }
 
-    func modulation(map: Tensor, height: Int, width: Int) -> Modulation {
-        var actv = shared(Resample.resizeNearest(map, height: height, width: width))
+    /// γ and β for features of `height` × `width` in `layout`.
+    func modulation(map: Tensor, height: Int, width: Int, layout: Tensor.Layout) -> Modulation {
+        let hidden: Tensor.Layout = shared.outChannels % Tensor.channelBlock == 0 ? layout : .planar
+        var actv = shared(Resample.resizeNearest(map, height: height, width: width), output: hidden)
         Ops.reluInPlace(&actv)
-        return Modulation(gamma: gamma(actv), beta: beta(actv))
+        return Modulation(gamma: gamma(actv, output: layout), beta: beta(actv, output: layout))
     }
 
     /// Normalises `x` and applies the map modulation, then the timestep modulation
     /// ((1 + scale)·v + shift, per sample and channel) and the activation, in one pass.
     func apply(_ x: inout Tensor, _ m: Modulation, scale: [Float]? = nil, shift: [Float]? = nil, activation: Activation) {
         let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c), cpg = c / groups
-        precondition(m.gamma.shape == x.shape, "SPADE modulation \(m.gamma.shape) does not match features \(x.shape)")
+        precondition(m.gamma.shape == x.shape && m.gamma.layout == x.layout,
+                     "SPADE modulation \(m.gamma.shape) does not match features \(x.shape)")
         let stats = GroupNorm.statistics(x, groups: groups, eps: 1e-5)
+        let layout = x.layout, planes = x.blockPlanes
         x.data.withUnsafeMutableBufferPointer { p in
             m.gamma.data.withUnsafeBufferPointer { g in
                 m.beta.data.withUnsafeBufferPointer { b in
                     let (pp, gg, bb) = (p.baseAddress!, g.baseAddress!, b.baseAddress!)
-                    Parallel.forEachSlice(n * c) { slice in
-                        for sc in slice {
-                            let s = sc / c, ch = sc % c
-                            let (mean, inv) = stats[s * groups + ch / cpg]
-                            let k = 1 + (scale?[sc] ?? 0), t = shift?[sc] ?? 0
-                            let start = sc * hw
-                            Elementwise.spade(
-                                pp + start, gamma: gg + start, beta: bb + start, count: hw, mean: mean, inverseStd: inv,
-                                scale: k, shift: t, activation: activation)
+                    switch layout {
+                    case .planar:
+                        Parallel.forEachSlice(n * c) { slice in
+                            for sc in slice {
+                                let s = sc / c, ch = sc % c
+                                let (mean, inv) = stats[s * groups + ch / cpg]
+                                let k = 1 + (scale?[sc] ?? 0), t = shift?[sc] ?? 0
+                                let start = sc * hw
+                                Elementwise.spade(
+                                    pp + start, gamma: gg + start, beta: bb + start, count: hw, mean: mean, inverseStd: inv,
+                                    scale: k, shift: t, activation: activation)
+                            }
+                        }
+                    case .blocked16:
+                        let blocks = c / Tensor.channelBlock
+                        Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
+                            BlockCoefficients.with(4) { lanes in
+                                for plane in slice {
+                                    let s = plane / blocks
+                                    for l in 0..<Tensor.channelBlock {
+                                        let ch = plane % blocks * Tensor.channelBlock + l
+                                        (lanes[0][l], lanes[1][l]) = stats[s * groups + ch / cpg]
+                                        lanes[2][l] = 1 + (scale?[s * c + ch] ?? 0)
+                                        lanes[3][l] = shift?[s * c + ch] ?? 0
+                                    }
+                                    let start = plane * planes.floats
+                                    Elementwise.spadeBlock(
+                                        pp + start, gamma: gg + start, beta: bb + start, pixels: hw, mean: lanes[0],
+                                        inverseStd: lanes[1], scale: lanes[2], shift: lanes[3], activation: activation)
+                                }
+                            }
                         }
                     }
                 }
@@ -128,9 +154,14 @@ struct SDMResBlock {
     let resampling: Resampling
 
     /// The map modulations of both norms at this block's feature sizes.
-    func modulations(map: Tensor, height: Int, width: Int) -> (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation) {
+    func modulations(map: Tensor, height: Int, width: Int, layout: Tensor.Layout)
+        -> (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)
+    {
         let (oh, ow) = resampling == .up ? (2 * height, 2 * width) : (height, width)
-        return (inNorm.modulation(map: map, height: height, width: width), outNorm.modulation(map: map, height: oh, width: ow))
+        return (
+            inNorm.modulation(map: map, height: height, width: width, layout: layout),
+            outNorm.modulation(map: map, height: oh, width: ow, layout: layout)
+        )
     }
 
     func callAsFunction(_ x: Tensor, emb: Tensor, _ m: (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)) -> Tensor {
@@ -153,8 +184,9 @@ struct AttentionBlock {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let n = x.shape[0], c = x.shape[1], t = x.shape[2] * x.shape[3]
-        let q = qkv(norm(x)).reshaped([n, 3 * c, t])
+        // Attention's matrix products read channels as rows: planar in, back to x's layout out.
+        let q = qkv(norm(x), output: .planar).reshaped([n, 3 * c, t])
         let a = SelfAttention.attend(qkv: q, heads: heads).reshaped(x.shape)
-        return Ops.add(x, projection(a))
+        return Ops.add(x, projection(a, output: x.layout))
     }
 }

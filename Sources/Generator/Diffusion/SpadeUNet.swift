@@ -119,7 +119,17 @@ public final class SpadeUNet: @unchecked Sendable {
     public struct Conditioning {
         let map: Tensor
         let modulations: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)]?
+        /// The layout of the network's activations (and of the modulations) for this conditioning.
+        let layout: Tensor.Layout
         public var batch: Int { map.shape[0] }
+    }
+
+    /// The layout the activations take: blocked (convolutions without reorders) on oneDNN when every feature
+    /// map's channel count allows it, planar otherwise (im2col computes in planar).
+    var activationLayout: Tensor.Layout {
+        let widths = config.channel_mult.map { $0 * config.model_channels } + [config.model_channels]
+        let blockable = widths.allSatisfy { $0 % Tensor.channelBlock == 0 }
+        return ConvolutionBackend.current == .onednn && blockable ? .blocked16 : .planar
     }
 
     public func condition(on map: Tensor) throws -> Conditioning {
@@ -128,10 +138,11 @@ public final class SpadeUNet: @unchecked Sendable {
         else {
             throw ModelError("semantic map has shape \(map.shape), the generator expects [N, \(config.num_classes), \(config.image_height), \(config.image_width)]")
         }
-        guard memory == .resident else { return Conditioning(map: map, modulations: nil) }
+        let layout = activationLayout
+        guard memory == .resident else { return Conditioning(map: map, modulations: nil, layout: layout) }
         var mods: [(SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)] = []
-        forEachSDMBlock { block, h, w in mods.append(block.modulations(map: map, height: h, width: w)) }
-        return Conditioning(map: map, modulations: mods)
+        forEachSDMBlock { block, h, w in mods.append(block.modulations(map: map, height: h, width: w, layout: layout)) }
+        return Conditioning(map: map, modulations: mods, layout: layout)
     }
 
     /// Every SPADE block of the middle and decoder in forward order, with its input's height and width.
@@ -161,8 +172,11 @@ public final class SpadeUNet: @unchecked Sendable {
         Ops.siluInPlace(&emb)  // every block's emb_layers starts with SiLU
         var skips: [Tensor] = []
         var h = x
-        for block in inputBlocks {
-            for layer in block { h = run(layer, h, emb, nil) }
+        for (index, block) in inputBlocks.enumerated() {
+            for layer in block {
+                // The first convolution takes the planar image into the activations' layout.
+                if index == 0, case .conv(let conv) = layer { h = conv(h, output: c.layout) } else { h = run(layer, h, emb, nil) }
+            }
             skips.append(h)
         }
         if let modulations = c.modulations {
@@ -173,7 +187,7 @@ public final class SpadeUNet: @unchecked Sendable {
         let outputs = (0..<repeats).map { r in
             let map = c.map.slice(batch: r * n..<(r + 1) * n)
             return decode(h, skips: skips, emb: emb) { block, height, width in
-                block.modulations(map: map, height: height, width: width)
+                block.modulations(map: map, height: height, width: width, layout: c.layout)
             }
         }
         return repeats == 1 ? outputs[0] : Ops.concatBatch(outputs)
@@ -199,7 +213,7 @@ public final class SpadeUNet: @unchecked Sendable {
             block.forEach(apply)
         }
         outNorm.apply(&h, activation: .silu)
-        return outConv(h)
+        return outConv(h, output: .planar)
     }
 
     private func run(_ layer: Layer, _ h: Tensor, _ emb: Tensor,

@@ -35,38 +35,58 @@ final class ConvolutionPlan {
 
     /// nil when oneDNN has no implementation for this layer with `algorithm` (e.g. Winograd on a strided
     /// convolution, or on a CPU without AVX-512), or when it would need more than `scratchpadLimit` bytes of
-    /// scratchpad (checked before the primitive is made: making one may already reserve it).
+    /// scratchpad (checked before the primitive is made: making one may already reserve it). The input and
+    /// output are float32 in `sourceLayout` and `destinationLayout`; a float32 primitive that works in those
+    /// layouts itself is preferred (no reorders), else oneDNN picks its layouts and the plan reorders.
     init?(
         weights storage: Conv2D.Storage, shape weightShape: [Int], bias biasValues: [Float]?, stride: Int, padding: Int,
-        input shape: [Int], precision: Precision, algorithm: dnnl_alg_kind_t, scratchpadLimit: Int = .max
+        input shape: [Int], sourceLayout: Tensor.Layout = .planar, destinationLayout: Tensor.Layout = .planar,
+        precision: Precision, algorithm: dnnl_alg_kind_t, scratchpadLimit: Int = .max
     ) {
         let n = shape[0], cin = shape[1], h = shape[2], w = shape[3]
         let cout = weightShape[0], k = weightShape[2]
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let compute = precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        var userSourceDesc = Self.desc([n, cin, h, w], dnnl_f32, dnnl_nchw)
-        var userDestinationDesc = Self.desc([n, cout, ho, wo], dnnl_f32, dnnl_nchw)
+        var userSourceDesc = Self.desc([n, cin, h, w], dnnl_f32, Self.tag(sourceLayout))
+        var userDestinationDesc = Self.desc([n, cout, ho, wo], dnnl_f32, Self.tag(destinationLayout))
         var userWeightsDesc = Self.desc([cout, cin, k, k], dnnl_f32, dnnl_oihw)
-        var sourceAny = Self.desc([n, cin, h, w], compute, dnnl_format_tag_any)
         var weightsAny = Self.desc([cout, cin, k, k], compute, dnnl_format_tag_any)
-        var destinationAny = Self.desc([n, cout, ho, wo], dnnl_f32, dnnl_format_tag_any)
         var biasDesc = Self.desc([cout], dnnl_f32, dnnl_x)
-        var convolution = dnnl_convolution_desc_t()
         let strides: [Int64] = [Int64(stride), Int64(stride)], pads: [Int64] = [Int64(padding), Int64(padding)]
-        let described = withUnsafePointer(to: &biasDesc) { biasPointer in
-            dnnl_convolution_forward_desc_init(
-                &convolution, dnnl_forward_inference, algorithm, &sourceAny, &weightsAny,
-                biasValues == nil ? nil : biasPointer, &destinationAny, strides, pads, pads)
+        func describe(_ source: inout dnnl_memory_desc_t, _ destination: inout dnnl_memory_desc_t) -> dnnl_primitive_desc_t? {
+            var convolution = dnnl_convolution_desc_t()
+            let described = withUnsafePointer(to: &biasDesc) { biasPointer in
+                dnnl_convolution_forward_desc_init(
+                    &convolution, dnnl_forward_inference, algorithm, &source, &weightsAny,
+                    biasValues == nil ? nil : biasPointer, &destination, strides, pads, pads)
+            }
+            guard described == dnnl_success else { return nil }
+            var descriptor: dnnl_primitive_desc_t?
+            guard dnnl_primitive_desc_create(&descriptor, &convolution, nil, OneDNN.engine, nil) == dnnl_success else {
+                return nil
+            }
+            return descriptor
         }
-        guard described == dnnl_success else { return nil }
-        var descriptor: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&descriptor, &convolution, nil, OneDNN.engine, nil) == dnnl_success,
-            let descriptor
-        else { return nil }
+        // A blocked tensor is the layout oneDNN's AVX-512 kernels compute in: asking for it directly saves a
+        // reorder on each side. Planar tensors (and bf16) let oneDNN choose, as a reorder is needed anyway.
+        var chosenDescriptor: dnnl_primitive_desc_t?
+        if precision == .fp32 && (sourceLayout == .blocked16 || destinationLayout == .blocked16) {
+            var source = userSourceDesc, destination = userDestinationDesc
+            chosenDescriptor = describe(&source, &destination)
+            // oneDNN's reference kernels take any layout, at a fraction of the speed: a reorder costs less.
+            if let descriptor = chosenDescriptor, Self.implementation(of: descriptor).hasPrefix("ref") {
+                dnnl_primitive_desc_destroy(descriptor)
+                chosenDescriptor = nil
+            }
+        }
+        if chosenDescriptor == nil {
+            var sourceAny = Self.desc([n, cin, h, w], compute, dnnl_format_tag_any)
+            var destinationAny = Self.desc([n, cout, ho, wo], dnnl_f32, dnnl_format_tag_any)
+            chosenDescriptor = describe(&sourceAny, &destinationAny)
+        }
+        guard let descriptor = chosenDescriptor else { return nil }
         defer { dnnl_primitive_desc_destroy(descriptor) }
-        var info: UnsafePointer<CChar>?
-        dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
-        implementation = info.map { String(cString: $0) } ?? "?"
+        implementation = Self.implementation(of: descriptor)
         var consumption: Int64 = 0
         let queried = dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
         // A failed query counts as over any limit: the limit keeps Winograd's transforms out of the peak.
@@ -143,7 +163,7 @@ final class ConvolutionPlan {
         dnnl_stream_destroy(stream)
     }
 
-    /// Convolves the NCHW float32 `input` into `output` (NCHW float32, fully written).
+    /// Convolves the float32 `input` into `output` (fully written), in the plan's layouts.
     func run(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         OneDNN.check(dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
         OneDNN.check(dnnl_memory_set_data_handle(userDestination, output), "binding the output")
@@ -178,6 +198,20 @@ final class ConvolutionPlan {
     private static func bindScratch(_ memory: dnnl_memory_t, bytes: Int, slot: String) {
         let scratch = ScratchBuffer.forCurrentThread(count: bytes / MemoryLayout<Float>.size + 16, slot: slot)
         OneDNN.check(dnnl_memory_set_data_handle(memory, scratch), "binding scratch memory (\(slot))")
+    }
+
+    private static func implementation(of descriptor: dnnl_primitive_desc_t) -> String {
+        var info: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info)
+        return info.map { String(cString: $0) } ?? "?"
+    }
+
+    /// oneDNN's name for a feature map's layout.
+    private static func tag(_ layout: Tensor.Layout) -> dnnl_format_tag_t {
+        switch layout {
+        case .planar: dnnl_nchw
+        case .blocked16: dnnl_nChw16c
+        }
     }
 
     private static func desc(_ dims: [Int], _ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {

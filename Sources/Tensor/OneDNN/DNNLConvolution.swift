@@ -7,6 +7,7 @@ final class DNNLConvolution: @unchecked Sendable {
     private struct Key: Hashable {
         var shape: [Int]
         var precision: Precision
+        var input: Tensor.Layout, output: Tensor.Layout
     }
 
     private let lock = NSLock()
@@ -17,11 +18,12 @@ final class DNNLConvolution: @unchecked Sendable {
     /// The plans made so far, for `bench-engine` (what oneDNN runs for each layer).
     var implementations: [String] { lock.withLock { plans.values.map(\.implementation) } }
 
-    /// `layer` applied to `x` [N, Cin, H, W] → [N, Cout, Ho, Wo]; nil when oneDNN has no convolution for it.
-    func callAsFunction(_ layer: Conv2D, _ x: Tensor, outputShape: [Int]) -> Tensor? {
+    /// `layer` applied to `x` [N, Cin, H, W] → [N, Cout, Ho, Wo] in `layout`; nil when oneDNN has no convolution
+    /// for it.
+    func callAsFunction(_ layer: Conv2D, _ x: Tensor, outputShape: [Int], layout: Tensor.Layout) -> Tensor? {
         lock.lock()
         defer { lock.unlock() }
-        let key = Key(shape: x.shape, precision: OneDNN.precision)
+        let key = Key(shape: x.shape, precision: OneDNN.precision, input: x.layout, output: layout)
         guard !unsupported.contains(key) else { return nil }
         var done = false
         // The primitive writes every element: no zero-fill (hundreds of megabytes a layer at 256x512).
@@ -39,7 +41,7 @@ final class DNNLConvolution: @unchecked Sendable {
             return nil
         }
         FLOPCounter.add(2 * output.count * layer.inChannels * layer.kernel * layer.kernel)
-        return Tensor(shape: outputShape, data: output)
+        return Tensor(shape: outputShape, data: output, layout: layout)
     }
 
     /// Plans the layer for `key`; with `ConvolutionAlgorithm.fastest`, times direct and Winograd on the
@@ -51,7 +53,8 @@ final class DNNLConvolution: @unchecked Sendable {
             // Only direct may use as much scratch as it needs (it needs little).
             ConvolutionPlan(
                 weights: layer.storage, shape: layer.weightShape, bias: layer.bias, stride: layer.stride,
-                padding: layer.padding, input: key.shape, precision: key.precision, algorithm: algorithm,
+                padding: layer.padding, input: key.shape, sourceLayout: key.input, destinationLayout: key.output,
+                precision: key.precision, algorithm: algorithm,
                 scratchpadLimit: algorithm == dnnl_convolution_direct ? .max : ConvolutionAlgorithm.maximumScratchpadBytes)
         }
         let direct = plan(dnnl_convolution_direct)

@@ -1,0 +1,41 @@
+import CKernels
+
+extension Tensor {
+    /// This feature map in `target` layout (itself when it is already).
+    public func converted(to target: Layout) -> Tensor {
+        guard target != layout else { return self }
+        let n = shape[0], channels = shape[1], pixels = shape[2] * shape[3], per = channels * pixels
+        let out = [Float](unsafeUninitializedCapacity: count) { destination, initialized in
+            data.withUnsafeBufferPointer { source in
+                let (from, to) = (source.baseAddress!, destination.baseAddress!)
+                Parallel.forEachSlice(n, minimumPerWorker: 1) { samples in
+                    for s in samples {
+                        if target == .blocked16 {
+                            semcom_to_blocked(from + s * per, to + s * per, channels, pixels)
+                        } else {
+                            semcom_to_planar(from + s * per, to + s * per, channels, pixels)
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: shape, data: out, layout: target)
+    }
+
+    /// The number of (sample, 16-channel block) planes of a blocked feature map, and the floats in each.
+    public var blockPlanes: (count: Int, floats: Int) {
+        (shape[0] * shape[1] / Tensor.channelBlock, Tensor.channelBlock * shape[2] * shape[3])
+    }
+}
+
+/// Per-channel coefficients of one 16-channel block, as the blocked kernels take them.
+public enum BlockCoefficients {
+    /// Runs `body` with `arrays` scratch arrays of 16 floats each (on the stack).
+    @inline(__always)
+    public static func with<R>(_ arrays: Int, _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: arrays * Tensor.channelBlock) { buffer in
+            body((0..<arrays).map { buffer.baseAddress! + $0 * Tensor.channelBlock })
+        }
+    }
+}
