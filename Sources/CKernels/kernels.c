@@ -101,17 +101,27 @@ void semcom_moments(const float *p, ptrdiff_t count, double *mean, double *squar
 enum { BLOCK = 16 };
 
 SEMCOM_CLONES
-void semcom_block_moments(const float *p, ptrdiff_t pixels, const double *center, double *sums, double *squares) {
-    double s[BLOCK] = {0}, q[BLOCK] = {0};
-    for (ptrdiff_t i = 0; i < pixels; i++)
+void semcom_block_moments(const float *p, ptrdiff_t pixels, double *sums, double *squares) {
+    // Two pixels per step into two sets of accumulators: two independent dependency chains.
+    double s0[BLOCK] = {0}, q0[BLOCK] = {0}, s1[BLOCK] = {0}, q1[BLOCK] = {0};
+    ptrdiff_t i = 0;
+    for (; i + 1 < pixels; i += 2)
         for (int l = 0; l < BLOCK; l++) {
-            double d = (double)p[i * BLOCK + l] - center[l];
-            s[l] += d;
-            q[l] += d * d;
+            double a = p[i * BLOCK + l], b = p[(i + 1) * BLOCK + l];
+            s0[l] += a;
+            q0[l] += a * a;
+            s1[l] += b;
+            q1[l] += b * b;
+        }
+    for (; i < pixels; i++)
+        for (int l = 0; l < BLOCK; l++) {
+            double a = p[i * BLOCK + l];
+            s0[l] += a;
+            q0[l] += a * a;
         }
     for (int l = 0; l < BLOCK; l++) {
-        sums[l] += s[l];
-        squares[l] += q[l];
+        sums[l] = s0[l] + s1[l];
+        squares[l] = q0[l] + q1[l];
     }
 }
 
@@ -187,4 +197,23 @@ void semcom_to_planar(const float *blocked, float *planar, ptrdiff_t channels, p
         for (int l = 0; l < BLOCK; l++)
             for (ptrdiff_t i = 0; i < pixels; i++) planar[(c0 + l) * pixels + i] = plane[i * BLOCK + l];
     }
+}
+
+SEMCOM_CLONES
+void semcom_softmax_rows(float *p, ptrdiff_t rows, ptrdiff_t columns) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        float *row = p + r * columns, m = -INFINITY, sum = 0;
+        for (ptrdiff_t j = 0; j < columns; j++) m = fmaxf(m, row[j]);
+        for (ptrdiff_t j = 0; j < columns; j++) {
+            row[j] = fast_exp(row[j] - m);
+            sum += row[j];
+        }
+        float inv = 1.0f / sum;
+        for (ptrdiff_t j = 0; j < columns; j++) row[j] *= inv;
+    }
+}
+
+SEMCOM_CLONES
+void semcom_accumulate(float *a, const float *b, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) a[i] += b[i];
 }

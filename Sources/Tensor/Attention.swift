@@ -18,14 +18,9 @@ public enum SelfAttention {
                             // scores[tq, tk] = Σ_c q[c,tq] k[c,tk] · scale
                             BLAS.sgemm(m: t, n: t, k: d, a: q, lda: t, transA: true, b: k, ldb: t,
                                        c: sc.baseAddress!, ldc: t, alpha: scale)
-                            for row in 0..<t {
-                                let r = sc.baseAddress! + row * t
-                                var m = -Float.infinity
-                                for j in 0..<t { m = max(m, r[j]) }
-                                var sum: Float = 0
-                                for j in 0..<t { let e = expf(r[j] - m); r[j] = e; sum += e }
-                                let inv = 1 / sum
-                                for j in 0..<t { r[j] *= inv }
+                            let scores = sc.baseAddress!
+                            Parallel.forEachSlice(t, minimumPerWorker: 16) { rows in
+                                Elementwise.softmaxRows(scores + rows.lowerBound * t, rows: rows.count, columns: t)
                             }
                             // out[c, tq] = Σ_tk v[c, tk] · scores[tq, tk]
                             let o = dst.baseAddress! + (s * c + hd * d) * t

@@ -97,45 +97,30 @@ public struct GroupNorm: Sendable {
         return out
     }
 
-    /// `statistics` of a blocked tensor, whose groups may straddle blocks: per-channel sums, then the group
-    /// means, then per-channel squared deviations from their group's mean (the same two passes as planar).
+    /// `statistics` of a blocked tensor, whose groups may straddle blocks: per-channel Σv and Σv² in double in one
+    /// pass, summed over each group's channels.
     private static func blockedStatistics(_ x: Tensor, groups: Int, eps: Float) -> [(Float, Float)] {
         let n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3], cpg = c / groups, size = Double(cpg * hw)
         let planes = x.blockPlanes
-        var sums = [Double](repeating: 0, count: n * c), squares = sums, centers = sums
-        /// Per channel Σ (v − center) and Σ (v − center)² over the pixels.
-        func moments() {
-            x.data.withUnsafeBufferPointer { p in
-                sums.withUnsafeMutableBufferPointer { s in
-                    squares.withUnsafeMutableBufferPointer { q in
-                        centers.withUnsafeBufferPointer { m in
-                            let (pp, ss, qq, mm) = (p.baseAddress!, s.baseAddress!, q.baseAddress!, m.baseAddress!)
-                            Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
-                                for plane in slice {
-                                    let lanes = plane * Tensor.channelBlock
-                                    semcom_block_moments(pp + plane * planes.floats, hw, mm + lanes, ss + lanes, qq + lanes)
-                                }
-                            }
+        var sums = [Double](repeating: 0, count: n * c), squares = sums
+        x.data.withUnsafeBufferPointer { p in
+            sums.withUnsafeMutableBufferPointer { s in
+                squares.withUnsafeMutableBufferPointer { q in
+                    let (pp, ss, qq) = (p.baseAddress!, s.baseAddress!, q.baseAddress!)
+                    Parallel.forEachSlice(planes.count, minimumPerWorker: 1) { slice in
+                        for plane in slice {
+                            let lanes = plane * Tensor.channelBlock
+                            semcom_block_moments(pp + plane * planes.floats, hw, ss + lanes, qq + lanes)
                         }
                     }
                 }
             }
         }
-        func groupTotal(_ values: [Double], _ s: Int, _ g: Int) -> Double {
-            values[(s * c + g * cpg)..<(s * c + (g + 1) * cpg)].reduce(0, +)
-        }
-        moments()
-        var means = [Double](repeating: 0, count: n * groups)
-        for s in 0..<n {
-            for g in 0..<groups { means[s * groups + g] = groupTotal(sums, s, g) / size }
-            for ch in 0..<c { centers[s * c + ch] = means[s * groups + ch / cpg] }
-        }
-        sums = [Double](repeating: 0, count: n * c)
-        squares = sums
-        moments()
         return (0..<(n * groups)).map { sg in
-            let variance = groupTotal(squares, sg / groups, sg % groups) / size
-            return (Float(means[sg]), Float(1 / (variance + Double(eps)).squareRoot()))
+            let channels = (sg * cpg)..<((sg + 1) * cpg)  // sample s's group g: channels s·c + g·cpg …
+            let mean = sums[channels].reduce(0, +) / size
+            let variance = max(0, squares[channels].reduce(0, +) / size - mean * mean)
+            return (Float(mean), Float(1 / (variance + Double(eps)).squareRoot()))
         }
     }
 }
@@ -156,6 +141,18 @@ public enum Elementwise {
         mean: Float, inverseStd: Float, scale: Float, shift: Float, activation: Activation
     ) {
         semcom_spade(p, gamma, beta, count, mean, inverseStd, scale, shift, activation.kernelCode)
+    }
+
+    /// a[i] += b[i] for i < count.
+    @inline(__always)
+    public static func accumulate(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        semcom_accumulate(a, b, count)
+    }
+
+    /// Softmax of each row of a rows × columns matrix, in place.
+    @inline(__always)
+    public static func softmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        semcom_softmax_rows(p, rows, columns)
     }
 
     /// `spade` on one (sample, 16-channel block) plane of a blocked tensor: `pixels` × 16 floats, with the

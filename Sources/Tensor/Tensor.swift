@@ -72,12 +72,16 @@ public enum Ops {
     public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape && a.layout == b.layout, "add: shapes differ \(a.shape) vs \(b.shape)")
         var out = a
-        out.data.withUnsafeMutableBufferPointer { o in
-            b.data.withUnsafeBufferPointer { bb in
-                for i in 0..<o.count { o[i] += bb[i] }
-            }
-        }
+        accumulate(&out, b)
         return out
+    }
+
+    /// a += b (same shape and layout), in place: a residual sum without a copy.
+    public static func accumulate(_ a: inout Tensor, _ b: Tensor) {
+        precondition(a.shape == b.shape && a.layout == b.layout, "accumulate: shapes differ \(a.shape) vs \(b.shape)")
+        a.data.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bb in Elementwise.accumulate(o.baseAddress!, bb.baseAddress!, count: o.count) }
+        }
     }
 
     /// Concatenates two NCHW tensors (same layout) along channels. Each sample is a's channels then b's, in

@@ -23,8 +23,9 @@ void semcom_moments(const float *p, ptrdiff_t count, double *mean, double *squar
 /// Channel-blocked (nChw16c) planes: `p` is pixels × 16 floats, one (sample, 16-channel block) of a tensor;
 /// per-channel coefficients are 16-lane arrays.
 
-/// Adds Σ (p − center[l]) and Σ (p − center[l])² over the plane's pixels to sums[l] and squares[l], in double.
-void semcom_block_moments(const float *p, ptrdiff_t pixels, const double *center, double *sums, double *squares);
+/// sums[l] = Σ p and squares[l] = Σ p² over the plane's pixels, per channel, in double (one pass: a float32
+/// activation's mean² / variance is far from double's 1e16, so Σp²/n − mean² keeps float precision).
+void semcom_block_moments(const float *p, ptrdiff_t pixels, double *sums, double *squares);
 
 /// p = act(p·a[l] + b[l]).
 void semcom_block_affine(float *p, ptrdiff_t pixels, const float *a, const float *b, int activation);
@@ -44,5 +45,11 @@ void semcom_block_average_pool2x2(const float *src, float *dst, ptrdiff_t height
 /// by 16).
 void semcom_to_blocked(const float *planar, float *blocked, ptrdiff_t channels, ptrdiff_t pixels);
 void semcom_to_planar(const float *blocked, float *planar, ptrdiff_t channels, ptrdiff_t pixels);
+
+/// Softmax of each of `rows` rows of `columns` floats, in place (the exponential of `semcom_affine`'s SiLU).
+void semcom_softmax_rows(float *p, ptrdiff_t rows, ptrdiff_t columns);
+
+/// a[i] += b[i].
+void semcom_accumulate(float *a, const float *b, ptrdiff_t count);
 
 #endif

@@ -141,7 +141,8 @@ struct ResBlock {
         let (scale, shift) = scaleShift(embedding(emb), channels: outConv.outChannels)
         outNorm.apply(&h, scale: scale, shift: shift, activation: .silu)
         h = outConv(h)
-        return Ops.add(skip.map { $0(x) } ?? x, h)
+        Ops.accumulate(&h, skip.map { $0(x) } ?? x)
+        return h
     }
 }
 
@@ -172,7 +173,8 @@ struct SDMResBlock {
         let (scale, shift) = scaleShift(embedding(emb), channels: outConv.outChannels)
         outNorm.apply(&h, m.1, scale: scale, shift: shift, activation: .silu)
         h = outConv(h)
-        return Ops.add(skip.map { $0(x) } ?? x, h)
+        Ops.accumulate(&h, skip.map { $0(x) } ?? x)
+        return h
     }
 }
 
@@ -187,6 +189,8 @@ struct AttentionBlock {
         // Attention's matrix products read channels as rows: planar in, back to x's layout out.
         let q = qkv(norm(x), output: .planar).reshaped([n, 3 * c, t])
         let a = SelfAttention.attend(qkv: q, heads: heads).reshaped(x.shape)
-        return Ops.add(x, projection(a, output: x.layout))
+        var y = projection(a, output: x.layout)
+        Ops.accumulate(&y, x)
+        return y
     }
 }
