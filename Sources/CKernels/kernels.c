@@ -201,13 +201,24 @@ void semcom_to_planar(const float *blocked, float *planar, ptrdiff_t channels, p
 
 SEMCOM_CLONES
 void semcom_softmax_rows(float *p, ptrdiff_t rows, ptrdiff_t columns) {
+    // The max and the sum in 16 explicit lanes, and the exponentials in a loop of their own: a reduction in
+    // the same loop would keep the compiler from vectorising it.
+    ptrdiff_t whole = columns / BLOCK * BLOCK;
     for (ptrdiff_t r = 0; r < rows; r++) {
-        float *row = p + r * columns, m = -INFINITY, sum = 0;
-        for (ptrdiff_t j = 0; j < columns; j++) m = fmaxf(m, row[j]);
-        for (ptrdiff_t j = 0; j < columns; j++) {
-            row[j] = fast_exp(row[j] - m);
-            sum += row[j];
-        }
+        float *row = p + r * columns, lane[BLOCK];
+        for (int l = 0; l < BLOCK; l++) lane[l] = -INFINITY;
+        for (ptrdiff_t j = 0; j < whole; j += BLOCK)
+            for (int l = 0; l < BLOCK; l++) lane[l] = row[j + l] > lane[l] ? row[j + l] : lane[l];
+        float m = -INFINITY;
+        for (int l = 0; l < BLOCK; l++) m = lane[l] > m ? lane[l] : m;
+        for (ptrdiff_t j = whole; j < columns; j++) m = row[j] > m ? row[j] : m;
+        for (ptrdiff_t j = 0; j < columns; j++) row[j] = fast_exp(row[j] - m);
+        for (int l = 0; l < BLOCK; l++) lane[l] = 0;
+        for (ptrdiff_t j = 0; j < whole; j += BLOCK)
+            for (int l = 0; l < BLOCK; l++) lane[l] += row[j + l];
+        float sum = 0;
+        for (int l = 0; l < BLOCK; l++) sum += lane[l];
+        for (ptrdiff_t j = whole; j < columns; j++) sum += row[j];
         float inv = 1.0f / sum;
         for (ptrdiff_t j = 0; j < columns; j++) row[j] *= inv;
     }
