@@ -1,5 +1,15 @@
 import CKernels
 
+extension Tensor.Layout {
+    /// The layout for a network's activations whose feature maps have these channel counts: blocked
+    /// (convolutions without reorders) on oneDNN when every count allows it, planar otherwise (im2col computes
+    /// in planar).
+    public static func activations(channels: [Int]) -> Tensor.Layout {
+        let blockable = channels.allSatisfy { $0 % Tensor.channelBlock == 0 }
+        return ConvolutionBackend.current == .onednn && blockable ? .blocked16 : .planar
+    }
+}
+
 extension Tensor {
     /// This feature map in `target` layout (itself when it is already).
     public func converted(to target: Layout) -> Tensor {

@@ -124,12 +124,9 @@ public final class SpadeUNet: @unchecked Sendable {
         public var batch: Int { map.shape[0] }
     }
 
-    /// The layout the activations take: blocked (convolutions without reorders) on oneDNN when every feature
-    /// map's channel count allows it, planar otherwise (im2col computes in planar).
+    /// The layout the activations take (`Tensor.Layout.activations`).
     var activationLayout: Tensor.Layout {
-        let widths = config.channel_mult.map { $0 * config.model_channels } + [config.model_channels]
-        let blockable = widths.allSatisfy { $0 % Tensor.channelBlock == 0 }
-        return ConvolutionBackend.current == .onednn && blockable ? .blocked16 : .planar
+        .activations(channels: config.channel_mult.map { $0 * config.model_channels } + [config.model_channels])
     }
 
     public func condition(on map: Tensor) throws -> Conditioning {

@@ -62,8 +62,10 @@ public final class Segmenter: @unchecked Sendable {
 
     /// Logits [N, classes, H, W] for images [N, 3, H, W] in −1…1.
     public func logits(_ x: Tensor) -> Tensor {
+        let layout = Tensor.Layout.activations(channels: config.channels)
         func run(_ s: Stage, _ x: Tensor) -> Tensor {
-            var h = s.conv(x)
+            // The first convolution takes the planar image into the activations' layout; the rest keep it.
+            var h = s.conv(x, output: x.layout == .planar ? layout : nil)
             s.norm.apply(&h, activation: .relu)
             return h
         }
@@ -80,7 +82,7 @@ public final class Segmenter: @unchecked Sendable {
             h = Ops.concatChannels(Resample.upsampleNearest2x(h), skips.removeLast())
             for s in stages { h = run(s, h) }
         }
-        return classifier(h)
+        return classifier(h, output: .planar)
     }
 
     /// Segments an RGB image of the model's size into a label map (argmax of the logits).
