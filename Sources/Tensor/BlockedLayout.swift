@@ -2,11 +2,11 @@ import CKernels
 
 extension Tensor.Layout {
     /// The layout for a network's activations whose feature maps have these channel counts: blocked
-    /// (convolutions without reorders) on oneDNN when every count allows it, planar otherwise (im2col computes
-    /// in planar).
+    /// (convolutions without reorders) on oneDNN with AVX-512 kernels when every count allows it, planar
+    /// otherwise (im2col computes in planar; AVX2's kernels in blocks of 8, so 16 would be reordered anyway).
     public static func activations(channels: [Int]) -> Tensor.Layout {
         let blockable = channels.allSatisfy { $0 % Tensor.channelBlock == 0 }
-        return ConvolutionBackend.current == .onednn && blockable ? .blocked16 : .planar
+        return ConvolutionBackend.current == .onednn && OneDNN.computesInBlocksOf16 && blockable ? .blocked16 : .planar
     }
 }
 
@@ -14,6 +14,9 @@ extension Tensor {
     /// This feature map in `target` layout (itself when it is already).
     public func converted(to target: Layout) -> Tensor {
         guard target != layout else { return self }
+        precondition(shape.count == 4 && shape[1] % Tensor.channelBlock == 0,
+                     "only [N, C, H, W] with C divisible by \(Tensor.channelBlock) has a blocked layout, got \(shape)")
+        guard count > 0 else { return Tensor(shape: shape, data: [], layout: target) }
         let n = shape[0], channels = shape[1], pixels = shape[2] * shape[3], per = channels * pixels
         let out = [Float](unsafeUninitializedCapacity: count) { destination, initialized in
             data.withUnsafeBufferPointer { source in

@@ -58,6 +58,8 @@ public struct Conv2D: Sendable {
         precondition(x.shape.count == 4 && x.shape[1] == inChannels,
                      "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         let layout = output ?? (outChannels % Tensor.channelBlock == 0 ? x.layout : .planar)
+        precondition(layout == .planar || outChannels % Tensor.channelBlock == 0,
+                     "a blocked output needs channels divisible by \(Tensor.channelBlock), this layer has \(outChannels)")
         let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo

@@ -49,9 +49,9 @@ public struct GroupNorm: Sendable {
             let a = inv * (weight?[ch] ?? 1) * k
             return (a, ((bias?[ch] ?? 0) - mean * inv * (weight?[ch] ?? 1)) * k + t)
         }
-        let layout = x.layout, planes = x.blockPlanes
+        let layout = x.layout, planes = layout == .blocked16 ? x.blockPlanes : (count: 0, floats: 0)
         x.data.withUnsafeMutableBufferPointer { p in
-            let base = p.baseAddress!
+            guard let base = p.baseAddress else { return }
             switch layout {
             case .planar:
                 Parallel.forEachSlice(n * c) { slice in

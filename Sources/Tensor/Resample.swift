@@ -7,6 +7,9 @@ public enum Resample {
         _ x: Tensor, height: Int, width: Int, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     ) -> Tensor {
         let planes = x.blockPlanes, outFloats = Tensor.channelBlock * height * width
+        guard planes.count * outFloats > 0 && x.count > 0 else {
+            return Tensor(zeros: [x.shape[0], x.shape[1], height, width]).converted(to: .blocked16)
+        }
         let out = [Float](unsafeUninitializedCapacity: planes.count * outFloats) { destination, initialized in
             x.data.withUnsafeBufferPointer { source in
                 let (from, to) = (source.baseAddress!, destination.baseAddress!)

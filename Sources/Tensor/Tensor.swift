@@ -79,6 +79,7 @@ public enum Ops {
     /// a += b (same shape and layout), in place: a residual sum without a copy.
     public static func accumulate(_ a: inout Tensor, _ b: Tensor) {
         precondition(a.shape == b.shape && a.layout == b.layout, "accumulate: shapes differ \(a.shape) vs \(b.shape)")
+        guard a.count > 0 else { return }
         a.data.withUnsafeMutableBufferPointer { o in
             b.data.withUnsafeBufferPointer { bb in Elementwise.accumulate(o.baseAddress!, bb.baseAddress!, count: o.count) }
         }

@@ -1,6 +1,11 @@
 import Randomness
 import Testing
 import Tensor
+@testable import Generator
+
+extension Tensor {
+    func scaled(_ factor: Float) -> Tensor { Tensor(shape: shape, data: data.map { $0 * factor }) }
+}
 
 /// The channel-blocked layout (nChw16c) against the planar one, whose every op is checked against the
 /// PyTorch reference: each op must give the same numbers in both, including groups that straddle blocks,
@@ -46,10 +51,36 @@ import Tensor
         }
     }
 
+    /// SPADE's kernel with groups across blocks, the timestep modulation and SiLU; its modulation maps from a
+    /// planar label map into blocked γ, β (a 16-channel hidden layer) and into planar ones (8 channels).
+    @Test(arguments: [16, 8])
+    func spadeWithGroupsAcrossBlocks(hidden: Int) {
+        let conv = { (cout: Int, cin: Int, seed: UInt64) in
+            Conv2D(weight: Self.random([cout, cin, 3, 3], seed: seed).scaled(0.1), bias: (0..<cout).map { Float($0) / 100 })
+        }
+        let spade = SPADEGroupNorm(groups: 8, shared: conv(hidden, 5, 20), gamma: conv(48, hidden, 21), beta: conv(48, hidden, 22))
+        let x = Self.random([2, 48, 6, 10], seed: 23), map = Self.random([2, 5, 12, 20], seed: 24)
+        var rng = SeededGenerator(seed: 25)
+        let scale = (0..<96).map { _ in rng.nextFloat() - 0.5 }, shift = (0..<96).map { _ in rng.nextFloat() - 0.5 }
+        var planar = x, blocked = x.converted(to: .blocked16)
+        spade.apply(&planar, spade.modulation(map: map, height: 6, width: 10, layout: .planar), scale: scale, shift: shift,
+                    activation: .silu)
+        spade.apply(&blocked, spade.modulation(map: map, height: 6, width: 10, layout: .blocked16), scale: scale, shift: shift,
+                    activation: .silu)
+        Self.expectSame(blocked, planar, "SPADE")
+    }
+
     @Test func resamplingOddSizes() {
         let x = Self.random([2, 32, 5, 7], seed: 4)
         Self.expectSame(Resample.upsampleNearest2x(x.converted(to: .blocked16)), Resample.upsampleNearest2x(x), "upsample", tolerance: 0)
         Self.expectSame(Resample.averagePool2x2(x.converted(to: .blocked16)), Resample.averagePool2x2(x), "average pool")
+    }
+
+    @Test func emptyTensorsAndTinyPlanes() {
+        let empty = Tensor(zeros: [0, 16, 3, 3])
+        #expect(empty.converted(to: .blocked16).layout == .blocked16)
+        let pooled = Resample.averagePool2x2(Tensor(zeros: [1, 16, 1, 1]).converted(to: .blocked16))
+        #expect(pooled.shape == [1, 16, 0, 0] && pooled.layout == .blocked16)
     }
 
     @Test func concatenationAndSums() {
@@ -74,6 +105,10 @@ import Tensor
                 #expect(out.layout == .planar)
                 #expect(out.maxAbsDifference(planar) <= 1e-5 * max(1, planar.maxAbs), "blocked → planar")
             }
+            // The first convolution of a network: a planar image of 3 channels into blocked features.
+            let image = Self.random([2, 3, 9, 11], seed: 10)
+            let first = Conv2D(weight: Self.random([32, 3, 3, 3], seed: 11), bias: (0..<32).map { Float($0) / 50 })
+            Self.expectSame(first(image, output: .blocked16), first(image), "3 channels planar → blocked")
             // An output whose channels cannot be blocked comes out planar.
             let rgb = Conv2D(weight: Self.random([3, 32, 3, 3], seed: 9), bias: nil)
             let y = rgb(x.converted(to: .blocked16))

@@ -16,6 +16,24 @@ struct ElementwiseKernelTests {
         }
     }
 
+    /// Attention's softmax, rows shorter than a vector, with a tail, and long; one row with a huge spread.
+    @Test(arguments: [1, 7, 37, 128])
+    func softmaxRowsMatchDouble(columns: Int) {
+        let rows = 3
+        var values = (0..<(rows * columns)).map { Float(($0 * 29) % 31) * 0.37 - 5 }
+        if columns > 1 { values[columns] = 80; values[columns + 1] = -80 }
+        let inputs = values
+        values.withUnsafeMutableBufferPointer { Elementwise.softmaxRows($0.baseAddress!, rows: rows, columns: columns) }
+        for r in 0..<rows {
+            let row = inputs[(r * columns)..<((r + 1) * columns)].map(Double.init)
+            let m = row.max()!, total = row.reduce(0) { $0 + Foundation.exp($1 - m) }
+            for (j, x) in row.enumerated() {
+                let exact = Foundation.exp(x - m) / total
+                #expect(abs(Double(values[r * columns + j]) - exact) <= 1e-6, "row \(r) column \(j): \(values[r * columns + j]) vs \(exact)")
+            }
+        }
+    }
+
     @Test func affineAndReluAndSpadeOnOddLengths() {
         let count = 37  // not a multiple of any vector width
         let xs = (0..<count).map { Float($0) * 0.25 - 4 }

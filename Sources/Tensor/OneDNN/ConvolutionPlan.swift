@@ -67,14 +67,24 @@ final class ConvolutionPlan {
             }
             return descriptor
         }
+        /// Whether a primitive stays within the scratchpad limit. A failed query counts as over any limit: the
+        /// limit keeps Winograd's transforms out of the peak.
+        func withinLimit(_ descriptor: dnnl_primitive_desc_t) -> Bool {
+            var consumption: Int64 = 0
+            let queried = dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
+            return consumption <= scratchpadLimit && (queried == dnnl_success || scratchpadLimit == .max)
+        }
         // A blocked tensor is the layout oneDNN's AVX-512 kernels compute in: asking for it directly saves a
         // reorder on each side. Planar tensors (and bf16) let oneDNN choose, as a reorder is needed anyway.
         var chosenDescriptor: dnnl_primitive_desc_t?
         if precision == .fp32 && (sourceLayout == .blocked16 || destinationLayout == .blocked16) {
             var source = userSourceDesc, destination = userDestinationDesc
             chosenDescriptor = describe(&source, &destination)
-            // oneDNN's reference kernels take any layout, at a fraction of the speed: a reorder costs less.
-            if let descriptor = chosenDescriptor, Self.implementation(of: descriptor).hasPrefix("ref") {
+            // oneDNN's reference kernels take any layout, at a fraction of the speed: a reorder costs less. A
+            // primitive over the limit in these layouts may have one within it in others.
+            if let descriptor = chosenDescriptor,
+                Self.implementation(of: descriptor).hasPrefix("ref") || !withinLimit(descriptor)
+            {
                 dnnl_primitive_desc_destroy(descriptor)
                 chosenDescriptor = nil
             }
@@ -87,10 +97,7 @@ final class ConvolutionPlan {
         guard let descriptor = chosenDescriptor else { return nil }
         defer { dnnl_primitive_desc_destroy(descriptor) }
         implementation = Self.implementation(of: descriptor)
-        var consumption: Int64 = 0
-        let queried = dnnl_primitive_desc_query(descriptor, dnnl_query_memory_consumption_s64, 0, &consumption)
-        // A failed query counts as over any limit: the limit keeps Winograd's transforms out of the peak.
-        guard consumption <= scratchpadLimit, queried == dnnl_success || scratchpadLimit == .max else { return nil }
+        guard withinLimit(descriptor) else { return nil }
         self.precision = precision
         let sourceDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0)!
         let weightsDesc = dnnl_primitive_desc_query_md(descriptor, dnnl_query_weights_md, 0)!

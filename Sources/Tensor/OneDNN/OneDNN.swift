@@ -70,6 +70,14 @@ public enum OneDNN {
         return isa & bf16 == bf16
     }
 
+    /// Whether oneDNN's kernels here are AVX-512 ones, which compute in 16-channel blocks (`Tensor.Layout.blocked16`);
+    /// AVX2's compute in blocks of 8.
+    public static var computesInBlocksOf16: Bool {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return isa & avx512 == avx512
+    }
+
     /// Whether this CPU has AMX tiles for bf16 (Sapphire Rapids and later, when the OS enables them).
     public static var cpuHasAMX: Bool {
         let isa = dnnl_get_effective_cpu_isa().rawValue
