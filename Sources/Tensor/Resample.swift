@@ -7,9 +7,9 @@ public enum Resample {
         _ x: Tensor, height: Int, width: Int, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     ) -> Tensor {
         let planes = x.blockPlanes, outFloats = Tensor.channelBlock * height * width
-        guard planes.count * outFloats > 0 && x.count > 0 else {
-            return Tensor(zeros: [x.shape[0], x.shape[1], height, width]).converted(to: .blocked16)
-        }
+        let shape = [x.shape[0], x.shape[1], height, width]
+        // Nothing to resample: an empty input gives an empty output (its planes or pixels are 0 too).
+        guard planes.count * outFloats > 0 else { return Tensor(shape: shape, data: [], layout: .blocked16) }
         let out = [Float](unsafeUninitializedCapacity: planes.count * outFloats) { destination, initialized in
             x.data.withUnsafeBufferPointer { source in
                 let (from, to) = (source.baseAddress!, destination.baseAddress!)
@@ -19,7 +19,7 @@ public enum Resample {
             }
             initialized = planes.count * outFloats
         }
-        return Tensor(shape: [x.shape[0], x.shape[1], height, width], data: out, layout: .blocked16)
+        return Tensor(shape: shape, data: out, layout: .blocked16)
     }
 
     /// Nearest-neighbour ×2 (F.interpolate(scale_factor=2, mode="nearest")).

@@ -169,11 +169,8 @@ public final class SpadeUNet: @unchecked Sendable {
         Ops.siluInPlace(&emb)  // every block's emb_layers starts with SiLU
         var skips: [Tensor] = []
         var h = x
-        for (index, block) in inputBlocks.enumerated() {
-            for layer in block {
-                // The first convolution takes the planar image into the activations' layout.
-                if index == 0, case .conv(let conv) = layer { h = conv(h, output: c.layout) } else { h = run(layer, h, emb, nil) }
-            }
+        for block in inputBlocks {
+            for layer in block { h = run(layer, h, emb, layout: c.layout) }
             skips.append(h)
         }
         if let modulations = c.modulations {
@@ -197,13 +194,7 @@ public final class SpadeUNet: @unchecked Sendable {
         modulation: (SDMResBlock, Int, Int) -> (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)
     ) -> Tensor {
         var h = h, skips = skips
-        func apply(_ layer: Layer) {
-            if case .sdm(let block) = layer {
-                h = block(h, emb: emb, modulation(block, h.shape[2], h.shape[3]))
-            } else {
-                h = run(layer, h, emb, nil)
-            }
-        }
+        func apply(_ layer: Layer) { h = run(layer, h, emb, layout: h.layout, modulation: modulation) }
         middleBlock.forEach(apply)
         for block in outputBlocks {
             h = Ops.concatChannels(h, skips.removeLast())
@@ -213,12 +204,18 @@ public final class SpadeUNet: @unchecked Sendable {
         return outConv(h, output: .planar)
     }
 
-    private func run(_ layer: Layer, _ h: Tensor, _ emb: Tensor,
-                     _ m: (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)?) -> Tensor {
+    /// One layer on `h`. A bare convolution (only the first, which takes the planar image) writes `layout`, the
+    /// activations'; a SPADE block (only in the middle block and decoder) gets its pair from `modulation`.
+    private func run(
+        _ layer: Layer, _ h: Tensor, _ emb: Tensor, layout: Tensor.Layout,
+        modulation: (SDMResBlock, Int, Int) -> (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation) = { _, _, _ in
+            preconditionFailure("a SPADE block outside the decoder")
+        }
+    ) -> Tensor {
         switch layer {
-        case .conv(let conv): return conv(h)
+        case .conv(let conv): return conv(h, output: layout)
         case .res(let block): return block(h, emb: emb)
-        case .sdm(let block): return block(h, emb: emb, m!)
+        case .sdm(let block): return block(h, emb: emb, modulation(block, h.shape[2], h.shape[3]))
         case .attention(let block): return block(h)
         }
     }
