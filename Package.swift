@@ -30,6 +30,14 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // oneDNN (the library PyTorch's CPU convolutions come from); Debian ships no pkg-config file for it.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Classical image codecs for the equal-budget baselines (docs/budget.md): JPEG 2000, WebP, AVIF, HEVC.
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        // No pkg-config for libavif: its Cflags carry -DAVIF_DLL, which SwiftPM refuses with a warning on every
+        // build; the header sits in /usr/include and the module map links libavif.
+        .systemLibrary(name: "CAVIF", providers: [.apt(["libavif-dev"])]),
+        // HEVC intra 4:4:4 (what BPG is): x265 encodes, libde265 decodes; one module for both.
+        .systemLibrary(name: "CHEVC", pkgConfig: "x265", providers: [.apt(["libx265-dev", "libde265-dev"])]),
 
         // CRC-32 (zlib's), for wire frames and the physical layer's code blocks.
         .target(name: "Checksums", dependencies: ["CZlib"]),
@@ -46,6 +54,8 @@ let package = Package(
         .target(name: "Generator", dependencies: ["Tensor", "Imaging", "Randomness"]),
         // Images, label maps, palettes and file formats.
         .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
+        // Classical image codecs behind one interface (ImageCodec): JPEG 4:2:0 / 4:4:4, JPEG 2000, WebP, AVIF, HEVC.
+        .target(name: "ImageCodecs", dependencies: ["Imaging", "CTurboJPEG", "COpenJPEG", "CWebP", "CAVIF", "CHEVC"]),
         // Procedural street scenes and readers for real datasets.
         .target(name: "Scenes", dependencies: ["Imaging", "Randomness"]),
         // Wire protocol v1: frames, codecs, payload encodings (protocol/PROTOCOL.md).
@@ -107,7 +117,8 @@ let package = Package(
         .target(
             name: "Evaluation",
             dependencies: [
-                "Link", "ChannelModels", "SemanticWire", "Generator", "Imaging", "Scenes", "Randomness", "Tensor",
+                "Link", "ChannelModels", "SemanticWire", "Generator", "Imaging", "ImageCodecs", "Scenes", "Randomness",
+                "Tensor",
             ]
         ),
 
@@ -123,6 +134,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Imaging"]),
         .testTarget(
             name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging", "ChannelModels", "Randomness"],
             exclude: ["Golden"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Link
 import SemanticWire
 
 /// The metadata keys of the live logs, in one place.
@@ -42,6 +43,17 @@ enum FrameMetadata {
             "channel.measured_snr_db": .decimal(hop.measuredSNRDB.map(Double.init)),
             "channel.bit_errors": .stringConvertible(hop.bitErrors), "channel.uses": .stringConvertible(hop.channelUses),
             "channel.seed": .stringConvertible(hop.seed),
+        ]
+    }
+
+    /// What a hop put on the channel (`ChannelLedger`): `channel.payload_uses`, `channel.header_uses`,
+    /// `channel.rho` (payload uses ÷ H·W·3), `channel.payload_bits`, `channel.bpp`.
+    static func ledger(_ ledger: ChannelLedger) -> Logger.Metadata {
+        [
+            "channel.payload_uses": .stringConvertible(ledger.payloadChannelUses),
+            "channel.header_uses": .stringConvertible(ledger.headerChannelUses),
+            "channel.rho": .decimal(ledger.rho, digits: 5), "channel.payload_bits": .stringConvertible(ledger.payloadBits),
+            "channel.bpp": .decimal(ledger.bitsPerPixel, digits: 4),
         ]
     }
 

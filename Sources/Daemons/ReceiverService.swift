@@ -276,6 +276,7 @@ public struct ReceiverService: Service {
         let start = ContinuousClock.now
         var metadata = FrameMetadata.of(frame)
         metadata.merge(FrameMetadata.channel(frame.hops)) { $1 }
+        if let hop = frame.hops.last { metadata.merge(FrameMetadata.ledger(ChannelLedger(hop: hop, frame: frame))) { $1 } }
         logger.info("frame received", metadata: metadata)
         metadata["channel.bit_errors"] = nil
         metadata["channel.seed"] = nil

@@ -305,6 +305,7 @@ public struct RelayService: Service {
             let outcome = try channel.apply(to: frame)
             var metadata = FrameMetadata.of(outcome.frame)
             metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
+            metadata.merge(FrameMetadata.ledger(outcome.ledger)) { $1 }
             metadata["channel.symbols"] = .stringConvertible(outcome.symbols)
             if let link = outcome.link, let phy = outcome.physicalLayer {
                 metadata["channel.modulation"] = "\(phy.modulation)"

@@ -19,7 +19,7 @@ public struct SenderService: Service {
         /// The scene folder: `images/NAME.png` (+ `labels/NAME.png` for `GroundTruthLabels`).
         public var inputDirectory: String
         public var encoding: PayloadEncoding = .analog
-        /// Analog block size: 1, 2 or 4 pixels per side.
+        /// Analog block size: 1, 2, 4 or 8 pixels per side.
         public var downsample: Int = 1
         public var sampleFormat: SampleFormat = .float16
         /// Size of the label space (19 Cityscapes train ids).

@@ -5,46 +5,42 @@ import Randomness
 /// The digital physical layer a sweep's digital modes cross: the relay's radio (`RelayRadio` with
 /// `--mcs auto`: per Es/N0 the modulation and code of `MCSTable` with the highest throughput whose frame error
 /// rate stays under 10 %) and its `PhysicalLayer` (per-block CRC-32, encoder, modulation, channel, soft
-/// demapping, decoder).
-///
-/// Map frames cross it inside `RelayChannel` (given this radio); the classical mode's JPEG, which is no map
-/// frame, crosses the same `PhysicalLayer` here. The frame header travels on the protected control channel,
-/// delivered intact and counted as the relay counts it: its bits on the air, its channel uses at the
-/// payload's spectral efficiency.
+/// demapping, decoder). Map frames cross it inside `RelayChannel`; the codecs' streams, which are no map
+/// frames, cross the same `PhysicalLayer` directly, their header counted by `ChannelLedger` as the relay counts it.
 struct DigitalLink {
     let radio: RelayRadio
+    /// The MCSs a budgeted sweep tries, each its own row: the table's entries that no other entry dominates
+    /// on this channel (another with at least the spectral efficiency at no higher threshold). A dominated
+    /// MCS carries fewer bits at the same SNR and never wins the envelope; the cut keeps a sweep's cost in
+    /// check (18 of the 32 entries on AWGN).
+    let budgetCandidates: [MCSEntry]
 
     init(fading: Bool, coherence: Int) {
-        radio = RelayRadio(
-            channel: fading
-                ? RadioChannel(fading: .rayleighBlock(coherence: coherence), equalizer: .mmse, csi: .perfect)
-                : RadioChannel(),
-            mcsAuto: true)
+        let channel =
+            fading
+            ? RadioChannel(fading: .rayleighBlock(coherence: coherence), equalizer: .mmse, csi: .perfect)
+            : RadioChannel()
+        radio = RelayRadio(channel: channel, mcsAuto: true)
+        budgetCandidates = Self.undominated(MCSTable.entries, fading: fading)
     }
 
-    /// One transmission's result.
-    struct Transmission {
-        /// The payload as decoded (with whatever residual errors remain).
-        var bytes: [UInt8]
-        /// Whether a code block failed its CRC (the receiver would NACK).
-        var corrupt: Bool
-        /// Bits and complex channel uses on the air, header included.
-        var bitsOnAir: Int
-        var channelUses: Int
-        /// `modulation code`, e.g. `qpsk ldpc:1944:1/2`.
-        var scheme: String
+    /// The physical layer of one MCS on this link's channel.
+    func configuration(_ entry: MCSEntry) -> PhysicalLayerConfiguration {
+        PhysicalLayerConfiguration(modulation: entry.modulation, code: entry.code, channel: radio.channel)
     }
 
-    /// Sends `payload` once at Es/N0 `esN0DB`.
-    func transmit(_ payload: [UInt8], esN0DB: Double, headerBits: Int, using rng: inout SeededGenerator) -> Transmission {
-        let configuration = radio.configuration(esN0DB: esN0DB)
-        let layer = PhysicalLayer(configuration)
-        let (bytes, statistics) = layer.transmit(payload, esN0DB: esN0DB, using: &rng)
-        let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
-        return Transmission(
-            bytes: bytes, corrupt: statistics.frameFailed, bitsOnAir: statistics.bitsOnAir + headerBits,
-            channelUses: statistics.channelUses + headerUses,
-            scheme: "\(configuration.modulation) \(configuration.code)")
+    /// The entries with a measured threshold that no other entry dominates, by rising threshold.
+    static func undominated(_ entries: [MCSEntry], fading: Bool) -> [MCSEntry] {
+        let measured = entries.compactMap { e in e.threshold(fading: fading).map { (entry: e, threshold: $0) } }
+        return measured.filter { candidate in
+            !measured.contains { other in
+                other.entry != candidate.entry && other.threshold <= candidate.threshold
+                    && other.entry.spectralEfficiency >= candidate.entry.spectralEfficiency
+                    && (other.threshold < candidate.threshold
+                        || other.entry.spectralEfficiency > candidate.entry.spectralEfficiency)
+            }
+        }
+        .sorted { $0.threshold < $1.threshold }.map(\.entry)
     }
 }
 

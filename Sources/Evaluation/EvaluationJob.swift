@@ -3,6 +3,7 @@ import Generator
 import Imaging
 import Link
 import Scenes
+import SemanticWire
 
 /// A whole `semcom eval` run: the scenes (a folder, or `count` generated ones), the sweep, and the files it
 /// writes in the output folder:
@@ -57,15 +58,31 @@ public struct EvaluationJob {
                 + "SNR from the shipped MCS table), CRC-32 per code block; a frame whose CRC fails is retransmitted "
                 + "up to \(settings.maxRetries) times with fresh noise, then lost. A lost image has no output: its "
                 + "mIoU, pixel accuracy and SSIM count as 0, its PSNR is undefined (left out; see the counts).",
-            "Classical mode: the original image as JPEG (libjpeg-turbo, quality \(settings.jpegQuality)) in one "
-                + "frame. Classical-analog: the image's pixels scaled to 0…1 as real analog symbols (3 per pixel, "
-                + "2 per channel use) with the same channel, clipped and shown as received.",
+            "Codec modes (jpeg, jpeg444, jpeg2000, webp, avif, hevc): the stream in one frame over the physical "
+                + "layer. Without a budget: JPEG at quality \(settings.jpegQuality), every other codec at its best "
+                + "quality within JPEG's size, MCS auto with retransmissions. Under a budget of k = ⌊ρ·H·W·3⌋ complex "
+                + "uses: for every undominated MCS of the table, the largest payload whose physical-layer cost "
+                + "(CRC, code, padding, modulation fill) fits k, the codec's best quality within it (binary search), "
+                + "one transmission (no retransmissions: they would exceed the budget); every MCS is its own row and "
+                + "the envelope picks per budget and SNR the MCS with the best mean (PSNR for codecs, mIoU for the "
+                + "digital map), never per image.",
+            "Lost frames and schemes that do not fit are scored as the fallback image: a flat image of the "
+                + "training scenes' mean colour \(FallbackImage.meanColour) (what a receiver without bits shows best "
+                + "in mean square).",
+            "Classical-analog: the image's pixels scaled to 0…1 as real analog symbols (3 per pixel, 2 per channel "
+                + "use), under a budget the largest same-aspect image that fits, upsampled bilinearly at the receiver. "
+                + "Analog (GESCO): under a budget the smallest downsample of \(AnalogLayout.factors) that fits.",
+            "Separation bound: ⌊k·log2(1+SNR)⌋ bits (ergodic capacity under Rayleigh fading) delivered without "
+                + "error to the best codec at that size, per image: no separate source/channel design does better.",
+            "Budgets apply to the payload; header channel uses (the protected control channel) are reported apart "
+                + "(header_channel_uses). Unused budget is reported (ρ below budget_rho), never spent.",
             "mIoU / pixel accuracy: the shipped segmenter's map of the output image against the sent map; void "
                 + "pixels of the sent map are ignored; mIoU averages over the classes present in either map.",
             "SSIM: Wang et al. 2004, 11×11 Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03, L = 255, valid windows, "
                 + "on BT.601 luminance. PSNR over the three channels, peak 255.",
-            "Channel uses are complex; bits on air count coded bits of every attempt and the frame header "
-                + "(control channel at the payload's spectral efficiency; analog frames: header bits as BPSK uses).",
+            "Channel uses are complex (ChannelLedger): channel_uses is the payload's over every attempt, pilots "
+                + "included; header_channel_uses the header's on the control channel (at the payload's spectral "
+                + "efficiency; analog frames at one bit per use); bits_on_air counts coded bits plus header bits.",
             "FID and LPIPS are not computed: they need pretrained Inception / AlexNet weights, which cannot be "
                 + "fetched here. They are omitted, not estimated.",
             "Times are wall-clock per stage on this machine; the generator's time is reused for an image whose "
@@ -101,8 +118,10 @@ public struct EvaluationJob {
         try fm.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
 
-        let generator = try ImageGenerator(folder: try ModelLocator.folder(generatorFolder, kind: "generator"))
-        let segmenter = try Segmenter(folder: try ModelLocator.folder(segmenterFolder, kind: "segmenter"))
+        let generatorPath = try ModelLocator.folder(generatorFolder, kind: "generator")
+        let segmenterPath = try ModelLocator.folder(segmenterFolder, kind: "segmenter")
+        let generator = try ImageGenerator(folder: generatorPath)
+        let segmenter = try Segmenter(folder: segmenterPath)
         var scenes: LabeledImageFolder
         if let dataDirectory {
             scenes = try LabeledImageFolder.sceneSet(at: dataDirectory)
@@ -121,23 +140,47 @@ public struct EvaluationJob {
 
         let runner = ExperimentRunner(
             settings: settings, generator: generator, segmenter: segmenter, imagesDirectory: path("images"))
-        let total = scenes.count * settings.snrs.count * settings.modes.count
+        let total = runner.grid(images: scenes.count).count
         let cells = shard?.cells(of: total) ?? 0..<total
-        log("eval: \(scenes.count) images × \(settings.snrs.count) SNRs × \(settings.modes.count) modes, "
-            + "DDIM \(runner.steps) steps, guidance \(runner.guidance)"
-            + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? ""))
-        let outcome = try runner.run(scenes: scenes, cells: cells) { done, total, detail in
-            progress?.update(done, of: total, detail: detail)
-        }
         var recorded = settings
         recorded.steps = runner.steps
         recorded.guidance = runner.guidance
+        let source = dataDirectory ?? "generated, seed \(Self.sceneSeed)"
+        let imageSize = "\(generator.height)x\(generator.width)"
+        // Everything that decides the numbers: settings, scenes, size and the models' files.
+        let identity = try ShardResult.encoder.encode(
+            SweepIdentity(
+                settings: recorded, images: scenes.entries.map(\.name), source: source, imageSize: imageSize,
+                models: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]))
+        let store = try CellStore(
+            folder: outputDirectory, header: CellStore.Header(sweep: "semcom eval", settingsHash: CellStore.hash(identity)))
+        let resumed = cells.filter { store.finished[$0] != nil }.count
+        log("eval: \(scenes.count) images × \(settings.budgets.count) budgets × \(settings.snrs.count) SNRs × "
+            + "\(settings.channelSeeds) channel seeds × \(settings.modes.count) modes, "
+            + "generator \(runner.steps) steps, guidance \(runner.guidance)"
+            + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? "")
+            + (resumed > 0 ? "; resuming: \(resumed) of \(cells.count) cells done in \(store.path)" : ""))
+        let outcome = try runner.run(
+            scenes: scenes, cells: cells, finished: store.finished,
+            completed: { cell, records in try store.append(cell: cell, records: records) },
+            progress: { done, total, detail in progress?.update(done, of: total, detail: detail) })
         let run = ShardResult(
             shard: shard ?? ShardSpec(index: 1, count: 1), settings: recorded, images: scenes.entries.map(\.name),
-            source: dataDirectory ?? "generated, seed \(Self.sceneSeed)",
-            imageSize: "\(generator.height)x\(generator.width)", records: outcome.records, originals: outcome.originals,
+            source: source, imageSize: imageSize, records: outcome.records, originals: outcome.originals,
             seconds: Date().timeIntervalSince(start), cores: ProcessInfo.processInfo.activeProcessorCount)
         return (run, outcome.grids)
+    }
+
+    /// A model folder's identity: each file's name and size, and the hash of its JSON files (the configs).
+    static func fingerprint(_ folder: String) -> String {
+        let fm = FileManager.default
+        let files = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        return files.map { name in
+            let path = (folder as NSString).appendingPathComponent(name)
+            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+            let content = name.hasSuffix(".json") ? fm.contents(atPath: path).map(CellStore.hash) ?? "" : ""
+            return "\(name):\(size):\(content)"
+        }.joined(separator: ",")
     }
 
     /// Writes results.csv, summary.json, report.html and grid.png of the runs (one whole run, or every
@@ -156,15 +199,16 @@ public struct EvaluationJob {
         try Data(ResultsTable.csv(records).utf8).write(to: URL(fileURLWithPath: csvPath))
         try summary.json().write(to: URL(fileURLWithPath: summaryPath))
         let steps = first.settings.steps.map(String.init) ?? "?", guidance = first.settings.guidance.map { "\($0)" } ?? "?"
+        let (figures, _) = try Figures(summary: summary).write(to: path("figures"))
         let report = EvaluationReport(
             summary: summary, grids: grids,
             facts: [
                 ("images", "\(first.images.count) (\(first.source))"),
                 ("image size", first.imageSize),
-                ("generator", "DDIM \(steps) steps, guidance \(guidance)"),
+                ("generator", "DPM-Solver++(2M) \(steps) steps, guidance \(guidance)"),
                 ("run time", "\(ProgressBar.duration(seconds)) on \(first.cores) cores"
                     + (runs.count > 1 ? ", summed over \(runs.count) shards" : "")),
-            ])
+            ], figures: figures)
         try Data(try report.html().utf8).write(to: URL(fileURLWithPath: reportPath))
         var gridPath: String?
         if let picture = report.gridPicture() {
@@ -175,4 +219,14 @@ public struct EvaluationJob {
             csvPath: csvPath, summaryPath: summaryPath, reportPath: reportPath, gridPath: gridPath, summary: summary,
             seconds: seconds)
     }
+}
+
+/// What identifies a sweep's numbers (hashed into the resume file's header).
+struct SweepIdentity: Codable {
+    var settings: EvaluationSettings
+    var images: [String]
+    var source: String
+    var imageSize: String
+    /// The models' configuration and weight files (`fingerprint`).
+    var models: [String]
 }

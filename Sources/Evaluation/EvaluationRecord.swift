@@ -1,32 +1,41 @@
-/// One row of results.csv: one image sent in one mode at one SNR.
+import Link
+
+/// One row of results.csv: one image sent in one mode at one budget, SNR, channel seed and (for the codecs and
+/// the digital map under a budget) one MCS.
 ///
-/// Figures that do not apply to a row (the FDS accuracy of a digital map, PSNR of a lost image) are NaN,
-/// written as empty CSV fields and left out of the aggregates.
+/// Figures that do not apply to a row (the FDS accuracy of a digital map, the MCS of an analog scheme) are
+/// NaN or empty, written as empty CSV fields and left out of the aggregates.
 public struct EvaluationRecord: Sendable, Equatable, Codable {
     public var image: String
     public var snrDB: Double
     public var mode: TransmissionMode
-    /// Whether the frame was still corrupt after every retransmission (digital modes): no image.
+    /// The budget's label (`none`, `1/12`) and ρ (NaN without a budget).
+    public var budget: String = "none"
+    public var budgetRho: Double = .nan
+    /// The channel seed's index (0 ..< `--seeds`).
+    public var seed: Int = 0
+    /// Whether the scheme fits the budget at all (false: nothing was sent; the output is the fallback image).
+    public var fits: Bool = true
+    /// Whether the frame was lost: still corrupt after every transmission (the output is the fallback image).
     public var lost: Bool = false
-
-    /// Marks the image lost: no output, so it scores as a failure (mIoU, pixel accuracy and SSIM 0;
-    /// PSNR undefined and left out).
-    mutating func markLost() {
-        lost = true
-        meanIoU = 0
-        pixelAccuracy = 0
-        ssim = 0
-    }
     /// Transmissions made (1 + retransmissions).
     public var attempts: Int = 1
-    /// The modulation and code used (digital modes), `analog` otherwise.
+    /// The modulation and code (digital modes), `analog` otherwise; for the separation bound, the codec.
     public var scheme: String = "analog"
-    /// Bits on the air over all attempts: coded payload bits plus the frame header (digital modes); the
-    /// header bits alone for analog modes, whose payload is real symbols, not bits.
-    public var bitsOnAir: Double = 0
-    /// Complex channel uses over all attempts (two real analog symbols per use; pilots and headers included).
+    /// The MCS of a digital row (`qpsk ldpc:1944:1/2`), empty for analog schemes; `capacity` for the bound.
+    public var mcs: String = ""
+    /// The codec's quality knob as fitted (NaN when no codec).
+    public var codecQuality: Double = .nan
+    /// The channel account (`ChannelLedger`): payload and header complex channel uses over every attempt,
+    /// payload source bits (one copy), coded bits on the air (header included).
     public var channelUses: Double = 0
-    /// `channelUses` per image pixel.
+    public var headerChannelUses: Double = 0
+    public var payloadBits: Double = 0
+    public var bitsOnAir: Double = 0
+    /// ρ = channel uses ÷ (H·W·3) and payload bits per pixel.
+    public var rho: Double = 0
+    public var bitsPerPixel: Double = 0
+    /// Payload channel uses per image pixel (= 3ρ).
     public var channelUsesPerPixel: Double = 0
     /// Pixel accuracy of the received map before FDS (analog: hard decision of the raw symbols; digital: the
     /// decoded map, 0 when lost).
@@ -36,10 +45,10 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
     /// Pixel accuracy of the map the receiver decided (after its denoiser; digital: the decoded map, 0 when
     /// lost).
     public var mapAccuracy: Double = .nan
-    /// mIoU and pixel accuracy of the segmenter's map of the output image against the sent map (0 when lost).
+    /// mIoU and pixel accuracy of the segmenter's map of the output image against the sent map.
     public var meanIoU: Double = .nan
     public var pixelAccuracy: Double = .nan
-    /// PSNR (dB) and SSIM of the output image against the original (NaN / 0 when lost; see `ImageQuality`).
+    /// PSNR (dB) and SSIM of the output image (or the fallback image) against the original.
     public var psnrDB: Double = .nan
     public var ssim: Double = .nan
     /// Milliseconds spent per stage: channel (relay / physical layer), receiver (decision, FDS, decoding),
@@ -55,23 +64,46 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         self.mode = mode
     }
 
+    /// Books `ledger` (the transmission's account) into the row.
+    mutating func book(_ ledger: ChannelLedger) {
+        channelUses = Double(ledger.payloadChannelUses)
+        headerChannelUses = Double(ledger.headerChannelUses)
+        payloadBits = Double(ledger.payloadBits)
+        bitsOnAir = Double(ledger.bitsOnAir)
+        rho = ledger.rho
+        bitsPerPixel = ledger.bitsPerPixel
+        channelUsesPerPixel = 3 * ledger.rho
+        attempts = 1 + ledger.retransmissions
+        if let mcs = ledger.mcs { self.mcs = mcs }
+    }
+
     /// The numeric figures aggregated in summary.json, by their CSV column names.
     public static let metricColumns = [
-        "lost", "attempts", "bits_on_air", "channel_uses", "channel_uses_per_pixel", "map_acc_raw", "map_acc_fds",
-        "map_acc", "miou", "pixel_acc", "psnr_db", "ssim", "t_channel_ms", "t_receiver_ms", "t_generator_ms",
-        "t_segmenter_ms",
+        "budget_rho", "rho", "channel_uses", "header_channel_uses", "payload_bits", "bpp", "codec_quality", "fits",
+        "lost", "attempts", "bits_on_air", "channel_uses_per_pixel", "map_acc_raw", "map_acc_fds", "map_acc", "miou",
+        "pixel_acc", "psnr_db", "ssim", "t_channel_ms", "t_receiver_ms", "t_generator_ms", "t_segmenter_ms",
     ]
 
+    /// The text columns, first in every row.
+    public static let textColumns = ["mode", "scene", "seed", "snr_db", "budget", "mcs", "scheme"]
+
     /// Every CSV column in order.
-    public static let columns = ["image", "snr_db", "mode", "scheme"] + metricColumns
+    public static let columns = textColumns + metricColumns
 
     /// The value of a metric column.
     public func metric(_ column: String) -> Double {
         switch column {
+        case "budget_rho": budgetRho
+        case "rho": rho
+        case "channel_uses": channelUses
+        case "header_channel_uses": headerChannelUses
+        case "payload_bits": payloadBits
+        case "bpp": bitsPerPixel
+        case "codec_quality": codecQuality
+        case "fits": fits ? 1 : 0
         case "lost": lost ? 1 : 0
         case "attempts": Double(attempts)
         case "bits_on_air": bitsOnAir
-        case "channel_uses": channelUses
         case "channel_uses_per_pixel": channelUsesPerPixel
         case "map_acc_raw": mapAccuracyRaw
         case "map_acc_fds": mapAccuracyFDS

@@ -9,11 +9,16 @@ public struct EvaluationReport {
     public var grids: [GridRow]
     /// Free-form facts about the run shown at the top (scenes, steps, run time…).
     public var facts: [(String, String)]
+    /// The figures shown (`Figures`), written beside the report.
+    public var figures: [Figures.Figure]
 
-    public init(summary: EvaluationSummary, grids: [GridRow], facts: [(String, String)]) {
+    public init(
+        summary: EvaluationSummary, grids: [GridRow], facts: [(String, String)], figures: [Figures.Figure] = []
+    ) {
         self.summary = summary
         self.grids = grids
         self.facts = facts
+        self.figures = figures
     }
 
     /// The line plots: metric column, title, y label, fixed range.
@@ -30,9 +35,10 @@ public struct EvaluationReport {
         ("t_generator_ms", "Generator time per image", "ms", nil),
     ]
 
-    public static let colors: [TransmissionMode: String] = [
-        .analog: "#1f77b4", .digital: "#2ca02c", .classical: "#d62728", .classicalAnalog: "#ff7f0e",
-    ]
+    /// A mode's colour, marker and dash pattern: the same in every plot and figure.
+    static func style(_ mode: TransmissionMode) -> (color: String, marker: SVGChart.Marker, dash: String?) {
+        SVGChart.style(TransmissionMode.allCases.firstIndex(of: mode) ?? 0)
+    }
 
     /// The plot of one metric column.
     public func plot(_ column: String, title: String, yLabel: String, range: ClosedRange<Double>?) -> String {
@@ -42,7 +48,9 @@ public struct EvaluationReport {
                 return (snr, m.mean, m.low, m.high)
             }
             guard !points.isEmpty else { return nil }
-            return SVGChart.Series(name: mode.rawValue, color: Self.colors[mode]!, points: points)
+            let style = Self.style(mode)
+            return SVGChart.Series(
+                name: mode.rawValue, color: style.color, points: points, marker: style.marker, dash: style.dash)
         }
         return SVGChart.linePlot(
             id: column, title: title, xLabel: summary.settings.convention.axisLabel, yLabel: yLabel, series: series,
@@ -75,7 +83,9 @@ public struct EvaluationReport {
             ("SNR convention", settings.convention.axisLabel),
             ("channel", settings.fading ? "Rayleigh block fading (coherence \(settings.coherence) uses, MMSE, perfect CSI) + AWGN" : "AWGN"),
             ("modes", settings.modes.map(\.rawValue).joined(separator: ", ")),
-            ("JPEG quality (classical)", "\(settings.jpegQuality)"),
+            ("budgets (ρ = payload channel uses ÷ H·W·3)", settings.budgets.map(\.label).joined(separator: ", ")),
+            ("channel seeds per cell", "\(settings.channelSeeds)"),
+            ("JPEG quality without a budget", "\(settings.jpegQuality)"),
             ("retransmissions (digital)", "up to \(settings.maxRetries)"),
             ("seed", "\(settings.seed)"),
         ]
@@ -89,7 +99,7 @@ public struct EvaluationReport {
             h += hl.semanticHoldsFromDB.map { "keeps ≥ 80 % of it from \(SVGChart.format($0)) dB up.</li>\n" }
                 ?? "below 80 % of it somewhere in the sweep.</li>\n"
         }
-        if settings.modes.contains(.classical) {
+        if settings.modes.contains(.jpeg) {
             h += "<li>Classical JPEG: "
             h += hl.classicalCollapsesAtDB.map { "loses at least half the images at \(SVGChart.format($0)) dB and below; " }
                 ?? "never loses half the images in this sweep; "
@@ -107,7 +117,16 @@ public struct EvaluationReport {
         }
         h += "</ul>\n"
 
-        h += "<h2 id=\"plots\">Metrics against SNR</h2>\n<p class=\"note\">Points are means over the images; "
+        if !figures.isEmpty {
+            h += "<h2 id=\"figures\">Figures (OUT/figures: SVG, PDF and the CSV of each)</h2>\n<p class=\"note\">"
+            h += "Every scheme at the same channel budget ρ; points are means over scenes × channel seeds, whiskers "
+            h += "95 % intervals; the envelope figures show every MCS's curve (its cliff) and the MCS chosen per SNR "
+            h += "from the mean.</p>\n<div class=\"plots\">\n"
+            for figure in figures { h += figure.svg }
+            h += "</div>\n"
+        }
+        h += "<h2 id=\"plots\">Metrics against SNR (\(esc(settings.budgets.first?.description ?? "no budget")))</h2>\n"
+        h += "<p class=\"note\">Points are means over the images; "
         h += "whiskers are 95 % confidence intervals (Student's t).</p>\n<div class=\"plots\">\n"
         for p in Self.plots { h += plot(p.column, title: p.title, yLabel: p.yLabel, range: p.range) }
         h += "</div>\n"
@@ -116,10 +135,10 @@ public struct EvaluationReport {
         let modes = settings.modes
         h += SVGChart.barChart(
             id: "bits", title: "Bits on the air per image (mean over the sweep)", yLabel: "bits",
-            bars: modes.map { ($0.rawValue, hl.bitsPerImage[$0.rawValue] ?? 0, Self.colors[$0]!) })
+            bars: modes.map { ($0.rawValue, hl.bitsPerImage[$0.rawValue] ?? 0, Self.style($0).color) })
         h += SVGChart.barChart(
             id: "channel-uses", title: "Complex channel uses per image", yLabel: "channel uses",
-            bars: modes.map { ($0.rawValue, hl.channelUsesPerImage[$0.rawValue] ?? 0, Self.colors[$0]!) })
+            bars: modes.map { ($0.rawValue, hl.channelUsesPerImage[$0.rawValue] ?? 0, Self.style($0).color) })
         h += "</div>\n<p class=\"note\">Digital modes: coded payload bits of every attempt plus the frame header "
         h += "(protected control channel, at the payload's spectral efficiency). Analog modes carry real symbols, "
         h += "not bits: their bar shows only the header bits; compare them by channel uses.</p>\n"
@@ -127,10 +146,11 @@ public struct EvaluationReport {
         h += try summaryTable()
 
         h += "<h2 id=\"grids\">Images</h2>\n"
-        for snr in settings.snrs {
-            let rowsAtSNR = grids.filter { $0.snrDB == snr }
+        for budget in settings.budgets { for snr in settings.snrs {
+            let rowsAtSNR = grids.filter { $0.snrDB == snr && $0.budget == budget.label }
             guard !rowsAtSNR.isEmpty else { continue }
-            h += "<h3>\(SVGChart.format(snr)) dB</h3>\n<table class=\"grid\" id=\"grid-\(SNRList.label(snr))\">\n<tr>"
+            let id = settings.budgets.count > 1 ? "grid-\(budget.fileLabel)-\(SNRList.label(snr))" : "grid-\(SNRList.label(snr))"
+            h += "<h3>\(esc(budget.description)), \(SVGChart.format(snr)) dB</h3>\n<table class=\"grid\" id=\"\(id)\">\n<tr>"
             for tile in rowsAtSNR[0].tiles(modes: modes) { h += "<th>\(esc(tile.caption))</th>" }
             h += "</tr>\n"
             for row in rowsAtSNR {
@@ -146,7 +166,7 @@ public struct EvaluationReport {
                 h += "</tr>\n"
             }
             h += "</table>\n"
-        }
+        } }
 
         h += "<h2 id=\"notes\">Notes</h2>\n<ul class=\"note\">\n"
         for note in summary.notes { h += "<li>\(esc(note))</li>\n" }
@@ -155,19 +175,22 @@ public struct EvaluationReport {
     }
 
     private func summaryTable() throws -> String {
-        var h = "<h2 id=\"table\">Summary (mean ± 95 % half-interval)</h2>\n<table>\n<tr><th>mode</th><th>SNR</th>"
-        h += "<th>images</th><th>lost</th><th>scheme</th>"
-        let columns = ["miou", "pixel_acc", "map_acc_raw", "map_acc_fds", "map_acc", "psnr_db", "ssim", "bits_on_air",
-                       "channel_uses_per_pixel"]
+        var h = "<h2 id=\"table\">Summary (mean ± 95 % half-interval; ρ spent in every row)</h2>\n<table>\n"
+        h += "<tr><th>mode</th><th>budget ρ</th><th>SNR</th><th>rows</th><th>lost</th><th>not fitting</th><th>MCS</th>"
+        h += "<th>scheme</th>"
+        let columns = ["rho", "header_channel_uses", "payload_bits", "bpp", "miou", "pixel_acc", "map_acc", "psnr_db",
+                       "ssim"]
         for c in columns { h += "<th>\(c)</th>" }
         h += "</tr>\n"
         for g in summary.groups {
-            h += "<tr><td>\(g.mode.rawValue)</td><td>\(SVGChart.format(g.snrDB))</td><td>\(g.images)</td><td>\(g.lost)</td>"
+            let notFitting = g.metrics["fits"].map { Int(((1 - $0.mean) * Double($0.count)).rounded()) } ?? 0
+            h += "<tr><td>\(g.mode.rawValue)</td><td>\(esc(g.budget))</td><td>\(SVGChart.format(g.snrDB))</td>"
+            h += "<td>\(g.images)</td><td>\(g.lost)</td><td>\(notFitting)</td><td>\(esc(g.mcs ?? "—"))</td>"
             h += "<td>\(esc(g.schemes.first ?? ""))</td>"
             for c in columns {
                 let m = g.metrics[c]!
                 h += m.count == 0 ? "<td>—</td>"
-                    : "<td>\(String(format: "%.3g", m.mean)) ± \(String(format: "%.2g", m.halfWidth))</td>"
+                    : "<td>\(String(format: "%.4g", m.mean)) ± \(String(format: "%.2g", m.halfWidth))</td>"
             }
             h += "</tr>\n"
         }

@@ -35,6 +35,10 @@ public struct EvaluationSettings: Sendable, Codable {
     /// SNR points, dB (see `convention`).
     public var snrs: [Double]
     public var modes: [TransmissionMode]
+    /// Channel budgets (`--budget`); `[.none]` is the sweep without budgets.
+    public var budgets: [ChannelBudget] = [.none]
+    /// Channel seeds per cell (`--seeds`): every cell is repeated with this many channel noise draws.
+    public var channelSeeds: Int = 1
     public var convention: SweepConvention = .esN0
     /// `awgn` or `rayleigh` (block fading, `coherence` channel uses, MMSE with perfect CSI).
     public var fading: Bool = false

@@ -56,6 +56,7 @@ struct ShardResult: Codable {
     /// One grid row's tiles on disk: `grid/IMAGE/SNR/TILE.png`.
     struct GridTiles: Codable {
         var image: String
+        var budget: String
         var snrDB: Double
         /// original, sent, received, decided and the modes' names, as present.
         var tiles: [String]
@@ -73,14 +74,15 @@ struct ShardResult: Codable {
     func write(grids rows: [GridRow], to folder: String) throws -> String {
         var copy = self
         for row in rows {
-            let dir = [folder, Self.gridFolder, row.image, SNRList.label(row.snrDB)].joined(separator: "/")
+            let dir = [folder, Self.gridFolder, row.image, ChannelBudget.fileLabel(row.budget), SNRList.label(row.snrDB)]
+                .joined(separator: "/")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var tiles: [(String, RGBImage)] = [("original", row.original), ("sent", row.sent)]
             if let received = row.received { tiles.append(("received", received)) }
             if let decided = row.decided { tiles.append(("decided", decided)) }
             for mode in settings.modes { if let image = row.outputs[mode] { tiles.append((mode.rawValue, image)) } }
             for (name, image) in tiles { try PNG.write(image, to: "\(dir)/\(name).png") }
-            copy.grids.append(GridTiles(image: row.image, snrDB: row.snrDB, tiles: tiles.map(\.0)))
+            copy.grids.append(GridTiles(image: row.image, budget: row.budget, snrDB: row.snrDB, tiles: tiles.map(\.0)))
         }
         let path = folder + "/" + Self.fileName
         try Self.encoder.encode(copy).write(to: URL(fileURLWithPath: path))
@@ -131,7 +133,11 @@ struct ShardResult: Codable {
         let order = Dictionary(uniqueKeysWithValues: first.images.enumerated().map { ($1, $0) })
         let snrOrder = Dictionary(first.settings.snrs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let modeOrder = Dictionary(uniqueKeysWithValues: first.settings.modes.enumerated().map { ($1, $0) })
-        func key(_ r: EvaluationRecord) -> [Int] { [order[r.image] ?? 0, snrOrder[r.snrDB] ?? 0, modeOrder[r.mode] ?? 0] }
+        let budgetOrder = Dictionary(
+            first.settings.budgets.enumerated().map { ($1.label, $0) }, uniquingKeysWith: { a, _ in a })
+        func key(_ r: EvaluationRecord) -> [Int] {
+            [order[r.image] ?? 0, budgetOrder[r.budget] ?? 0, snrOrder[r.snrDB] ?? 0, r.seed, modeOrder[r.mode] ?? 0]
+        }
         var merged = runs.map(\.run)
         var seen = Set<String>()
         for i in merged.indices {
@@ -144,17 +150,20 @@ struct ShardResult: Codable {
         var rowIndex: [String: Int] = [:]
         for (folder, run) in runs {
             for entry in run.grids {
-                let dir = [folder, gridFolder, entry.image, SNRList.label(entry.snrDB)].joined(separator: "/")
+                let dir = [folder, gridFolder, entry.image, ChannelBudget.fileLabel(entry.budget), SNRList.label(entry.snrDB)]
+                    .joined(separator: "/")
                 func tile(_ name: String) throws -> RGBImage? {
                     entry.tiles.contains(name) ? try PNG.readRGB(path: "\(dir)/\(name).png") : nil
                 }
-                let id = "\(entry.image)@\(entry.snrDB)"
+                let id = "\(entry.image)@\(entry.budget)@\(entry.snrDB)"
                 if rowIndex[id] == nil {
                     guard let original = try tile("original"), let sent = try tile("sent") else {
                         throw EvaluationError("\(dir): grid tiles missing")
                     }
                     rowIndex[id] = rows.count
-                    rows.append(GridRow(image: entry.image, snrDB: entry.snrDB, original: original, sent: sent))
+                    var row = GridRow(image: entry.image, snrDB: entry.snrDB, original: original, sent: sent)
+                    row.budget = entry.budget
+                    rows.append(row)
                 }
                 let i = rowIndex[id]!
                 rows[i].received = try rows[i].received ?? tile("received")
@@ -166,21 +175,24 @@ struct ShardResult: Codable {
             try copyImages(from: folder + "/images", to: output + "/images")
         }
         rows.sort {
-            [order[$0.image] ?? 0, snrOrder[$0.snrDB] ?? 0].lexicographicallyPrecedes([order[$1.image] ?? 0, snrOrder[$1.snrDB] ?? 0])
+            [order[$0.image] ?? 0, budgetOrder[$0.budget] ?? 0, snrOrder[$0.snrDB] ?? 0].lexicographicallyPrecedes(
+                [order[$1.image] ?? 0, budgetOrder[$1.budget] ?? 0, snrOrder[$1.snrDB] ?? 0])
         }
         return (merged, rows)
     }
 
-    /// Copies `images/SNR/NAME.MODE.png` of a shard into the merged folder.
+    /// Copies `images/BUDGET/SNR/NAME.MODE.png` of a shard into the merged folder (files already there are kept).
     static func copyImages(from source: String, to destination: String) throws {
         let fm = FileManager.default
-        guard let snrs = try? fm.contentsOfDirectory(atPath: source) else { return }
-        for snr in snrs {
-            let target = destination + "/" + snr
-            try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
-            for file in try fm.contentsOfDirectory(atPath: source + "/" + snr) where !fm.fileExists(atPath: target + "/" + file) {
-                try fm.copyItem(atPath: source + "/" + snr + "/" + file, toPath: target + "/" + file)
-            }
+        guard let files = fm.subpaths(atPath: source) else { return }
+        for file in files.sorted() {
+            let from = source + "/" + file, to = destination + "/" + file
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: from, isDirectory: &isFolder), !isFolder.boolValue,
+                !fm.fileExists(atPath: to)
+            else { continue }
+            try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fm.copyItem(atPath: from, toPath: to)
         }
     }
 }

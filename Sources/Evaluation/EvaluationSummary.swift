@@ -3,10 +3,16 @@ import Foundation
 /// summary.json: for every SNR and mode, the mean and 95 % interval of every metric column of results.csv,
 /// with counts; the run's settings and conventions; the headline figures.
 public struct EvaluationSummary: Sendable, Codable {
-    /// One SNR × mode cell.
+    /// One mode × budget × SNR cell (over scenes and channel seeds). For a mode swept over MCSs under a
+    /// budget, the envelope's: the rows of the MCS with the best mean of `envelopeMetric` in this cell.
     public struct Group: Sendable, Codable {
         public var mode: TransmissionMode
+        /// The budget's label (`none`, `1/12`) and ρ (nil without a budget).
+        public var budget: String
+        public var budgetRho: Double?
         public var snrDB: Double
+        /// The MCS these rows crossed: the envelope's choice, or the only one; nil for analog schemes.
+        public var mcs: String?
         /// Images sent.
         public var images: Int
         /// Of which lost (digital modes).
@@ -16,7 +22,9 @@ public struct EvaluationSummary: Sendable, Codable {
         /// Per metric column: mean and 95 % interval over the rows where it is defined.
         public var metrics: [String: MeanInterval]
 
-        enum CodingKeys: String, CodingKey { case mode, snrDB = "snr_db", images, lost, schemes, metrics }
+        enum CodingKeys: String, CodingKey {
+            case mode, budget, budgetRho = "budget_rho", snrDB = "snr_db", mcs, images, lost, schemes, metrics
+        }
     }
 
     /// The figures the README quotes (see `Headline`).
@@ -51,11 +59,19 @@ public struct EvaluationSummary: Sendable, Codable {
     /// measure, and what the classical modes reach when nothing is lost).
     public var segmenterOnOriginals: [String: MeanInterval]
     public var groups: [Group]
+    /// Every MCS's own cell, for the modes swept over MCSs under a budget: the curves of the envelope figure.
+    public var mcsGroups: [Group]
     public var headline: Headline
 
     enum CodingKeys: String, CodingKey {
-        case settings, notes, segmenterOnOriginals = "segmenter_on_originals", groups, headline
+        case settings, notes, segmenterOnOriginals = "segmenter_on_originals", groups, mcsGroups = "mcs_groups",
+            headline
     }
+
+    /// The metric the envelope maximises for a mode swept over MCSs: mIoU for the digital semantic map (its
+    /// purpose is the semantics), PSNR for the codecs (what they are built for); lost rows count as the
+    /// fallback image's score, so a cliff lowers the mean.
+    public static func envelopeMetric(_ mode: TransmissionMode) -> String { mode == .digital ? "miou" : "psnr_db" }
 
     /// Aggregates `records`.
     public init(
@@ -65,37 +81,68 @@ public struct EvaluationSummary: Sendable, Codable {
         self.settings = settings
         self.notes = notes
         self.segmenterOnOriginals = segmenterOnOriginals
-        var groups: [Group] = []
+        var groups: [Group] = [], mcsGroups: [Group] = []
+        func group(_ rows: [EvaluationRecord], mode: TransmissionMode, budget: ChannelBudget, snr: Double, mcs: String?)
+            -> Group
+        {
+            var metrics: [String: MeanInterval] = [:]
+            for column in EvaluationRecord.metricColumns {
+                metrics[column] = MeanInterval(rows.map { $0.metric(column) })
+            }
+            var schemeCounts: [String: Int] = [:]
+            for r in rows { schemeCounts[r.scheme, default: 0] += 1 }
+            let schemes = schemeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .map(\.key)
+            return Group(
+                mode: mode, budget: budget.label, budgetRho: budget.rho, snrDB: snr, mcs: mcs, images: rows.count,
+                lost: rows.filter(\.lost).count, schemes: schemes, metrics: metrics)
+        }
         for mode in settings.modes {
-            for snr in settings.snrs {
-                let rows = records.filter { $0.mode == mode && $0.snrDB == snr }
-                guard !rows.isEmpty else { continue }
-                var metrics: [String: MeanInterval] = [:]
-                for column in EvaluationRecord.metricColumns {
-                    metrics[column] = MeanInterval(rows.map { $0.metric(column) })
+            for budget in settings.budgets {
+                for snr in settings.snrs {
+                    let rows = records.filter { $0.mode == mode && $0.budget == budget.label && $0.snrDB == snr }
+                    guard !rows.isEmpty else { continue }
+                    var byMCS: [String: [EvaluationRecord]] = [:]
+                    var order: [String] = []
+                    for r in rows {
+                        if byMCS[r.mcs] == nil { order.append(r.mcs) }
+                        byMCS[r.mcs, default: []].append(r)
+                    }
+                    if order.count <= 1 {
+                        groups.append(group(rows, mode: mode, budget: budget, snr: snr, mcs: order.first.flatMap { $0.isEmpty ? nil : $0 }))
+                        continue
+                    }
+                    // The envelope: the MCS with the best mean over the scenes and seeds, never per image.
+                    let metric = Self.envelopeMetric(mode)
+                    var best: Group?
+                    for mcs in order {
+                        let g = group(byMCS[mcs]!, mode: mode, budget: budget, snr: snr, mcs: mcs)
+                        mcsGroups.append(g)
+                        let score = g.metrics[metric]?.mean ?? -.infinity
+                        if best.map({ score > ($0.metrics[metric]?.mean ?? -.infinity) }) ?? true { best = g }
+                    }
+                    groups.append(best!)
                 }
-                var schemeCounts: [String: Int] = [:]
-                for r in rows { schemeCounts[r.scheme, default: 0] += 1 }
-                let schemes = schemeCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                    .map(\.key)
-                groups.append(
-                    Group(
-                        mode: mode, snrDB: snr, images: rows.count, lost: rows.filter(\.lost).count, schemes: schemes,
-                        metrics: metrics))
             }
         }
         self.groups = groups
+        self.mcsGroups = mcsGroups
         headline = Self.headline(groups: groups, settings: settings)
     }
 
-    public func group(_ mode: TransmissionMode, _ snr: Double) -> Group? {
-        groups.first { $0.mode == mode && $0.snrDB == snr }
+    /// The cell of `mode` at `snr` under `budget` (the sweep's first budget when nil).
+    public func group(_ mode: TransmissionMode, _ snr: Double, budget: String? = nil) -> Group? {
+        let label = budget ?? settings.budgets.first?.label ?? "none"
+        return groups.first { $0.mode == mode && $0.snrDB == snr && $0.budget == label }
     }
 
     static func headline(groups: [Group], settings: EvaluationSettings) -> Headline {
         let snrs = settings.snrs.sorted()
+        let budget = settings.budgets.first?.label ?? "none"
         func mean(_ mode: TransmissionMode, _ snr: Double, _ column: String) -> Double? {
-            guard let m = groups.first(where: { $0.mode == mode && $0.snrDB == snr })?.metrics[column]?.mean,
+            guard
+                let m = groups.first(where: { $0.mode == mode && $0.snrDB == snr && $0.budget == budget })?
+                    .metrics[column]?.mean,
                 m.isFinite
             else { return nil }
             return m
@@ -111,16 +158,16 @@ public struct EvaluationSummary: Sendable, Codable {
         }
         var collapses: Double?, delivers: Double?
         for snr in snrs {
-            guard let lost = mean(.classical, snr, "lost") else { continue }
+            guard let lost = mean(.jpeg, snr, "lost") else { continue }
             if lost >= 0.5 { collapses = snr }
         }
         for snr in snrs.reversed() {
-            guard let lost = mean(.classical, snr, "lost"), lost == 0 else { break }
+            guard let lost = mean(.jpeg, snr, "lost"), lost == 0 else { break }
             delivers = snr
         }
         var bits: [String: Double] = [:], uses: [String: Double] = [:]
         for mode in settings.modes {
-            let cells = groups.filter { $0.mode == mode }
+            let cells = groups.filter { $0.mode == mode && $0.budget == budget }
             guard !cells.isEmpty else { continue }
             bits[mode.rawValue] = cells.map { $0.metrics["bits_on_air"]?.mean ?? 0 }.reduce(0, +) / Double(cells.count)
             uses[mode.rawValue] =

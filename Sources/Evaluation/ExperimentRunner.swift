@@ -3,6 +3,7 @@ import Link
 import Dispatch
 import Foundation
 import Generator
+import ImageCodecs
 import Imaging
 import Randomness
 import Scenes
@@ -70,204 +71,465 @@ public final class ExperimentRunner {
         public var pixelAccuracy: Double
     }
 
-    /// Runs the sweep over `scenes`: the cells of the grid (image × SNR × mode, in that nesting order,
-    /// numbered from 0) in `cells`, all of them by default; `progress` is told after every cell run.
+    /// The grid's cells: image × budget × SNR × channel seed × mode, in that nesting order, numbered from 0.
+    public struct Grid: Sendable {
+        public var images: Int
+        public var budgets: Int
+        public var snrs: Int
+        public var seeds: Int
+        public var modes: Int
+
+        public var perImage: Int { budgets * snrs * seeds * modes }
+        public var count: Int { images * perImage }
+
+        /// The cell number of (image, budget, snr, seed, mode).
+        public func index(_ image: Int, _ budget: Int, _ snr: Int, _ seed: Int, _ mode: Int) -> Int {
+            (((image * budgets + budget) * snrs + snr) * seeds + seed) * modes + mode
+        }
+    }
+
+    /// The grid of a sweep over `images` scenes.
+    public func grid(images: Int) -> Grid {
+        Grid(
+            images: images, budgets: settings.budgets.count, snrs: settings.snrs.count, seeds: settings.channelSeeds,
+            modes: settings.modes.count)
+    }
+
+    /// Runs the sweep over `scenes`: the cells of the grid in `cells`, all of them by default. `finished`
+    /// holds cells computed by an earlier run (resume): they are not run again. `completed` is told every
+    /// cell's records as soon as the cell is done (the resume file), `progress` after every cell.
     public func run(
-        scenes: LabeledImageFolder, cells: Range<Int>? = nil, progress: ((Int, Int, String) -> Void)? = nil
+        scenes: LabeledImageFolder, cells: Range<Int>? = nil, finished: [Int: [EvaluationRecord]] = [:],
+        completed: ((Int, [EvaluationRecord]) throws -> Void)? = nil, progress: ((Int, Int, String) -> Void)? = nil
     ) throws -> Outcome {
-        let perScene = settings.snrs.count * settings.modes.count
-        let cells = cells ?? 0..<(scenes.count * perScene)
+        let grid = grid(images: scenes.count)
+        let cells = cells ?? 0..<grid.count
         let total = cells.count
         var done = 0
         var records: [EvaluationRecord] = []
         var grids: [GridRow] = []
         var originals: [SceneScore] = []
-        for index in 0..<scenes.count where cells.overlaps(index * perScene..<(index + 1) * perScene) {
+        for index in 0..<scenes.count where cells.overlaps(index * grid.perImage..<(index + 1) * grid.perImage) {
             let scene = try scenes.load(index)
             // The models' size; scenes from `semcom scenes` already have it.
             let image = Resize.image(scene.image, width: generator.width, height: generator.height)
             let sent = Resize.nearest(scene.labels, width: generator.width, height: generator.height)
-            let frameID = UInt64(index + 1)
+            let source = Source(index: index, name: scene.name, image: image, sent: sent)
             let own = MapAgreement(predicted: try segmenter.segment(image), reference: sent)
             originals.append(SceneScore(image: scene.name, meanIoU: own.meanIoU, pixelAccuracy: own.pixelAccuracy))
-            for (snrIndex, snr) in settings.snrs.enumerated() {
-                let first = (index * settings.snrs.count + snrIndex) * settings.modes.count
-                guard cells.overlaps(first..<first + settings.modes.count) else { continue }
-                var row = GridRow(image: scene.name, snrDB: snr, original: image, sent: Cityscapes.colorize(sent))
-                for (modeIndex, mode) in settings.modes.enumerated() where cells.contains(first + modeIndex) {
-                    // One relay seed per SNR and mode; the frame id selects the stream, as in the relay.
-                    let relaySeed = SeededGenerator.mix(settings.seed, UInt64(snrIndex) << 8 | UInt64(modeIndex))
-                    var record: EvaluationRecord
-                    var output: RGBImage?
-                    switch mode {
-                    case .analog:
-                        (record, output) = try analog(
-                            scene.name, frameID: frameID, snr: snr, seed: relaySeed, sent: sent, original: image,
-                            row: &row)
-                    case .digital:
-                        (record, output) = try digital(
-                            scene.name, frameID: frameID, snr: snr, seed: relaySeed, sent: sent, original: image)
-                    case .classical:
-                        (record, output) = try classical(
-                            scene.name, frameID: frameID, snr: snr, seed: relaySeed, sent: sent, original: image)
-                    case .classicalAnalog:
-                        (record, output) = try classicalAnalog(
-                            scene.name, frameID: frameID, snr: snr, seed: relaySeed, sent: sent, original: image)
+            for (budgetIndex, budget) in settings.budgets.enumerated() {
+                for (snrIndex, snr) in settings.snrs.enumerated() {
+                    let first = grid.index(index, budgetIndex, snrIndex, 0, 0)
+                    guard cells.overlaps(first..<first + grid.seeds * grid.modes) else { continue }
+                    var row = GridRow(image: scene.name, snrDB: snr, original: image, sent: Cityscapes.colorize(sent))
+                    row.budget = budget.label
+                    for seedIndex in 0..<settings.channelSeeds {
+                        for (modeIndex, mode) in settings.modes.enumerated() {
+                            let cell = grid.index(index, budgetIndex, snrIndex, seedIndex, modeIndex)
+                            guard cells.contains(cell) else { continue }
+                            let imagePath = imagesDirectory.map {
+                                [$0, budget.fileLabel, SNRList.label(snr), "\(scene.name).\(mode.rawValue).png"]
+                                    .joined(separator: "/")
+                            }
+                            var cellRecords: [EvaluationRecord]
+                            if let resumed = finished[cell] {
+                                cellRecords = resumed
+                                if seedIndex == 0, let imagePath, let shown = try? PNG.readRGB(path: imagePath) {
+                                    row.outputs[mode] = shown
+                                }
+                            } else {
+                                let context = CellContext(
+                                    budget: budget, snr: snr, seedIndex: seedIndex,
+                                    // One relay seed per budget, SNR, channel seed and mode; the frame id selects
+                                    // the stream, as in the relay. Budget 0 and seed 0 keep the seeds of the
+                                    // sweep before budgets.
+                                    relaySeed: SeededGenerator.mix(
+                                        settings.seed,
+                                        UInt64(budgetIndex) << 24 | UInt64(seedIndex) << 16 | UInt64(snrIndex) << 8
+                                            | UInt64(modeIndex)))
+                                var scratch = row
+                                let result =
+                                    seedIndex == 0
+                                    ? try run(mode, source, context, row: &row)
+                                    : try run(mode, source, context, row: &scratch)
+                                cellRecords = result.records
+                                if seedIndex == 0, let shown = result.shown {
+                                    row.outputs[mode] = shown
+                                    if let imagePath {
+                                        let folder = (imagePath as NSString).deletingLastPathComponent
+                                        try FileManager.default.createDirectory(
+                                            atPath: folder, withIntermediateDirectories: true)
+                                        try PNG.write(shown, to: imagePath)
+                                    }
+                                }
+                                try completed?(cell, cellRecords)
+                            }
+                            records += cellRecords
+                            done += 1
+                            progress?(done, total, "\(scene.name) \(budget) \(SNRList.label(snr)) \(mode.rawValue)")
+                        }
                     }
-                    record.channelUsesPerPixel = record.channelUses / Double(image.width * image.height)
-                    records.append(record)
-                    row.outputs[mode] = output
-                    if let output, let folder = imagesDirectory {
-                        let dir = (folder as NSString).appendingPathComponent(SNRList.label(snr))
-                        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                        try PNG.write(output, to: (dir as NSString).appendingPathComponent("\(scene.name).\(mode.rawValue).png"))
-                    }
-                    done += 1
-                    progress?(done, total, "\(scene.name) \(SNRList.label(snr)) \(mode.rawValue)")
+                    if index < settings.gridImages { grids.append(row) }
                 }
-                if index < settings.gridImages { grids.append(row) }
             }
         }
         return Outcome(records: records, grids: grids, originals: originals)
     }
 
+    /// One scene as the sweep sends it.
+    struct Source {
+        var index: Int
+        var name: String
+        var image: RGBImage
+        var sent: LabelMap
+        var frameID: UInt64 { UInt64(index + 1) }
+        var pixels: Int { image.width * image.height }
+    }
+
+    /// Where a cell sits: its budget, SNR, channel seed and relay seed.
+    struct CellContext {
+        var budget: ChannelBudget
+        var snr: Double
+        var seedIndex: Int
+        var relaySeed: UInt64
+    }
+
+    /// What one cell produced: its rows (several for a mode swept over MCSs) and the output shown in grids.
+    struct CellResult {
+        var records: [EvaluationRecord]
+        var shown: RGBImage?
+    }
+
+    private func run(_ mode: TransmissionMode, _ source: Source, _ context: CellContext, row: inout GridRow) throws
+        -> CellResult
+    {
+        let budget = context.budget.rho.map { ChannelLedger.budget(rho: $0, pixels: source.pixels) }
+        var result: CellResult
+        switch mode {
+        case .analog: result = try analog(source, context, budget: budget, row: &row)
+        case .digital: result = try digital(source, context, budget: budget)
+        case .classicalAnalog: result = try classicalAnalog(source, context, budget: budget)
+        case .separationBound: result = try separationBound(source, context, budget: budget)
+        case .jpeg, .jpeg444, .jpeg2000, .webp, .avif, .hevc:
+            result = try codec(mode, source, context, budget: budget)
+        }
+        for i in result.records.indices {
+            result.records[i].budget = context.budget.label
+            result.records[i].budgetRho = context.budget.rho ?? .nan
+            result.records[i].seed = context.seedIndex
+        }
+        return result
+    }
+
     // MARK: - Modes
 
-    private func analog(
-        _ name: String, frameID: UInt64, snr: Double, seed: UInt64, sent: LabelMap, original: RGBImage,
-        row: inout GridRow
-    ) throws -> (EvaluationRecord, RGBImage?) {
-        var record = EvaluationRecord(image: name, snrDB: snr, mode: .analog)
-        let frame = try MapFrame.analog(frameID: frameID, name: name, map: sent, classCount: UInt8(Cityscapes.classCount))
+    private func analog(_ source: Source, _ context: CellContext, budget: Int?, row: inout GridRow) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .analog)
+        let classes = UInt8(Cityscapes.classCount)
+        // The smallest downsample whose symbols fit (two real symbols per complex channel use).
+        var chosen: MapFrame?
+        for factor in AnalogLayout.factors {
+            let frame = try MapFrame.analog(
+                frameID: source.frameID, name: source.name, map: source.sent, classCount: classes, downsample: factor)
+            let symbols = try frame.decodeAnalogSymbols().values.count
+            if budget.map({ (symbols + 1) / 2 <= $0 }) ?? true {
+                chosen = frame
+                break
+            }
+        }
+        guard let frame = chosen else {
+            record.fits = false
+            record.scheme = "does not fit at downsample \(AnalogLayout.factors.last!)"
+            return try fallbackResult(record, source)
+        }
+        if case .analog(let layout) = frame.encoding { record.scheme = "analog, downsample \(layout.downsample)" }
         var clock = Stopwatch()
-        let (noisy, uses) = try relayAnalog(frame, snr: snr, seed: seed)
+        let outcome = try relayAnalog(frame, snr: context.snr, seed: context.relaySeed)
         record.channelMS = clock.lap()
-        let decision = try MapDecision.decide(noisy, denoiser: settings.denoiser)
+        record.book(outcome.ledger)
+        let decision = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser)
         record.receiverMS = clock.lap()
-        let header = frame.headerBits
-        record.bitsOnAir = Double(header)
-        record.channelUses = Double(uses + header)
-        record.mapAccuracy = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
+        record.mapAccuracy = MapAgreement(predicted: decision.labels, reference: source.sent).pixelAccuracy
         // Before and after FDS, whatever the receiver's denoiser: both are the paper's measures.
         if let symbols = decision.receivedSymbols {
-            let raw = symbols.hardDecision(width: sent.width, height: sent.height)
-            let denoised = symbols.filteredByFDS().hardDecision(width: sent.width, height: sent.height)
-            record.mapAccuracyRaw = MapAgreement(predicted: raw, reference: sent).pixelAccuracy
-            record.mapAccuracyFDS = MapAgreement(predicted: denoised, reference: sent).pixelAccuracy
+            let (w, h) = (source.sent.width, source.sent.height)
+            let raw = symbols.hardDecision(width: w, height: h)
+            let denoised = symbols.filteredByFDS().hardDecision(width: w, height: h)
+            record.mapAccuracyRaw = MapAgreement(predicted: raw, reference: source.sent).pixelAccuracy
+            record.mapAccuracyFDS = MapAgreement(predicted: denoised, reference: source.sent).pixelAccuracy
             row.received = Cityscapes.colorize(raw)
             row.decided = Cityscapes.colorize(decision.labels)
         }
-        let image = try generate(decision.conditioning, frameID: frameID, record: &record)
-        try measure(image, sent: sent, original: original, record: &record)
-        return (record, image)
+        let image = try generate(decision.conditioning, frameID: source.frameID, record: &record)
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
     }
 
-    private func digital(
-        _ name: String, frameID: UInt64, snr: Double, seed: UInt64, sent: LabelMap, original: RGBImage
-    ) throws -> (EvaluationRecord, RGBImage?) {
-        var record = EvaluationRecord(image: name, snrDB: snr, mode: .digital)
-        let frame = try MapFrame.digital(frameID: frameID, name: name, map: sent, classCount: UInt8(Cityscapes.classCount))
-        let relay = try RelayChannel(setting: .esN0(dB: snr), seed: seed, radio: link.radio)
+    private func digital(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+        let frame = try MapFrame.digital(
+            frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount))
+        guard let budget else {
+            return try digitalMap(frame, source, context, radio: link.radio, attempts: settings.maxRetries + 1)
+        }
+        // Under a budget: one transmission per MCS (a retransmission would exceed it), every MCS its own row.
+        var records: [EvaluationRecord] = []
+        var shown: [String: RGBImage] = [:]
+        for entry in link.budgetCandidates {
+            let configuration = link.configuration(entry)
+            let fit = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
+            if let fit, frame.payload.bytes.count <= fit {
+                let radio = RelayRadio(
+                    modulation: entry.modulation, code: entry.code, channel: link.radio.channel, mcsAuto: false)
+                let result = try digitalMap(frame, source, context, radio: radio, attempts: 1)
+                records += result.records
+                shown[entry.description] = result.shown
+            } else {
+                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .digital)
+                record.fits = false
+                record.mcs = entry.description
+                record.scheme = entry.description
+                records += try fallbackResult(record, source).records
+            }
+        }
+        return CellResult(records: records, shown: shownOutput(shown, snr: context.snr, source: source))
+    }
+
+    /// The digital map frame over `radio`'s physical layer, with up to `attempts` transmissions.
+    private func digitalMap(
+        _ frame: MapFrame, _ source: Source, _ context: CellContext, radio: RelayRadio, attempts: Int
+    ) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .digital)
+        let relay = try RelayChannel(setting: .esN0(dB: context.snr), seed: context.relaySeed, radio: radio)
         var clock = Stopwatch()
-        var delivered: (MapFrame, MapDecision.Decision)?
-        for attempt in 0...settings.maxRetries {
+        var delivered: MapDecision.Decision?
+        var ledger: ChannelLedger?
+        for attempt in 0..<attempts {
             var copy = frame
             copy.attempt = UInt16(attempt)
             // The relay's physical layer; its noise for this attempt comes from its hop seed and the frame id.
             let outcome = try relay.apply(to: copy)
-            record.attempts = attempt + 1
+            ledger = ledger.map { $0.adding(retransmission: outcome.ledger) } ?? outcome.ledger
             if let phy = outcome.physicalLayer { record.scheme = "\(phy.modulation) \(phy.code)" }
-            record.bitsOnAir += Double(outcome.hop.bitsOnAir)
-            record.channelUses += Double(outcome.hop.channelUses)
             record.channelMS += clock.lap()
             // The receiver: CRC check and decoding; a failure is a NACK and the sender retransmits.
             // As the real sender: a retryable NACK (CRC, corrupt payload) is retransmitted, NACK invalid is not.
             var retryable = true
-            let decision: MapDecision.Decision?
             do {
-                decision = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser)
+                delivered = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser)
             } catch let error as WireError {
-                decision = nil
                 retryable = error.nackReason.isRetryable
             }
             record.receiverMS += clock.lap()
-            if let decision {
-                delivered = (outcome.frame, decision)
-                break
-            }
-            if !retryable { break }
+            if delivered != nil || !retryable { break }
         }
-        guard let (received, decision) = delivered else {
-            record.markLost()
+        if let ledger { record.book(ledger) }
+        guard let decision = delivered else {
+            record.lost = true
             record.mapAccuracyRaw = 0
             record.mapAccuracy = 0
-            return (record, nil)
+            return try fallbackResult(record, source)
         }
-        record.mapAccuracyRaw = MapAgreement(predicted: decision.labels, reference: sent).pixelAccuracy
+        record.mapAccuracyRaw = MapAgreement(predicted: decision.labels, reference: source.sent).pixelAccuracy
         record.mapAccuracy = record.mapAccuracyRaw
-        let image = try generate(decision.conditioning, frameID: frameID, record: &record)
-        try measure(image, sent: sent, original: original, record: &record)
-        return (record, image)
+        let image = try generate(decision.conditioning, frameID: source.frameID, record: &record)
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
     }
 
-    private func classical(
-        _ name: String, frameID: UInt64, snr: Double, seed: UInt64, sent: LabelMap, original: RGBImage
-    ) throws -> (EvaluationRecord, RGBImage?) {
-        var record = EvaluationRecord(image: name, snrDB: snr, mode: .classical)
-        let jpeg = try JPEG.encode(original, quality: settings.jpegQuality)
-        // The JPEG travels in a frame like a map: the same header size as a digital map frame of this image.
+    private func codec(_ mode: TransmissionMode, _ source: Source, _ context: CellContext, budget: Int?) throws
+        -> CellResult
+    {
+        let codec = mode.codec!
         let header = try MapFrame.digital(
-            frameID: frameID, name: name, map: sent, classCount: UInt8(Cityscapes.classCount)).headerBits
+            frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount)
+        ).headerBits
+        guard let budget else {
+            // No budget: JPEG at --jpeg-quality; every other codec at the best quality within JPEG's size
+            // (the same bytes for every codec), over --mcs auto with retransmissions.
+            let jpegSize = try fitted(.jpeg, source, maxBytes: nil).bytes.count
+            let stream = try fitted(mode, source, maxBytes: mode == .jpeg ? nil : jpegSize)
+            return try sendStream(
+                stream, codec: codec, mode: mode, source, context, configuration: nil, headerBits: header,
+                attempts: settings.maxRetries + 1)
+        }
+        var records: [EvaluationRecord] = []
+        var shown: [String: RGBImage] = [:]
+        for entry in link.budgetCandidates {
+            let configuration = link.configuration(entry)
+            let maxBytes = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
+            if let maxBytes, let stream = try fittedIfAny(mode, source, maxBytes: maxBytes) {
+                let result = try sendStream(
+                    stream, codec: codec, mode: mode, source, context, configuration: configuration, headerBits: header,
+                    attempts: 1)
+                records += result.records
+                shown[entry.description] = result.shown
+            } else {
+                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
+                record.fits = false
+                record.mcs = entry.description
+                record.scheme = entry.description
+                records += try fallbackResult(record, source).records
+            }
+        }
+        return CellResult(records: records, shown: shownOutput(shown, snr: context.snr, source: source))
+    }
+
+    /// A codec's stream across the physical layer (`configuration`, or --mcs auto when nil), decoded.
+    private func sendStream(
+        _ stream: FittedStream, codec: any ImageCodec, mode: TransmissionMode, _ source: Source, _ context: CellContext,
+        configuration: PhysicalLayerConfiguration?, headerBits: Int, attempts: Int
+    ) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
+        record.codecQuality = Double(stream.quality)
+        let configuration = configuration ?? link.radio.configuration(esN0DB: context.snr)
+        let layer = PhysicalLayer(configuration)
         var clock = Stopwatch()
         var image: RGBImage?
-        for attempt in 0...settings.maxRetries {
-            let hopSeed = RelayChannel.hopSeed(seed, attempt: attempt)
-            var rng = SeededGenerator(seed: hopSeed, stream: frameID)
-            let sentOnAir = link.transmit(jpeg, esN0DB: snr, headerBits: header, using: &rng)
-            record.attempts = attempt + 1
-            record.scheme = sentOnAir.scheme
-            record.bitsOnAir += Double(sentOnAir.bitsOnAir)
-            record.channelUses += Double(sentOnAir.channelUses)
+        var ledger: ChannelLedger?
+        for attempt in 0..<attempts {
+            var rng = SeededGenerator(seed: RelayChannel.hopSeed(context.relaySeed, attempt: attempt), stream: source.frameID)
+            let (bytes, statistics) = layer.transmit(stream.bytes, esN0DB: context.snr, using: &rng)
+            let sent = ChannelLedger.digital(
+                payloadBytes: stream.bytes.count, statistics: statistics, configuration: configuration,
+                headerBits: headerBits, pixels: source.pixels)
+            ledger = ledger.map { $0.adding(retransmission: sent) } ?? sent
+            record.scheme = "\(configuration.modulation) \(configuration.code)"
             record.channelMS += clock.lap()
             // The receiver accepts a frame whose every block passed its CRC, and decodes it.
-            if !sentOnAir.corrupt, let decoded = try? JPEG.decode(sentOnAir.bytes) {
-                image = decoded
+            if !statistics.frameFailed {
+                image = try? codec.decode(bytes, width: source.image.width, height: source.image.height)
             }
             record.receiverMS += clock.lap()
             if image != nil { break }
         }
+        if let ledger { record.book(ledger) }
         guard let image else {
-            record.markLost()
-            return (record, nil)
+            record.lost = true
+            return try fallbackResult(record, source)
         }
-        try measure(image, sent: sent, original: original, record: &record)
-        return (record, image)
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
     }
 
-    private func classicalAnalog(
-        _ name: String, frameID: UInt64, snr: Double, seed: UInt64, sent: LabelMap, original: RGBImage
-    ) throws -> (EvaluationRecord, RGBImage?) {
-        var record = EvaluationRecord(image: name, snrDB: snr, mode: .classicalAnalog)
+    private func classicalAnalog(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .classicalAnalog)
         var clock = Stopwatch()
-        var symbols = original.pixels.map { Float($0) / 255 }
-        var rng = SeededGenerator(seed: seed, stream: frameID)
-        record.channelUses = Double(analogChannel(snr: snr).apply(&symbols, using: &rng))
+        // Under a budget: the largest image of the same aspect whose pixels fit (3 reals per pixel, 2 per use).
+        let (w, h) = PayloadFit.analogPixels(
+            width: source.image.width, height: source.image.height, channelUses: budget)
+        guard w > 0, h > 0 else {
+            record.fits = false
+            return try fallbackResult(record, source)
+        }
+        let small = Resize.image(source.image, width: w, height: h)
+        var symbols = small.pixels.map { Float($0) / 255 }
+        var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
+        let uses = analogChannel(snr: context.snr).apply(&symbols, using: &rng)
+        record.book(ChannelLedger.analog(channelUses: uses, headerBits: 0, pixels: source.pixels))
+        record.scheme = w == source.image.width ? "pixels" : "pixels \(w)x\(h), upsampled"
         record.channelMS = clock.lap()
         let pixels = symbols.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
-        let image = RGBImage(width: original.width, height: original.height, pixels: pixels)
+        let image = Resize.image(
+            RGBImage(width: w, height: h, pixels: pixels), width: source.image.width, height: source.image.height)
         record.receiverMS = clock.lap()
-        try measure(image, sent: sent, original: original, record: &record)
-        return (record, image)
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
+    }
+
+    /// ⌊k·log2(1 + SNR)⌋ bits (ergodic capacity under Rayleigh fading) delivered without error to the best
+    /// codec of the sweep at that size (the best per image by PSNR: a bound may use hindsight).
+    private func separationBound(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+        guard let budget else { return CellResult(records: [], shown: nil) }
+        let bits = PayloadFit.capacityBits(channelUses: budget, esN0DB: context.snr, fading: settings.fading)
+        let maxBytes = bits / 8
+        var best: (record: EvaluationRecord, image: RGBImage)?
+        let codecs = settings.modes.filter { $0.codec != nil }
+        for mode in codecs.isEmpty ? TransmissionMode.allCases.filter({ $0.codec != nil }) : codecs {
+            guard let stream = try fittedIfAny(mode, source, maxBytes: maxBytes) else { continue }
+            var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .separationBound)
+            record.scheme = mode.rawValue
+            record.mcs = "capacity"
+            record.codecQuality = Double(stream.quality)
+            record.book(
+                ChannelLedger(
+                    payloadChannelUses: budget, headerChannelUses: 0, payloadBits: 8 * stream.bytes.count,
+                    bitsOnAir: bits, pixels: source.pixels, mcs: "capacity"))
+            let image = try mode.codec!.decode(stream.bytes, width: source.image.width, height: source.image.height)
+            try measure(image, source, record: &record)
+            if best.map({ record.psnrDB > $0.record.psnrDB }) ?? true { best = (record, image) }
+        }
+        guard let best else {
+            var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .separationBound)
+            record.fits = false
+            record.mcs = "capacity"
+            return try fallbackResult(record, source)
+        }
+        return CellResult(records: [best.record], shown: best.image)
+    }
+
+    /// A row whose image is the fallback (nothing fitted, or the frame was lost), measured as such.
+    private func fallbackResult(_ record: EvaluationRecord, _ source: Source) throws -> CellResult {
+        var record = record
+        let image = FallbackImage.image(width: source.image.width, height: source.image.height)
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
+    }
+
+    /// The output a grid shows for a mode swept over MCSs: the one `--mcs auto` would pick at this SNR among
+    /// the candidates.
+    private func shownOutput(_ outputs: [String: RGBImage], snr: Double, source: Source) -> RGBImage? {
+        guard let entry = MCSTable.select(esN0DB: snr, fading: settings.fading, from: link.budgetCandidates) else {
+            return nil
+        }
+        return outputs[entry.description] ?? FallbackImage.image(width: source.image.width, height: source.image.height)
+    }
+
+    // MARK: - Fitted streams
+
+    /// A codec's stream at a quality.
+    struct FittedStream {
+        var bytes: [UInt8]
+        var quality: Int
+    }
+
+    private struct FitKey: Hashable {
+        var image: Int
+        var mode: TransmissionMode
+        var maxBytes: Int?
+    }
+
+    private var fits: [FitKey: FittedStream?] = [:]
+
+    /// The stream of `mode`'s codec at the best quality within `maxBytes` (nil: JPEG at --jpeg-quality); cached
+    /// per image, so budgets, SNRs and seeds that allow the same bytes share one search.
+    private func fittedIfAny(_ mode: TransmissionMode, _ source: Source, maxBytes: Int?) throws -> FittedStream? {
+        let key = FitKey(image: source.index, mode: mode, maxBytes: maxBytes)
+        if let hit = fits[key] { return hit }
+        let codec = mode.codec!
+        var stream: FittedStream?
+        if let maxBytes {
+            stream = try codec.encode(source.image, maxBytes: maxBytes).map { FittedStream(bytes: $0.bytes, quality: $0.quality) }
+        } else {
+            stream = FittedStream(bytes: try codec.encode(source.image, quality: settings.jpegQuality), quality: settings.jpegQuality)
+        }
+        fits[key] = stream
+        return stream
+    }
+
+    private func fitted(_ mode: TransmissionMode, _ source: Source, maxBytes: Int?) throws -> FittedStream {
+        guard let stream = try fittedIfAny(mode, source, maxBytes: maxBytes) else {
+            throw EvaluationError("\(mode.rawValue): no quality fits \(maxBytes ?? 0) bytes for \(source.name)")
+        }
+        return stream
     }
 
     // MARK: - Stages
 
     /// The relay's channel on an analog frame (AWGN in the sweep's convention, Rayleigh block fading when the
-    /// radio has it). Returns the frame as forwarded and the complex channel uses.
-    private func relayAnalog(_ frame: MapFrame, snr: Double, seed: UInt64) throws -> (MapFrame, Int) {
+    /// radio has it). Returns the relay's outcome (the frame as forwarded, its ledger).
+    private func relayAnalog(_ frame: MapFrame, snr: Double, seed: UInt64) throws -> RelayChannel.Outcome {
         let setting: RelayChannel.Setting = settings.convention == .psnr ? .psnr(dB: snr) : .esN0(dB: snr)
-        let outcome = try RelayChannel(setting: setting, seed: seed, radio: link.radio).apply(to: frame)
-        return (outcome.frame, Int(outcome.hop.channelUses))
+        return try RelayChannel(setting: setting, seed: seed, radio: link.radio).apply(to: frame)
     }
 
     /// The analog channel at `snr`: AWGN in the sweep's convention, with Rayleigh block fading (MMSE, perfect
@@ -300,17 +562,33 @@ public final class ExperimentRunner {
         return image
     }
 
-    /// Re-segmentation mIoU and accuracy against the sent map, PSNR and SSIM against the original.
-    private func measure(_ image: RGBImage, sent: LabelMap, original: RGBImage, record: inout EvaluationRecord) throws {
+    /// Re-segmentation mIoU and accuracy against the sent map, PSNR and SSIM against the original; an output
+    /// seen before for this scene (the same stream delivered at several SNRs, the fallback image) is measured once.
+    private func measure(_ image: RGBImage, _ source: Source, record: inout EvaluationRecord) throws {
+        let key = MeasureKey(image: source.index, pixels: image.pixels)
+        if let hit = measured[key] {
+            record.meanIoU = hit.meanIoU
+            record.pixelAccuracy = hit.pixelAccuracy
+            record.psnrDB = hit.psnrDB
+            record.ssim = hit.ssim
+            return
+        }
         var clock = Stopwatch()
-        let agreement = MapAgreement(predicted: try segmenter.segment(image), reference: sent)
+        let agreement = MapAgreement(predicted: try segmenter.segment(image), reference: source.sent)
         record.segmenterMS = clock.lap()
         record.meanIoU = agreement.meanIoU
         record.pixelAccuracy = agreement.pixelAccuracy
-        record.psnrDB = ImageQuality.psnr(image, original)
-        record.ssim = ImageQuality.ssim(image, original)
+        record.psnrDB = ImageQuality.psnr(image, source.image)
+        record.ssim = ImageQuality.ssim(image, source.image)
+        measured[key] = record
     }
 
+    private struct MeasureKey: Hashable {
+        var image: Int
+        var pixels: [UInt8]
+    }
+
+    private var measured: [MeasureKey: EvaluationRecord] = [:]
 }
 
 /// Wall-clock laps in milliseconds.

@@ -1,9 +1,11 @@
 import Imaging
 
-/// One image at one SNR, for the report's grids: the original, the sent map, the analog receiver's maps
+/// One image at one budget and SNR (the first channel seed), for the report's grids: the original, the sent map, the analog receiver's maps
 /// (raw, and as decided after the receiver's denoiser) and every mode's output (nil: lost, or the mode was not run).
 public struct GridRow: Sendable {
     public var image: String
+    /// The budget's label (`none`, `1/12`).
+    public var budget: String = "none"
     public var snrDB: Double
     public var original: RGBImage
     /// Colour-coded maps (Cityscapes palette).
@@ -25,11 +27,18 @@ public struct GridRow: Sendable {
         if modes.contains(.analog) {
             tiles += [("received map (analog, raw)", received), ("decided map (receiver's denoiser)", decided)]
         }
-        let names: [TransmissionMode: String] = [
-            .analog: "reconstruction (analog)", .digital: "reconstruction (digital)",
-            .classical: "classical JPEG", .classicalAnalog: "classical analog",
-        ]
-        for mode in modes { tiles.append((names[mode]!, outputs[mode])) }
+        for mode in modes { tiles.append((Self.caption(mode), outputs[mode])) }
         return tiles
+    }
+
+    /// A mode's tile caption.
+    static func caption(_ mode: TransmissionMode) -> String {
+        switch mode {
+        case .analog: "reconstruction (analog)"
+        case .digital: "reconstruction (digital)"
+        case .classicalAnalog: "classical analog"
+        case .separationBound: "separation bound"
+        default: mode.rawValue
+        }
     }
 }

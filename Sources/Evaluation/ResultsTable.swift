@@ -6,7 +6,10 @@ public enum ResultsTable {
     public static func csv(_ records: [EvaluationRecord]) -> String {
         var lines = [EvaluationRecord.columns.joined(separator: ",")]
         for r in records {
-            var fields = [quoted(r.image), number(r.snrDB), r.mode.rawValue, quoted(r.scheme)]
+            var fields = [
+                r.mode.rawValue, quoted(r.image), String(r.seed), number(r.snrDB), quoted(r.budget), quoted(r.mcs),
+                quoted(r.scheme),
+            ]
             fields += EvaluationRecord.metricColumns.map { number(r.metric($0)) }
             lines.append(fields.joined(separator: ","))
         }
@@ -26,7 +29,7 @@ public enum ResultsTable {
     }
 
     /// Parses results.csv back into columns → values per row (numbers; NaN for empty fields), for tests and
-    /// tools. Text columns (image, mode, scheme) come back in `text`.
+    /// tools. Text columns (mode, scene, budget, mcs, scheme) come back in `text`.
     public static func parse(_ csv: String) throws(EvaluationError) -> [(text: [String: String], numbers: [String: Double])] {
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {

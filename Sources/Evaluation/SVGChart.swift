@@ -9,16 +9,69 @@ public enum SVGChart {
         public var color: String
         /// (x, mean, low, high); NaN means are skipped.
         public var points: [(x: Double, y: Double, low: Double, high: Double)]
+        /// The marker and dash pattern, so series stay apart in greyscale print.
+        public var marker: Marker = .circle
+        /// SVG `stroke-dasharray` (nil: solid).
+        public var dash: String?
+        /// Line width.
+        public var width: Double = 2
 
-        public init(name: String, color: String, points: [(x: Double, y: Double, low: Double, high: Double)]) {
+        public init(
+            name: String, color: String, points: [(x: Double, y: Double, low: Double, high: Double)],
+            marker: Marker = .circle, dash: String? = nil, width: Double = 2
+        ) {
             self.name = name
             self.color = color
             self.points = points
+            self.marker = marker
+            self.dash = dash
+            self.width = width
         }
     }
 
-    static let width = 460.0, height = 300.0
-    static let left = 58.0, right = 130.0, top = 30.0, bottom = 48.0
+    /// Point markers, distinct in shape.
+    public enum Marker: CaseIterable, Sendable {
+        case circle, square, triangle, diamond, cross, plus, triangleDown, star
+
+        /// The marker's SVG at (x, y).
+        func svg(_ x: Double, _ y: Double, color: String) -> String {
+            let r = 4.0
+            func poly(_ points: [(Double, Double)], fill: String) -> String {
+                "<polygon points=\"" + points.map { "\(f(x + $0.0)),\(f(y + $0.1))" }.joined(separator: " ")
+                    + "\" fill=\"\(fill)\" stroke=\"\(color)\" stroke-width=\"1.2\"/>\n"
+            }
+            switch self {
+            case .circle: return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+            case .square: return poly([(-r, -r), (r, -r), (r, r), (-r, r)], fill: "white")
+            case .triangle: return poly([(0, -r - 1), (r, r), (-r, r)], fill: color)
+            case .diamond: return poly([(0, -r - 1), (r + 1, 0), (0, r + 1), (-r - 1, 0)], fill: "white")
+            case .triangleDown: return poly([(0, r + 1), (r, -r), (-r, -r)], fill: "white")
+            case .star:
+                let points = (0..<10).map { i -> (Double, Double) in
+                    let angle = Double(i) * .pi / 5 - .pi / 2, radius = i % 2 == 0 ? r + 1.5 : r / 2
+                    return (radius * cos(angle), radius * sin(angle))
+                }
+                return poly(points, fill: color)
+            case .cross:
+                return line(x - r, y - r, x + r, y + r, stroke: color, width: 1.8)
+                    + line(x - r, y + r, x + r, y - r, stroke: color, width: 1.8)
+            case .plus:
+                return line(x - r - 1, y, x + r + 1, y, stroke: color, width: 1.8)
+                    + line(x, y - r - 1, x, y + r + 1, stroke: color, width: 1.8)
+            }
+        }
+    }
+
+    /// The n-th of distinct styles: colour, marker and dash pattern cycle at different periods.
+    public static func style(_ n: Int) -> (color: String, marker: Marker, dash: String?) {
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
+                      "#bcbd22"]
+        let dashes: [String?] = [nil, "6 3", "2 2", "8 3 2 3", "4 4"]
+        return (colors[n % colors.count], Marker.allCases[n % Marker.allCases.count], dashes[n % dashes.count])
+    }
+
+    static let width = 520.0, height = 320.0
+    static let left = 58.0, right = 170.0, top = 30.0, bottom = 48.0
 
     /// A line plot of `series` against x, with whiskers for the intervals and a legend on the right.
     /// `id` names the element (`plot-ID`) so tests and readers can find it.
@@ -56,7 +109,9 @@ public enum SVGChart {
             let valid = serie.points.filter { $0.y.isFinite }
             if valid.count > 1 {
                 let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-                s += "<polyline fill=\"none\" stroke=\"\(serie.color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+                let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+                s += "<polyline fill=\"none\" stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash) "
+                    + "points=\"\(path)\"/>\n"
             }
             for p in valid {
                 if p.low.isFinite && p.high.isFinite && p.high > p.low {
@@ -64,11 +119,15 @@ public enum SVGChart {
                     s += line(px(p.x) - 3, py(p.low), px(p.x) + 3, py(p.low), stroke: serie.color, width: 1)
                     s += line(px(p.x) - 3, py(p.high), px(p.x) + 3, py(p.high), stroke: serie.color, width: 1)
                 }
-                s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(serie.color)\"/>\n"
+                s += serie.marker.svg(px(p.x), py(p.y), color: serie.color)
             }
-            let ly = top + 10 + Double(n) * 18
-            s += line(width - right + 12, ly, width - right + 32, ly, stroke: serie.color, width: 2)
-            s += text(width - right + 37, ly + 4, serie.name, anchor: "start")
+            let ly = top + 10 + Double(n) * 16
+            let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            s += "<line x1=\"\(f(width - right + 8))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" "
+                + "stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash)/>\n"
+            s += serie.marker.svg(width - right + 20, ly, color: serie.color)
+            s += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\" text-anchor=\"start\" font-size=\"9\">"
+                + "\(escape(serie.name))</text>\n"
         }
         return s + "</svg>\n"
     }

@@ -56,6 +56,9 @@ public struct RelayChannel: Sendable {
         public var link: LinkStatistics?
         /// The modulation and code used on a digital frame (nil otherwise).
         public var physicalLayer: PhysicalLayerConfiguration?
+        /// What this transmission put on the channel (`ChannelLedger`); the hop annotation carries its payload
+        /// channel uses and its bits on air (protocol §5.2.1), and `ChannelLedger(hop:…)` rebuilds it.
+        public var ledger: ChannelLedger
     }
 
     public let setting: Setting
@@ -128,9 +131,12 @@ public struct RelayChannel: Sendable {
     private func analog(_ frame: MapFrame, hopSeed: UInt64, using rng: inout SeededGenerator) throws -> Outcome {
         var values = try frame.decodeAnalogSymbols().values
         let symbols = values.count
+        let pixels = frame.width * frame.height
         if let radio, radio.channel.fading != .none {
             let fading = AnalogFadingChannel(noise: analog, radio: radio.channel)
             let statistics = fading.apply(to: &values, using: &rng)
+            let ledger = ChannelLedger.analog(
+                channelUses: statistics.channelUses, headerBits: frame.headerBits, pixels: pixels)
             let report = ChannelReport(
                 model: .awgn, convention: analog.convention.name, settingDB: setting.dB, ebN0DB: nil,
                 measuredSNRDB: statistics.effectiveSNRDB, measuredPSNRDB: nil, noiseStd: statistics.noiseStd,
@@ -138,19 +144,22 @@ public struct RelayChannel: Sendable {
             let hop = HopAnnotation(
                 channelModel: isPSNR ? .rayleighPSNR : .rayleighSNR, mode: .analog, snrDB: Float(setting.dB),
                 measuredSNRDB: statistics.effectiveSNRDB.map(Float.init), seed: hopSeed,
-                channelUses: UInt64(statistics.channelUses), fadingBlockLength: UInt32(radio.channel.fading.coherence))
+                bitsOnAir: UInt64(ledger.bitsOnAir), channelUses: UInt64(ledger.payloadChannelUses),
+                fadingBlockLength: UInt32(radio.channel.fading.coherence))
             return Outcome(
                 frame: try frame.replacingAnalogSymbols(values), hop: hop, report: report, symbols: symbols,
-                modeMismatch: false, link: nil, physicalLayer: nil)
+                modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
         }
         let statistics = analog.apply(to: &values, using: &rng)
+        let ledger = ChannelLedger.analog(channelUses: statistics.channelUses, headerBits: frame.headerBits, pixels: pixels)
         let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
         let hop = HopAnnotation(
             channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),
-            measuredSNRDB: measured.map(Float.init), seed: hopSeed, channelUses: UInt64(statistics.channelUses))
+            measuredSNRDB: measured.map(Float.init), seed: hopSeed, bitsOnAir: UInt64(ledger.bitsOnAir),
+            channelUses: UInt64(ledger.payloadChannelUses))
         return Outcome(
             frame: try frame.replacingAnalogSymbols(values), hop: hop, report: ChannelReport(statistics, seed: hopSeed),
-            symbols: symbols, modeMismatch: false, link: nil, physicalLayer: nil)
+            symbols: symbols, modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
     }
 
     /// Digital frames with a radio: the payload bytes cross the whole physical layer; the header crosses
@@ -164,26 +173,26 @@ public struct RelayChannel: Sendable {
         var out = frame
         out.payload.bytes = bytes
         let headerBits = frame.headerBits
-        let headerUses = Int((Double(headerBits) / configuration.spectralEfficiency).rounded(.up))
+        let ledger = ChannelLedger.digital(
+            payloadBytes: frame.payload.bytes.count, statistics: statistics, configuration: configuration,
+            headerBits: headerBits, pixels: frame.width * frame.height)
         let (k, n) = configuration.code.fraction
         let coded = configuration.code != .none
         let report = ChannelReport(
             model: .physicalLayer, convention: "esn0", settingDB: setting.dB,
             ebN0DB: configuration.ebN0DB(esN0DB: setting.dB), measuredSNRDB: nil, measuredPSNRDB: nil,
             noiseStd: nil, symbols: 0, bitErrors: statistics.postDecodingBitErrors,
-            bitsOnAir: statistics.bitsOnAir + headerBits, channelUses: statistics.channelUses + headerUses,
-            seed: hopSeed)
+            bitsOnAir: ledger.bitsOnAir, channelUses: ledger.payloadChannelUses, seed: hopSeed)
         let hop = HopAnnotation(
             channelModel: configuration.channel.fading == .none ? .phyAWGN : .phyRayleigh, mode: .digital,
             modulation: ModulationID(configuration.modulation), code: ChannelCodeID(configuration.code),
             codeRate: coded ? (UInt16(k), UInt16(n)) : (0, 0), snrDB: Float(setting.dB), seed: hopSeed,
             bitErrors: UInt64(statistics.postDecodingBitErrors),
-            bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
-            channelUses: UInt64(statistics.channelUses + headerUses),
+            bitsOnAir: UInt64(ledger.bitsOnAir), channelUses: UInt64(ledger.payloadChannelUses),
             fadingBlockLength: UInt32(configuration.channel.fading.coherence))
         return Outcome(
             frame: out, hop: hop, report: report, symbols: 0, modeMismatch: false, link: statistics,
-            physicalLayer: configuration)
+            physicalLayer: configuration, ledger: ledger)
     }
 
     /// Digital frames without a radio: independent bit flips at the uncoded BPSK rate.
@@ -191,14 +200,19 @@ public struct RelayChannel: Sendable {
         var out = frame
         let statistics = bits.apply(to: &out.payload.bytes, using: &rng)
         let headerBits = frame.headerBits
+        // Uncoded BPSK: one bit per use for payload and header alike.
+        let ledger = ChannelLedger(
+            payloadChannelUses: statistics.channelUses,
+            headerChannelUses: ChannelLedger.headerChannelUses(headerBits: headerBits, spectralEfficiency: 1),
+            payloadBits: 8 * frame.payload.bytes.count, bitsOnAir: statistics.bitsOnAir + headerBits,
+            pixels: frame.width * frame.height, mcs: "bpsk none")
         let hop = HopAnnotation(
             channelModel: .bscBPSK, mode: .digital, modulation: .bpsk, snrDB: Float(setting.dB),
-            seed: hopSeed, bitErrors: UInt64(statistics.bitErrors),
-            bitsOnAir: UInt64(statistics.bitsOnAir + headerBits),
-            channelUses: UInt64(statistics.channelUses + headerBits))
+            seed: hopSeed, bitErrors: UInt64(statistics.bitErrors), bitsOnAir: UInt64(ledger.bitsOnAir),
+            channelUses: UInt64(ledger.payloadChannelUses))
         return Outcome(
             frame: out, hop: hop, report: ChannelReport(statistics, channel: bits, seed: hopSeed), symbols: 0,
-            modeMismatch: false, link: nil, physicalLayer: nil)
+            modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
     }
 }
 

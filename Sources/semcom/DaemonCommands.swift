@@ -92,7 +92,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Scene folder with images/ and labels/ (as `semcom scenes` writes it).") var input: String
     @Option(help: "Payload encoding: digital (zlib label bytes) or analog (GESCO one-hot symbols).")
     var encoding: EncodingArgument = .analog
-    @Option(help: "Analog only: block size of the symbol planes, 1, 2 or 4 pixels.") var downsample: Int = 1
+    @Option(help: "Analog only: block size of the symbol planes, 1, 2, 4 or 8 pixels.") var downsample: Int = 1
     @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = 8
     @Option(help: "Retransmissions after NACKs before a frame is reported LOST.") var maxRetries: Int = 3
     @Flag(help: "Keep polling the folder for new images until SIGTERM/SIGINT.") var watch = false
@@ -116,7 +116,7 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
-        guard [1, 2, 4].contains(downsample) else { throw ValidationError("--downsample must be 1, 2 or 4") }
+        guard AnalogLayout.factors.contains(downsample) else { throw ValidationError("--downsample must be 1, 2, 4 or 8") }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
         guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }

@@ -9,7 +9,7 @@ import Link
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Sweep SNR: semantic (analog, digital) vs classical transmission; writes results.csv, summary.json, report.html.",
+        abstract: "Sweep SNR and channel budget: semantic (analog, digital) vs classical codecs; writes results.csv, summary.json, figures/, report.html.",
         subcommands: [EvalRunCommand.self, EvalMergeCommand.self], defaultSubcommand: EvalRunCommand.self)
 
     static func printResult(_ result: EvaluationJob.Result) { EvalRunCommand.printResult(result) }
@@ -24,7 +24,9 @@ struct EvalRunCommand: ParsableCommand {
         discussion: """
             A sweep can be split over machines: `semcom eval --shard K/N … --out DIR_K` runs slice K of N of the \
             (image × SNR × mode) grid (contiguous, nearly equal; the same flags on every shard) and writes \
-            DIR_K/shard.json; `semcom eval merge DIR_1 … DIR_N --out DIR` then writes the files of one whole run.
+            DIR_K/shard.json; `semcom eval merge DIR_1 … DIR_N --out DIR` then writes the files of one whole run. \
+            A killed sweep rerun with the same command resumes from OUT/cells.jsonl (finished cells are kept; a \
+            sweep with other settings refuses the folder).
             """)
 
     @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
@@ -32,7 +34,13 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Number of scenes (the first N of --data, or how many to generate).") var count: Int = 8
     @Option(parsing: .unconditional, help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5; --snr -10:25:5 works too).")
     var snr: String = "0:25:5"
-    @Option(help: "Modes: comma-separated analog, digital, classical, classical-analog, or all.") var mode: String = "all"
+    @Option(
+        help: "Modes: comma-separated analog, digital, jpeg, jpeg444, jpeg2000, webp, avif, hevc, classical-analog, separation-bound (classical = jpeg), or all.")
+    var mode: String = "all"
+    @Option(
+        help: "Channel budgets ρ = payload complex channel uses ÷ (H·W·3): a list like 1/12,1/3 or 0.25; none = every scheme spends what it likes.")
+    var budget: String = "none"
+    @Option(help: "Channel seeds per cell: every cell repeated with N channel noise draws.") var seeds: Int = 1
     @Option(help: "Channel: awgn or rayleigh (block fading, MMSE equaliser, perfect CSI).") var channel: String = "awgn"
     @Option(help: "Rayleigh coherence block in channel uses.") var coherence: Int = 128
     @Option(help: "SNR convention: esn0 (all modes, default) or psnr (GESCO's peak SNR for analog modes).")
@@ -42,7 +50,7 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "The receiver's analog map denoiser: potts (default), fds (GESCO), fds-auto, none.")
     var denoiser: MapDenoiser = .potts
     @Option(help: "Seed of channel and diffusion noise.") var seed: UInt64 = 1
-    @Option(help: "JPEG quality of the classical mode (1…100).") var jpegQuality: Int = 75
+    @Option(help: "JPEG quality without a budget (1…100); the other codecs match its size.") var jpegQuality: Int = 75
     @Option(help: "Retransmissions of a corrupt digital frame before it is lost.") var maxRetries: Int = 3
     @Option(help: "Images per SNR shown in the report's grids.") var gridImages: Int = 2
     @Option(help: "Generator model folder (default: the shipped model).") var model: String?
@@ -62,6 +70,8 @@ struct EvalRunCommand: ParsableCommand {
         guard coherence >= 2 else { throw ValidationError("--coherence must be at least 2 channel uses") }
         guard (0...16).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…16") }
         if let shard { _ = try ShardSpec(parsing: shard) }
+        _ = try ChannelBudget.parseList(budget)
+        guard (1...64).contains(seeds) else { throw ValidationError("--seeds must be 1…64") }
     }
 
     func run() throws {
@@ -81,6 +91,8 @@ struct EvalRunCommand: ParsableCommand {
         var settings = EvaluationSettings(
             snrs: try SNRList.parse(snr), modes: try TransmissionMode.parseList(mode))
         settings.convention = SweepConvention(rawValue: convention)!
+        settings.budgets = try ChannelBudget.parseList(budget)
+        settings.channelSeeds = seeds
         settings.fading = channel == "rayleigh"
         settings.coherence = coherence
         settings.steps = steps

@@ -27,10 +27,11 @@ struct RunTests {
     @Test func csvAggregatesMatchSummary() async throws {
         let result = try await onOwnThread { try TinyRun.result.get() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
-        #expect(rows.count == 1 * 2 * TransmissionMode.allCases.count)
+        // The separation bound needs a budget: it has no rows here.
+        #expect(rows.count == 1 * 2 * (TransmissionMode.allCases.count - 1))
         let decoded = try JSONDecoder().decode(
             EvaluationSummary.self, from: try Data(contentsOf: URL(fileURLWithPath: result.summaryPath)))
-        #expect(decoded.groups.count == 2 * TransmissionMode.allCases.count)
+        #expect(decoded.groups.count == 2 * (TransmissionMode.allCases.count - 1))
         for group in decoded.groups {
             let cell = rows.filter {
                 $0.text["mode"] == group.mode.rawValue && $0.numbers["snr_db"] == group.snrDB
@@ -58,11 +59,12 @@ struct RunTests {
         for plot in EvaluationReport.plots { #expect(html.contains("id=\"plot-\(plot.column)\""), "\(plot.column)") }
         #expect(html.contains("id=\"bars-bits\"") && html.contains("id=\"bars-channel-uses\""))
         for snr in result.summary.settings.snrs { #expect(html.contains("id=\"grid-\(SNRList.label(snr))\"")) }
-        // Every tile is an embedded PNG or marked lost: original, sent, received, denoised + 4 modes, per SNR.
+        // Every tile is an embedded PNG or marked missing: original, sent, received, denoised + every mode, per
+        // SNR; only the separation bound (no budget) has no output.
         let images = html.components(separatedBy: "src=\"data:image/png;base64,").count - 1
         let lost = html.components(separatedBy: "class=\"lost\"").count - 1
-        #expect(images + lost == 2 * 8)
-        #expect(images >= 2 * 6)
+        #expect(images + lost == 2 * (4 + TransmissionMode.allCases.count))
+        #expect(lost == 2)
         // Offline: the only URLs are SVG namespace declarations.
         let urls = html.components(separatedBy: "http").count - 1
         let namespaces = html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1
@@ -71,14 +73,17 @@ struct RunTests {
         #expect(FileManager.default.fileExists(atPath: try #require(result.gridPath)))
     }
 
-    @Test func lostFramesCountAsFailures() async throws {
+    @Test func lostFramesScoreAsTheFallbackImage() async throws {
         let result = try await onOwnThread { try TinyRun.result.get() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: result.csvPath, encoding: .utf8))
         let lost = rows.filter { $0.numbers["lost"] == 1 }
-        #expect(!lost.isEmpty, "at −6 dB digital frames are lost")
+        #expect(lost.count >= 2, "at −6 dB digital frames are lost")
         for row in lost {
-            #expect(row.numbers["miou"] == 0 && row.numbers["ssim"] == 0)
-            #expect(row.numbers["psnr_db"]!.isNaN)
+            // The flat mean-colour image: one score, whatever the mode that lost it.
+            for column in ["miou", "pixel_acc", "psnr_db", "ssim"] {
+                #expect(row.numbers[column] == lost[0].numbers[column], "\(column)")
+            }
+            #expect(row.numbers["psnr_db"]!.isFinite && row.numbers["psnr_db"]! < 15)
             #expect(row.numbers["attempts"] == 4)
         }
         // At 30 dB nothing is lost and the analog map arrives exact.

@@ -34,7 +34,8 @@ struct ShardTests {
     }
 
     @Test func threeShardsMergeToTheWholeRun() async throws {
-        var settings = EvaluationSettings(snrs: [-6, 30], modes: [.analog, .digital, .classical])
+        var settings = EvaluationSettings(snrs: [-6, 30], modes: [.analog, .digital, .jpeg])
+        settings.budgets = [.none, ChannelBudget(rho: 1.0 / 3, label: "1/3")]
         settings.steps = 2
         settings.gridImages = 2
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("semcom-shards-\(UUID())").path
@@ -46,7 +47,7 @@ struct ShardTests {
             return job
         }
         let whole = try await onOwnThread { try job(root + "/whole").run() }
-        // 2 images × 2 SNRs × 3 modes = 12 cells: shard 2 (cells 4…7) spans both images.
+        // 2 images × 2 budgets × 2 SNRs × 3 modes = 24 cells: shard 2 (cells 8…15) spans both images.
         let folders = (1...3).map { "\(root)/shard\($0)" }
         for (k, folder) in folders.enumerated() {
             _ = try await onOwnThread { try job(folder).run(shard: ShardSpec(index: k + 1, count: 3)) }
@@ -63,7 +64,7 @@ struct ShardTests {
             }
         }
         let report = try String(contentsOfFile: merged.reportPath, encoding: .utf8)
-        for snr in settings.snrs { #expect(report.contains("id=\"grid-\(SNRList.label(snr))\"")) }
+        for snr in settings.snrs { #expect(report.contains("id=\"grid-rho1_3-\(SNRList.label(snr))\"")) }
         #expect(merged.gridPath != nil)
         let images = try FileManager.default.subpathsOfDirectory(atPath: root + "/merged/images").filter { $0.hasSuffix(".png") }
         let wholeImages = try FileManager.default.subpathsOfDirectory(atPath: root + "/whole/images").filter { $0.hasSuffix(".png") }

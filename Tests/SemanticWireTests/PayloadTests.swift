@@ -56,7 +56,7 @@ import Testing
                 == .declaredSizeMismatch(what: "inflated payload", declared: 32, actual: 10))
     }
 
-    @Test(arguments: [SampleFormat.float16, .float32], [1, 2, 4])
+    @Test(arguments: [SampleFormat.float16, .float32], [1, 2, 4, 8])
     func analogPayloadRoundTrips(format: SampleFormat, downsample: Int) throws {
         let frame = try MapFrame.analog(
             frameID: 2, name: "b", map: Fixtures.map8x4, classCount: 19, downsample: downsample, sampleFormat: format)

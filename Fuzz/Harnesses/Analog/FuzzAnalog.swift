@@ -34,7 +34,7 @@ import SemanticWire
                 payload: CompressedPayload(
                     uncompressedLength: 0, crc32: CRC32.checksum(compressed), bytes: compressed))
             // `expectedUncompressedLength` needs a valid factor (it divides by it); `validate` refuses the rest.
-            if [1, 2, 4].contains(downsample) { frame.payload.uncompressedLength = frame.expectedUncompressedLength }
+            if AnalogLayout.factors.contains(Int(downsample)) { frame.payload.uncompressedLength = frame.expectedUncompressedLength }
             do { try frame.validate() } catch { return fuzzTrace("frame refused: \(error)") }
             let symbols: AnalogSymbols
             do {

@@ -3,8 +3,12 @@ import NIOCore
 
 /// How the symbols of an analog MAP_FRAME are laid out (the CRC-protected part of GESCO's frame).
 public struct AnalogLayout: Sendable, Equatable {
-    /// Block size of the downsampling: 1, 2 or 4 pixels per side.
+    /// Block size of the downsampling: one of `factors` (pixels per side).
     public var downsample: UInt8
+
+    /// The block sizes the wire allows: 1, 2, 4 and 8 pixels per side (8 since the equal-budget sweep: GESCO's
+    /// one-hot map of a 64x128 image fits ρ = 1/12 only at 8).
+    public static let factors: [Int] = [1, 2, 4, 8]
     /// How each symbol is stored.
     public var sampleFormat: SampleFormat
     /// Class ids that have a symbol plane, strictly ascending, each `< classCount`. GESCO's
@@ -127,8 +131,9 @@ public struct MapFrame: Sendable, Equatable {
             throw WireError.invalidField("MAP_FRAME class count must be at least 1")
         }
         if case .analog(let layout) = encoding {
-            guard [1, 2, 4].contains(layout.downsample) else {
-                throw WireError.invalidField("MAP_FRAME downsample factor \(layout.downsample) must be 1, 2 or 4")
+            guard AnalogLayout.factors.contains(Int(layout.downsample)) else {
+                throw WireError.invalidField(
+                    "MAP_FRAME downsample factor \(layout.downsample) must be one of \(AnalogLayout.factors)")
             }
             for (index, id) in layout.presentClasses.enumerated() {
                 guard id < classCount else {

@@ -9,10 +9,10 @@ public enum AnalogPayload {
     /// The one-hot symbols of `map`: the map is downsampled by blocks of `downsample`×`downsample` pixels,
     /// each block taking its majority id (ties to the lower id; edge blocks count only the pixels inside),
     /// and a plane is made for each class that some block took (void blocks have no plane).
-    /// - Throws: `.invalidField` for an id neither `< classCount` nor void, or a factor other than 1, 2, 4.
+    /// - Throws: `.invalidField` for an id neither `< classCount` nor void, or a factor not in `AnalogLayout.factors`.
     public static func symbols(for map: LabelMap, classCount: UInt8, downsample: Int) throws -> AnalogSymbols {
-        guard [1, 2, 4].contains(downsample) else {
-            throw WireError.invalidField("downsample factor \(downsample) must be 1, 2 or 4")
+        guard AnalogLayout.factors.contains(downsample) else {
+            throw WireError.invalidField("downsample factor \(downsample) must be one of \(AnalogLayout.factors)")
         }
         try MapFrame.checkIDs(map, classCount: classCount)
         let blocks = blockMajority(map, downsample: downsample)

@@ -10,7 +10,7 @@ public struct AnalogSymbols: Sendable, Equatable {
     public let planeWidth: Int
     /// Plane height in symbols, ⌈map height / downsample⌉.
     public let planeHeight: Int
-    /// Pixels per block side (1, 2 or 4).
+    /// Pixels per block side (`AnalogLayout.factors`).
     public let downsample: Int
     /// `classes.count · planeHeight · planeWidth` symbols.
     public var values: [Float]

@@ -1,0 +1,2 @@
+// libavif (AV1 intra in HEIF boxes).
+#include <avif/avif.h>

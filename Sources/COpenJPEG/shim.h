@@ -1,0 +1,2 @@
+// OpenJPEG 2.5 (JPEG 2000 codestreams).
+#include <openjpeg.h>

@@ -1,0 +1,3 @@
+// libwebp: encoder and decoder.
+#include <webp/encode.h>
+#include <webp/decode.h>
