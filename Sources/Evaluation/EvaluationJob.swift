@@ -163,7 +163,9 @@ public struct EvaluationJob {
         let outcome = try runner.run(
             scenes: scenes, cells: cells, finished: store.finished,
             completed: { cell, records in try store.append(cell: cell, records: records) },
-            progress: { done, total, detail in progress?.update(done, of: total, detail: detail) })
+            progress: { done, total, detail, resumed in
+                progress?.update(done, of: total, detail: detail, resumed: resumed)
+            })
         let run = ShardResult(
             shard: shard ?? ShardSpec(index: 1, count: 1), settings: recorded, images: scenes.entries.map(\.name),
             source: source, imageSize: imageSize, records: outcome.records, originals: outcome.originals,

@@ -100,7 +100,8 @@ public final class ExperimentRunner {
     /// cell's records as soon as the cell is done (the resume file), `progress` after every cell.
     public func run(
         scenes: LabeledImageFolder, cells: Range<Int>? = nil, finished: [Int: [EvaluationRecord]] = [:],
-        completed: ((Int, [EvaluationRecord]) throws -> Void)? = nil, progress: ((Int, Int, String) -> Void)? = nil
+        completed: ((Int, [EvaluationRecord]) throws -> Void)? = nil,
+        progress: ((_ done: Int, _ total: Int, _ detail: String, _ resumed: Bool) -> Void)? = nil
     ) throws -> Outcome {
         let grid = grid(images: scenes.count)
         let cells = cells ?? 0..<grid.count
@@ -166,7 +167,9 @@ public final class ExperimentRunner {
                             }
                             records += cellRecords
                             done += 1
-                            progress?(done, total, "\(scene.name) \(budget) \(SNRList.label(snr)) \(mode.rawValue)")
+                            progress?(
+                                done, total, "\(scene.name) \(budget) \(SNRList.label(snr)) \(mode.rawValue)",
+                                finished[cell] != nil)
                         }
                     }
                     if index < settings.gridImages { grids.append(row) }
@@ -272,19 +275,31 @@ public final class ExperimentRunner {
             return try digitalMap(frame, source, context, radio: link.radio, attempts: settings.maxRetries + 1)
         }
         // Under a budget: one transmission per MCS (a retransmission would exceed it), every MCS its own row.
+        return try perMCS(.digital, source, context, budget: budget) { entry, _, maxBytes in
+            guard let maxBytes, frame.payload.bytes.count <= maxBytes else { return nil }
+            let radio = RelayRadio(
+                modulation: entry.modulation, code: entry.code, channel: link.radio.channel, mcsAuto: false)
+            return try digitalMap(frame, source, context, radio: radio, attempts: 1)
+        }
+    }
+
+    /// A scheme swept over the MCSs a budget allows: `send` runs it at one MCS given the most payload bytes
+    /// that MCS carries in the budget (nil: not even one), or returns nil when the scheme does not fit; that
+    /// MCS's row is then the fallback image.
+    private func perMCS(
+        _ mode: TransmissionMode, _ source: Source, _ context: CellContext, budget: Int,
+        send: (MCSEntry, PhysicalLayerConfiguration, Int?) throws -> CellResult?
+    ) throws -> CellResult {
         var records: [EvaluationRecord] = []
         var shown: [String: RGBImage] = [:]
         for entry in link.budgetCandidates {
             let configuration = link.configuration(entry)
-            let fit = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
-            if let fit, frame.payload.bytes.count <= fit {
-                let radio = RelayRadio(
-                    modulation: entry.modulation, code: entry.code, channel: link.radio.channel, mcsAuto: false)
-                let result = try digitalMap(frame, source, context, radio: radio, attempts: 1)
+            let maxBytes = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
+            if let result = try send(entry, configuration, maxBytes) {
                 records += result.records
                 shown[entry.description] = result.shown
             } else {
-                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .digital)
+                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
                 record.fits = false
                 record.mcs = entry.description
                 record.scheme = entry.description
@@ -352,26 +367,12 @@ public final class ExperimentRunner {
                 stream, codec: codec, mode: mode, source, context, configuration: nil, headerBits: header,
                 attempts: settings.maxRetries + 1)
         }
-        var records: [EvaluationRecord] = []
-        var shown: [String: RGBImage] = [:]
-        for entry in link.budgetCandidates {
-            let configuration = link.configuration(entry)
-            let maxBytes = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
-            if let maxBytes, let stream = try fittedIfAny(mode, source, maxBytes: maxBytes) {
-                let result = try sendStream(
-                    stream, codec: codec, mode: mode, source, context, configuration: configuration, headerBits: header,
-                    attempts: 1)
-                records += result.records
-                shown[entry.description] = result.shown
-            } else {
-                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
-                record.fits = false
-                record.mcs = entry.description
-                record.scheme = entry.description
-                records += try fallbackResult(record, source).records
-            }
+        return try perMCS(mode, source, context, budget: budget) { _, configuration, maxBytes in
+            guard let maxBytes, let stream = try fittedIfAny(mode, source, maxBytes: maxBytes) else { return nil }
+            return try sendStream(
+                stream, codec: codec, mode: mode, source, context, configuration: configuration, headerBits: header,
+                attempts: 1)
         }
-        return CellResult(records: records, shown: shownOutput(shown, snr: context.snr, source: source))
     }
 
     /// A codec's stream across the physical layer (`configuration`, or --mcs auto when nil), decoded.

@@ -10,12 +10,22 @@ public final class ProgressBar {
 
     public init(isTerminal: Bool = isatty(STDERR_FILENO) != 0) { self.isTerminal = isTerminal }
 
-    /// Reports `done` of `total` steps; `detail` names the step just finished.
-    public func update(_ done: Int, of total: Int, detail: String) {
+    /// Cells that took no time (resumed from an earlier run): left out of the rate.
+    private var skipped = 0
+
+    /// Reports `done` of `total` steps; `detail` names the step just finished; `resumed` says it was taken from
+    /// an earlier run rather than computed (it counts as done but not in the rate and the time left).
+    public func update(_ done: Int, of total: Int, detail: String, resumed: Bool = false) {
+        if resumed { skipped += 1 }
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let elapsed = Date().timeIntervalSince(start)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        let timing = "\(Self.duration(elapsed)) elapsed, \(done < total ? Self.duration(eta) + " left" : "done")"
+        let computed = done - skipped
+        let rate = elapsed > 0 ? Double(computed) / elapsed : 0
+        let eta = computed > 0 ? elapsed / Double(computed) * Double(total - done) : 0
+        let timing =
+            "\(String(format: "%.2f", rate)) cells/s, \(Self.duration(elapsed)) elapsed, "
+            + "\(done < total ? (computed > 0 ? Self.duration(eta) : "?") + " left" : "done")"
+            + (skipped > 0 ? ", \(skipped) resumed" : "")
         if isTerminal {
             let filled = Int((fraction * Double(width)).rounded(.down))
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)

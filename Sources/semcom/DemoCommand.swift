@@ -19,6 +19,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Scenes in the closing `semcom eval` sweep (0: skip it).") var evalCount: Int = 4
     @Option(help: "SNR points of the closing sweep (dB, Es/N0).") var evalSnr: String = "0,10,20"
     @Option(help: "Sampler steps of the closing sweep (default: the model's).") var evalSteps: Int?
+    @Option(help: "Channel budgets ρ of the closing sweep (`semcom eval --budget`; none: no budget).")
+    var evalBudget: String = "1/12,1/3"
     @Option(help: "Sampler steps of the receiver's generator (default: the model's).") var steps: Int?
     @Flag(inversion: .prefixedNo, help: "Serve the live dashboard of the link and print its URL.") var dashboard = true
     @Option(help: "Port of the dashboard (0 picks a free one).") var dashboardPort: Int = 8700
@@ -81,8 +83,12 @@ struct DemoCommand: ParsableCommand {
     private func evaluate(scenes: String) throws {
         var settings = EvaluationSettings(snrs: try SNRList.parse(evalSnr), modes: TransmissionMode.allCases)
         settings.steps = evalSteps
+        settings.budgets = try ChannelBudget.parseList(evalBudget)
         let out = (out as NSString).appendingPathComponent("eval")
-        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, all modes, \(evalSteps.map { "\($0)" } ?? "the model's") steps → \(out)")
+        // The demo's sweep starts afresh each time (its scenes were just rewritten): no resume file to refuse.
+        try? FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent("cells.jsonl"))
+        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, budgets ρ \(evalBudget), all modes, "
+            + "\(evalSteps.map { "\($0)" } ?? "the model's") steps → \(out)")
         fflush(nil)
         let job = EvaluationJob(settings: settings, dataDirectory: scenes, count: evalCount, outputDirectory: out)
         let result = try job.run(progress: ProgressBar()) { print($0) }

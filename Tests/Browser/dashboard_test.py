@@ -163,6 +163,9 @@ def browser(dashboard_url, relay_http, screenshot, more_scenes):
         agreement = wait(lambda: [r.get_attribute("data-agreement") for r in complete_rows() if r.get_attribute("data-agreement")],
                          "a map agreement figure")
         check(all(0 <= float(a) <= 1 for a in agreement), f"map agreement computed in the page: {agreement[:3]}")
+        rhos = wait(lambda: [r.get_attribute("data-rho") for r in complete_rows() if r.get_attribute("data-rho")],
+                    "a frame's ρ from the relay's channel ledger")
+        check(all(0 < float(r) < 64 for r in rhos), f"ρ per frame from the channel ledger: {rhos[:3]}")
         counter = driver.find_element(By.CSS_SELECTOR, '[data-counter="relay.relayed"]').text
         check(int(counter) > 0, f"relay counter relayed = {counter}")
 

@@ -24,8 +24,19 @@ struct RelayPhysicalLayerTests {
         #expect(hop.channelModel == .phyAWGN && hop.modulation == .qam16 && hop.code == .ldpc)
         #expect(hop.codeRate == (3, 4) && hop.bitErrors == 0 && hop.fadingBlockLength == 0)
         let link = try #require(outcome.link)
-        #expect(hop.bitsOnAir > UInt64(link.bitsOnAir) && hop.channelUses > UInt64(link.channelUses))
+        // The hop carries the payload's channel uses (protocol §5.2.1) and the bits of payload and header.
+        #expect(hop.bitsOnAir == UInt64(link.bitsOnAir + frame.headerBits) && hop.channelUses == UInt64(link.channelUses))
         #expect(link.bitsOnAir == 4 * link.channelUses)
+        // The ledger: header on the control channel at 3 bits per use (16-QAM × 3/4), apart from the payload.
+        let ledger = outcome.ledger
+        #expect(ledger.payloadChannelUses == link.channelUses)
+        #expect(ledger.headerChannelUses == (frame.headerBits + 2) / 3)
+        #expect(ledger.payloadBits == 8 * frame.payload.bytes.count && ledger.mcs == "16qam ldpc:1944:3/4")
+        #expect(ledger.rho == Double(link.channelUses) / Double(3 * frame.width * frame.height))
+        // A receiver rebuilds it from the annotation (its header now holds the hop too).
+        let rebuilt = ChannelLedger(hop: hop, frame: outcome.frame)
+        #expect(rebuilt.payloadChannelUses == ledger.payloadChannelUses && rebuilt.payloadBits == ledger.payloadBits)
+        #expect(rebuilt.headerChannelUses == (outcome.frame.headerBits + 2) / 3)
     }
 
     @Test("low SNR with fading: residual errors forwarded, CRC left as sent so the receiver nacks")

@@ -75,7 +75,7 @@ enum DashboardPage {
   <section class="wide">
     <h2>Frames</h2>
     <div id="frames-wrap"><table id="frames">
-      <thead><tr><th>name</th><th>encoding</th><th>bytes</th><th>setting (dB)</th><th>measured SNR (dB)</th><th>bit errors</th><th>attempts</th><th>status</th><th>to ACK (ms)</th><th>to image (ms)</th><th>agreement</th><th>sent map</th><th>decided map</th><th>image</th></tr></thead>
+      <thead><tr><th>name</th><th>encoding</th><th>bytes</th><th>setting (dB)</th><th>measured SNR (dB)</th><th>bit errors</th><th title="payload channel uses ÷ (H·W·3), from the relay's channel ledger; header uses apart">ρ (+ header uses)</th><th>attempts</th><th>status</th><th>to ACK (ms)</th><th>to image (ms)</th><th>agreement</th><th>sent map</th><th>decided map</th><th>image</th></tr></thead>
       <tbody></tbody>
     </table></div>
   </section>
@@ -113,7 +113,7 @@ function renderCounters(name) {
 function frameRow(name) {
   let f = frames.get(name); if (f) return f;
   const tr = el("tr", {"data-frame": name, "data-status": "sent"});
-  const cells = {}; for (const key of ["name", "encoding", "bytes", "setting", "snr", "errors", "attempts", "status", "ack", "image", "agreement"]) { cells[key] = el("td", {class: "col-" + key}); tr.append(cells[key]); }
+  const cells = {}; for (const key of ["name", "encoding", "bytes", "setting", "snr", "errors", "rho", "attempts", "status", "ack", "image", "agreement"]) { cells[key] = el("td", {class: "col-" + key}); tr.append(cells[key]); }
   cells.name.textContent = name;
   const imgs = {}; for (const kind of ["sent", "decided", "generated"]) { const td = el("td"); const img = el("img", {class: kind, alt: kind + " " + name, crossorigin: "anonymous"}); img.hidden = true;
     img.addEventListener("load", () => { img.hidden = false; img.dataset.loaded = "1"; measureAgreement(name); }); td.append(img); tr.append(td); imgs[kind] = img; }
@@ -142,6 +142,8 @@ function handle(daemon, e) {
     const setting = num(e["channel.snr_db"]), snr = num(e["channel.measured_snr_db"]);
     f.cells.setting.textContent = setting ?? "—"; f.tr.dataset.setting = setting ?? "";
     f.cells.snr.textContent = snr === null ? "—" : snr.toFixed(2); f.cells.errors.textContent = e["channel.post_fec_bit_errors"] ?? e["channel.bit_errors"] ?? "0";
+    const rho = num(e["channel.rho"]);
+    if (rho !== null) { f.cells.rho.textContent = rho.toFixed(4) + " (+" + (e["channel.header_uses"] ?? "?") + ")"; f.tr.dataset.rho = String(rho); }
     f.cells.attempts.textContent = String(Number(e["frame.attempt"] ?? 0) + 1);
     if (snr !== null) { snrPoints.push([ms(e.ts), snr]); drawChart(); }
     setStatus(f, "relayed");
