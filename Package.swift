@@ -194,6 +194,7 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Checksums", "Imaging", "Link"]),
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
+        ("fuzz-codecs", "FuzzCodecs", "Codecs", ["ImageCodecs", "Imaging"]),
     ]
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
