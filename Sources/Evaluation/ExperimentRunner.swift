@@ -112,6 +112,10 @@ public final class ExperimentRunner {
         var originals: [SceneScore] = []
         for index in 0..<scenes.count where cells.overlaps(index * grid.perImage..<(index + 1) * grid.perImage) {
             let scene = try scenes.load(index)
+            // The caches hold one scene's streams, outputs and scores: a long sweep's memory stays flat.
+            cache.removeAll()
+            fits.removeAll()
+            measured.removeAll()
             // The models' size; scenes from `semcom scenes` already have it.
             let image = Resize.image(scene.image, width: generator.width, height: generator.height)
             let sent = Resize.nearest(scene.labels, width: generator.width, height: generator.height)

@@ -29,26 +29,28 @@ struct BitReader {
 
     /// An unsigned Exp-Golomb code, HEVC's ue(v); nil past the end or above 2³² − 2.
     mutating func exponentialGolomb() -> UInt32? {
-        var zeros = 0
-        while true {
-            guard let b = bits(1) else { return nil }
-            if b == 1 { break }
-            zeros += 1
-            guard zeros < 32 else { return nil }
-        }
-        guard let suffix = bits(zeros) else { return nil }
-        return UInt32((UInt64(1) << zeros) - 1 + UInt64(suffix))
+        guard let zeros = leadingZeros(), zeros < 32 else { return nil }
+        return suffixed(zeros)
     }
 
     /// AV1's uvlc(): like Exp-Golomb, but 32 or more leading zeros mean 2³² − 1.
     mutating func uvlc() -> UInt32? {
+        guard let zeros = leadingZeros() else { return nil }
+        return zeros >= 32 ? UInt32.max : suffixed(zeros)
+    }
+
+    /// The zero bits before the next one bit, which is read too; nil past the end.
+    private mutating func leadingZeros() -> Int? {
         var zeros = 0
         while true {
             guard let b = bits(1) else { return nil }
-            if b == 1 { break }
+            if b == 1 { return zeros }
             zeros += 1
         }
-        if zeros >= 32 { return UInt32.max }
+    }
+
+    /// 2^zeros − 1 plus the next `zeros` bits (zeros < 32); nil past the end.
+    private mutating func suffixed(_ zeros: Int) -> UInt32? {
         guard let suffix = bits(zeros) else { return nil }
         return UInt32((UInt64(1) << zeros) - 1 + UInt64(suffix))
     }
