@@ -1,11 +1,14 @@
 import CTurboJPEG
 import Imaging
 
-/// Baseline JPEG through libjpeg-turbo's TurboJPEG API, with 4:2:0 (`jpeg`) or 4:4:4 (`jpeg444`) chroma.
+/// JPEG through libjpeg-turbo's TurboJPEG API, with 4:2:0 (`jpeg`) or 4:4:4 (`jpeg444`) chroma, at its best
+/// settings for size: each image is coded baseline (the standard Huffman tables; TurboJPEG 2.1 cannot
+/// optimise them) and progressive (Huffman tables optimised per scan), and the smaller stream is kept. Both
+/// carry the same quantised coefficients, so they decode to the same image.
 ///
-/// On the channel: the whole JFIF stream, SOI to EOI — APP0, the quantisation tables (DQT), the standard
-/// Huffman tables (DHT) and the scan. Those tables are part of the format a receiver must get; at 64×128
-/// they alone are about 600 bytes, which is why JPEG cannot reach the smallest budgets.
+/// On the channel: the whole JFIF stream, SOI to EOI — APP0, the quantisation tables (DQT), the Huffman
+/// tables (DHT) and the scans. Those tables are part of the format a receiver must get; at 64×128 they are
+/// still hundreds of bytes, which is why JPEG cannot reach the smallest budgets.
 /// Qualities 1…100 are libjpeg's quality scale (scaled IJG tables).
 public struct JPEGCodec: ImageCodec {
     /// The chroma subsampling of the encoder.
@@ -28,6 +31,12 @@ public struct JPEGCodec: ImageCodec {
     public func encode(_ image: RGBImage, quality: Int) throws(CodecError) -> [UInt8] {
         try CodecChecks.quality(quality, in: qualities, codec: name)
         try CodecChecks.encodable(image, codec: name)
+        let baseline = try encode(image, quality: quality, flags: 0)
+        let progressive = try encode(image, quality: quality, flags: Int32(TJFLAG_PROGRESSIVE))
+        return progressive.count < baseline.count ? progressive : baseline
+    }
+
+    private func encode(_ image: RGBImage, quality: Int, flags: Int32) throws(CodecError) -> [UInt8] {
         guard let handle = tjInitCompress() else { throw .encoderFailed(codec: name, detail: "tjInitCompress") }
         defer { tjDestroy(handle) }
         let samp = subsampling == .s420 ? TJSAMP_420 : TJSAMP_444
@@ -36,7 +45,7 @@ public struct JPEGCodec: ImageCodec {
         let status = image.pixels.withUnsafeBufferPointer { src in
             tjCompress2(
                 handle, src.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue),
-                &out, &size, Int32(samp.rawValue), Int32(quality), 0)
+                &out, &size, Int32(samp.rawValue), Int32(quality), flags)
         }
         defer { if let out { tjFree(out) } }
         guard status == 0, let out else { throw .encoderFailed(codec: name, detail: Self.errorText(handle)) }
