@@ -161,7 +161,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "Imaging", "Scenes", "Generator", "Link", "ChannelModels", "SemanticWire"],
+            dependencies: [
+                "Evaluation", "Imaging", "Scenes", "Generator", "Link", "ChannelModels", "SemanticWire", "Randomness",
+            ],
             exclude: ["ssim_reference.py"]),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
         .testTarget(

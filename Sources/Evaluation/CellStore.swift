@@ -72,9 +72,15 @@ struct CellStore {
                 throw EvaluationError("cannot write \(path)")
             }
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw EvaluationError("cannot append to \(path)") }
-        self.handle = handle
-        try handle.seekToEnd()
+        // Appends only (O_APPEND: every line lands at the end), and one sweep at a time: a second run on the
+        // same folder would interleave its cells with this one's.
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw EvaluationError("cannot append to \(path)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw EvaluationError("another sweep is writing \(folder) (\(path) is locked); wait for it or choose another --out")
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// Appends a finished cell (one line, written whole, synced so a kill keeps it).

@@ -9,11 +9,7 @@ import Randomness
 /// frames, cross the same `PhysicalLayer` directly, their header counted by `ChannelLedger` as the relay counts it.
 struct DigitalLink {
     let radio: RelayRadio
-    /// The MCSs a budgeted sweep tries, each its own row: the table's entries that no other entry dominates
-    /// on this channel (another with at least the spectral efficiency at no higher threshold). A dominated
-    /// MCS carries fewer bits at the same SNR and never wins the envelope; the cut keeps a sweep's cost in
-    /// check (18 of the 32 entries on AWGN).
-    let budgetCandidates: [MCSEntry]
+    private let fading: Bool
 
     init(fading: Bool, coherence: Int) {
         let channel =
@@ -21,7 +17,7 @@ struct DigitalLink {
             ? RadioChannel(fading: .rayleighBlock(coherence: coherence), equalizer: .mmse, csi: .perfect)
             : RadioChannel()
         radio = RelayRadio(channel: channel, mcsAuto: true)
-        budgetCandidates = Self.undominated(MCSTable.entries, fading: fading)
+        self.fading = fading
     }
 
     /// The physical layer of one MCS on this link's channel.
@@ -29,18 +25,36 @@ struct DigitalLink {
         PhysicalLayerConfiguration(modulation: entry.modulation, code: entry.code, channel: radio.channel)
     }
 
-    /// The entries with a measured threshold that no other entry dominates, by rising threshold.
-    static func undominated(_ entries: [MCSEntry], fading: Bool) -> [MCSEntry] {
-        let measured = entries.compactMap { e in e.threshold(fading: fading).map { (entry: e, threshold: $0) } }
-        return measured.filter { candidate in
-            !measured.contains { other in
-                other.entry != candidate.entry && other.threshold <= candidate.threshold
-                    && other.entry.spectralEfficiency >= candidate.entry.spectralEfficiency
-                    && (other.threshold < candidate.threshold
-                        || other.entry.spectralEfficiency > candidate.entry.spectralEfficiency)
+    /// One MCS under a budget: the most payload bytes it carries in the budget (nil: not even one).
+    struct Candidate {
+        var entry: MCSEntry
+        var threshold: Double
+        var maxBytes: Int?
+    }
+
+    /// The MCSs a sweep tries under a budget of `k` complex channel uses, each its own row: every measured
+    /// entry of the table that no other dominates *at this budget* — another that carries at least as many
+    /// payload bytes in k uses (`PayloadFit`, with the code's own block and padding) at no higher threshold,
+    /// better in one of the two. A dominated MCS delivers fewer bytes at the same SNR and never wins the
+    /// envelope; the cut keeps a sweep's cost in check. Judged on bytes in k, not on the nominal Rc·log2 M: a
+    /// short budget can favour a code with small blocks over an LDPC codeword that does not fit.
+    func candidates(channelUses k: Int) -> [Candidate] {
+        let measured = MCSTable.entries.compactMap { entry in
+            entry.threshold(fading: fading).map {
+                Candidate(
+                    entry: entry, threshold: $0,
+                    maxBytes: PayloadFit.maxPayloadBytes(configuration(entry), channelUses: k))
             }
         }
-        .sorted { $0.threshold < $1.threshold }.map(\.entry)
+        return measured.filter { candidate in
+            let bytes = candidate.maxBytes ?? 0
+            return !measured.contains { other in
+                let otherBytes = other.maxBytes ?? 0
+                return other.entry != candidate.entry && other.threshold <= candidate.threshold && otherBytes >= bytes
+                    && (other.threshold < candidate.threshold || otherBytes > bytes)
+            }
+        }
+        .sorted { $0.threshold < $1.threshold }
     }
 }
 

@@ -61,7 +61,8 @@ public struct EvaluationJob {
             "Codec modes (jpeg, jpeg444, jpeg2000, webp, avif, hevc): the stream in one frame over the physical "
                 + "layer. Without a budget: JPEG at quality \(settings.jpegQuality), every other codec at its best "
                 + "quality within JPEG's size, MCS auto with retransmissions. Under a budget of k = ⌊ρ·H·W·3⌋ complex "
-                + "uses: for every undominated MCS of the table, the largest payload whose physical-layer cost "
+                + "uses: for every MCS of the table not dominated at that budget, the largest payload whose "
+                + "physical-layer cost "
                 + "(CRC, code, padding, modulation fill) fits k, the codec's best quality within it (binary search), "
                 + "one transmission (no retransmissions: they would exceed the budget); every MCS is its own row and "
                 + "the envelope picks per budget and SNR the MCS with the best mean (PSNR for codecs, mIoU for the "
@@ -72,8 +73,9 @@ public struct EvaluationJob {
             "Classical-analog: the image's pixels scaled to 0…1 as real analog symbols (3 per pixel, 2 per channel "
                 + "use), under a budget the largest same-aspect image that fits, upsampled bilinearly at the receiver. "
                 + "Analog (GESCO): under a budget the smallest downsample of \(AnalogLayout.factors) that fits.",
-            "Separation bound: ⌊k·log2(1+SNR)⌋ bits (ergodic capacity under Rayleigh fading) delivered without "
-                + "error to the best codec at that size, per image: no separate source/channel design does better.",
+            "Separation bound: ⌊k·log2(1+SNR)⌋ bits delivered without error to the best codec at that size, per "
+                + "image: no separate source/channel design does better. Under Rayleigh block fading the frame's own "
+                + "capacity with the channel known (Σ n_b·log2(1+|h_b|²·SNR)): a bound in expectation over the fading.",
             "Budgets apply to the payload; header channel uses (the protected control channel) are reported apart "
                 + "(header_channel_uses). Unused budget is reported (ρ below budget_rho), never spent.",
             "mIoU / pixel accuracy: the shipped segmenter's map of the output image against the sent map; void "
@@ -147,11 +149,16 @@ public struct EvaluationJob {
         recorded.guidance = runner.guidance
         let source = dataDirectory ?? "generated, seed \(Self.sceneSeed)"
         let imageSize = "\(generator.height)x\(generator.width)"
-        // Everything that decides the numbers: settings, scenes, size and the models' files.
+        // Everything that decides the numbers: the sweep code's format, settings (not the report's grid), the
+        // scenes' files, size and the models' files.
+        var numbered = recorded
+        numbered.gridImages = 0
         let identity = try ShardResult.encoder.encode(
             SweepIdentity(
-                settings: recorded, images: scenes.entries.map(\.name), source: source, imageSize: imageSize,
-                models: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]))
+                format: SweepIdentity.currentFormat, settings: numbered, images: scenes.entries.map(\.name),
+                source: source, imageSize: imageSize,
+                files: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]
+                    + (dataDirectory.map { [Self.fingerprint(scenesFolder: $0, names: scenes.entries.map(\.name))] } ?? [])))
         let store = try CellStore(
             folder: outputDirectory, header: CellStore.Header(sweep: "semcom eval", settingsHash: CellStore.hash(identity)))
         let resumed = cells.filter { store.finished[$0] != nil }.count
@@ -173,16 +180,25 @@ public struct EvaluationJob {
         return (run, outcome.grids)
     }
 
-    /// A model folder's identity: each file's name and size, and the hash of its JSON files (the configs).
+    /// A model folder's identity: each file's name and the hash of its contents (configs and weights: a
+    /// retrained model of the same shape is another model).
     static func fingerprint(_ folder: String) -> String {
         let fm = FileManager.default
         let files = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         return files.map { name in
-            let path = (folder as NSString).appendingPathComponent(name)
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-            let content = name.hasSuffix(".json") ? fm.contents(atPath: path).map(CellStore.hash) ?? "" : ""
-            return "\(name):\(size):\(content)"
+            "\(name):" + (fm.contents(atPath: (folder as NSString).appendingPathComponent(name)).map(CellStore.hash) ?? "-")
         }.joined(separator: ",")
+    }
+
+    /// A scene folder's identity: the hash of every used scene's image and label files.
+    static func fingerprint(scenesFolder folder: String, names: [String]) -> String {
+        var all = Data()
+        for name in names {
+            for kind in [SceneFolder.images, SceneFolder.labels] {
+                all.append(FileManager.default.contents(atPath: SceneFolder.path(folder, kind, name)) ?? Data())
+            }
+        }
+        return CellStore.hash(all)
     }
 
     /// Writes results.csv, summary.json, report.html and grid.png of the runs (one whole run, or every
@@ -191,7 +207,7 @@ public struct EvaluationJob {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let first = runs[0]
         let records = runs.flatMap(\.records)
-        let summary = EvaluationSummary(
+        var summary = EvaluationSummary(
             records: records, settings: first.settings, notes: Self.notes(first.settings),
             segmenterOnOriginals: ExperimentRunner.Outcome(
                 records: records, grids: [], originals: runs.flatMap(\.originals)
@@ -201,7 +217,8 @@ public struct EvaluationJob {
         try Data(ResultsTable.csv(records).utf8).write(to: URL(fileURLWithPath: csvPath))
         try summary.json().write(to: URL(fileURLWithPath: summaryPath))
         let steps = first.settings.steps.map(String.init) ?? "?", guidance = first.settings.guidance.map { "\($0)" } ?? "?"
-        let (figures, _) = try Figures(summary: summary).write(to: path("figures"))
+        let (figures, pdfProblem) = try Figures(summary: summary).write(to: path("figures"))
+        if let pdfProblem { summary.notes.append(pdfProblem) }
         let report = EvaluationReport(
             summary: summary, grids: grids,
             facts: [
@@ -225,10 +242,14 @@ public struct EvaluationJob {
 
 /// What identifies a sweep's numbers (hashed into the resume file's header).
 struct SweepIdentity: Codable {
+    /// Raised when the sweep's code changes its numbers (a codec's settings, a fitting rule), so an older
+    /// folder is refused instead of mixed.
+    static let currentFormat = 2
+    var format: Int
     var settings: EvaluationSettings
     var images: [String]
     var source: String
     var imageSize: String
-    /// The models' configuration and weight files (`fingerprint`).
-    var models: [String]
+    /// The models' files and, with `--data`, the scenes' files (`fingerprint`).
+    var files: [String]
 }

@@ -156,13 +156,18 @@ public struct EvaluationSummary: Sendable, Codable {
                 holdsFrom = snr
             }
         }
+        // Not delivered: lost, or (under a budget) not fitting at all.
+        func undelivered(_ snr: Double) -> Double? {
+            guard let lost = mean(.jpeg, snr, "lost"), let fits = mean(.jpeg, snr, "fits") else { return nil }
+            return lost + (1 - fits)
+        }
         var collapses: Double?, delivers: Double?
         for snr in snrs {
-            guard let lost = mean(.jpeg, snr, "lost") else { continue }
-            if lost >= 0.5 { collapses = snr }
+            guard let share = undelivered(snr) else { continue }
+            if share >= 0.5 { collapses = snr }
         }
         for snr in snrs.reversed() {
-            guard let lost = mean(.jpeg, snr, "lost"), lost == 0 else { break }
+            guard let share = undelivered(snr), share == 0 else { break }
             delivers = snr
         }
         var bits: [String: Double] = [:], uses: [String: Double] = [:]

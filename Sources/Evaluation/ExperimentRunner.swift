@@ -137,10 +137,19 @@ public final class ExperimentRunner {
                                     .joined(separator: "/")
                             }
                             var cellRecords: [EvaluationRecord]
+                            // The analog receiver's maps beside its output, so a resumed grid shows them too.
+                            let mapPaths = imagePath.map { path in
+                                (received: path.replacingOccurrences(of: ".analog.png", with: ".analog-received.png"),
+                                 decided: path.replacingOccurrences(of: ".analog.png", with: ".analog-decided.png"))
+                            }
                             if let resumed = finished[cell] {
                                 cellRecords = resumed
                                 if seedIndex == 0, let imagePath, let shown = try? PNG.readRGB(path: imagePath) {
                                     row.outputs[mode] = shown
+                                }
+                                if seedIndex == 0, mode == .analog, let mapPaths {
+                                    row.received = try? PNG.readRGB(path: mapPaths.received)
+                                    row.decided = try? PNG.readRGB(path: mapPaths.decided)
                                 }
                             } else {
                                 let context = CellContext(
@@ -150,7 +159,7 @@ public final class ExperimentRunner {
                                     // sweep before budgets.
                                     relaySeed: SeededGenerator.mix(
                                         settings.seed,
-                                        UInt64(budgetIndex) << 24 | UInt64(seedIndex) << 16 | UInt64(snrIndex) << 8
+                                        UInt64(budgetIndex) << 48 | UInt64(seedIndex) << 32 | UInt64(snrIndex) << 8
                                             | UInt64(modeIndex)))
                                 var scratch = row
                                 let result =
@@ -165,6 +174,12 @@ public final class ExperimentRunner {
                                         try FileManager.default.createDirectory(
                                             atPath: folder, withIntermediateDirectories: true)
                                         try PNG.write(shown, to: imagePath)
+                                        if mode == .analog, let mapPaths, let received = row.received,
+                                            let decided = row.decided
+                                        {
+                                            try PNG.write(received, to: mapPaths.received)
+                                            try PNG.write(decided, to: mapPaths.decided)
+                                        }
                                     }
                                 }
                                 try completed?(cell, cellRecords)
@@ -296,10 +311,10 @@ public final class ExperimentRunner {
     ) throws -> CellResult {
         var records: [EvaluationRecord] = []
         var shown: [String: RGBImage] = [:]
-        for entry in link.budgetCandidates {
-            let configuration = link.configuration(entry)
-            let maxBytes = PayloadFit.maxPayloadBytes(configuration, channelUses: budget)
-            if let result = try send(entry, configuration, maxBytes) {
+        let candidates = candidates(budget)
+        for candidate in candidates {
+            let entry = candidate.entry, configuration = link.configuration(entry)
+            if let result = try send(entry, configuration, candidate.maxBytes) {
                 records += result.records
                 shown[entry.description] = result.shown
             } else {
@@ -310,7 +325,19 @@ public final class ExperimentRunner {
                 records += try fallbackResult(record, source).records
             }
         }
-        return CellResult(records: records, shown: shownOutput(shown, snr: context.snr, source: source))
+        return CellResult(
+            records: records,
+            shown: shownOutput(shown, candidates: candidates.map(\.entry), snr: context.snr, source: source))
+    }
+
+    /// The MCSs tried at a budget, computed once per budget.
+    private var candidateCache: [Int: [DigitalLink.Candidate]] = [:]
+
+    private func candidates(_ budget: Int) -> [DigitalLink.Candidate] {
+        if let hit = candidateCache[budget] { return hit }
+        let found = link.candidates(channelUses: budget)
+        candidateCache[budget] = found
+        return found
     }
 
     /// The digital map frame over `radio`'s physical layer, with up to `attempts` transmissions.
@@ -366,7 +393,13 @@ public final class ExperimentRunner {
             // No budget: JPEG at --jpeg-quality; every other codec at the best quality within JPEG's size
             // (the same bytes for every codec), over --mcs auto with retransmissions.
             let jpegSize = try fitted(.jpeg, source, maxBytes: nil).bytes.count
-            let stream = try fitted(mode, source, maxBytes: mode == .jpeg ? nil : jpegSize)
+            guard let stream = try fittedIfAny(mode, source, maxBytes: mode == .jpeg ? nil : jpegSize) else {
+                // Even the codec's lowest quality is larger than JPEG's stream: not sent, scored as the fallback.
+                var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
+                record.fits = false
+                record.scheme = "no quality within JPEG's \(jpegSize) bytes"
+                return try fallbackResult(record, source)
+            }
             return try sendStream(
                 stream, codec: codec, mode: mode, source, context, configuration: nil, headerBits: header,
                 attempts: settings.maxRetries + 1)
@@ -441,11 +474,18 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: image)
     }
 
-    /// ⌊k·log2(1 + SNR)⌋ bits (ergodic capacity under Rayleigh fading) delivered without error to the best
-    /// codec of the sweep at that size (the best per image by PSNR: a bound may use hindsight).
+    /// ⌊k·log2(1 + SNR)⌋ bits delivered without error to the best codec of the sweep at that size (the best per
+    /// image by PSNR: a bound may use hindsight). Under Rayleigh block fading, this frame's own capacity with
+    /// the channel known: Σ over its fading blocks of n_b·log2(1 + |h_b|²·SNR), h_b drawn from the cell's
+    /// relay seed — a bound in expectation over the fading, as the codec rows meet their own draws.
     private func separationBound(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
         guard let budget else { return CellResult(records: [], shown: nil) }
-        let bits = PayloadFit.capacityBits(channelUses: budget, esN0DB: context.snr, fading: settings.fading)
+        var bits = PayloadFit.capacityBits(channelUses: budget, esN0DB: context.snr, fading: false)
+        if settings.fading {
+            var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
+            bits = PayloadFit.blockFadingCapacityBits(
+                channelUses: budget, esN0DB: context.snr, coherence: settings.coherence, using: &rng)
+        }
         let maxBytes = bits / 8
         var best: (record: EvaluationRecord, image: RGBImage)?
         let codecs = settings.modes.filter { $0.codec != nil }
@@ -482,8 +522,10 @@ public final class ExperimentRunner {
 
     /// The output a grid shows for a mode swept over MCSs: the one `--mcs auto` would pick at this SNR among
     /// the candidates.
-    private func shownOutput(_ outputs: [String: RGBImage], snr: Double, source: Source) -> RGBImage? {
-        guard let entry = MCSTable.select(esN0DB: snr, fading: settings.fading, from: link.budgetCandidates) else {
+    private func shownOutput(_ outputs: [String: RGBImage], candidates: [MCSEntry], snr: Double, source: Source)
+        -> RGBImage?
+    {
+        guard let entry = MCSTable.select(esN0DB: snr, fading: settings.fading, from: candidates) else {
             return nil
         }
         return outputs[entry.description] ?? FallbackImage.image(width: source.image.width, height: source.image.height)

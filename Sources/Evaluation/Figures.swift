@@ -143,20 +143,24 @@ public struct Figures {
             ?? column
     }
 
-    /// Writes every figure's SVG, CSV and PDF into `folder`; returns the figures and whether PDFs were made
-    /// (false when `rsvg-convert` is missing: `make deps` installs it).
+    /// Writes every figure's SVG, CSV and PDF into `folder`; returns the figures and, when PDFs could not be
+    /// made, why (`rsvg-convert` missing — `make deps` installs it — or failing): the SVGs and CSVs are written
+    /// whatever happens to the PDFs, and the report says what is missing.
     @discardableResult
-    public func write(to folder: String) throws -> (figures: [Figure], pdf: Bool) {
+    public func write(to folder: String) throws -> (figures: [Figure], pdfProblem: String?) {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let figures = all
         let converter = Self.rsvgConvert()
+        var problem: String? = converter == nil ? "no PDFs: rsvg-convert (librsvg2-bin, `make deps`) is not installed" : nil
         for figure in figures {
             let base = (folder as NSString).appendingPathComponent(figure.name)
             try Data(figure.svg.utf8).write(to: URL(fileURLWithPath: base + ".svg"))
             try Data(figure.csv.utf8).write(to: URL(fileURLWithPath: base + ".csv"))
-            if let converter { try Self.pdf(converter, svg: base + ".svg", pdf: base + ".pdf") }
+            if let converter, problem == nil {
+                do { try Self.pdf(converter, svg: base + ".svg", pdf: base + ".pdf") } catch { problem = "no PDFs: \(error)" }
+            }
         }
-        return (figures, converter != nil)
+        return (figures, problem)
     }
 
     /// The path of `rsvg-convert`, if installed.

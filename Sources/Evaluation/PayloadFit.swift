@@ -2,6 +2,7 @@ import ChannelModels
 import Foundation
 import Imaging
 import Link
+import Randomness
 
 /// How each scheme fits a budget of k complex channel uses (docs/budget.md).
 public enum PayloadFit {
@@ -41,6 +42,22 @@ public enum PayloadFit {
             capacity = log2(1 + snr)
         }
         return Int((Double(k) * capacity).rounded(.down))
+    }
+
+    /// The capacity of one frame of `k` uses over Rayleigh block fading (`coherence` uses per block) with the
+    /// channel known: ⌊Σ_b n_b·log2(1 + |h_b|²·SNR)⌋ bits, |h_b|² ~ Exp(1) drawn from `rng`.
+    public static func blockFadingCapacityBits(
+        channelUses k: Int, esN0DB: Double, coherence: Int, using rng: inout SeededGenerator
+    ) -> Int {
+        let snr = pow(10, esN0DB / 10), block = max(1, coherence)
+        var bits = 0.0, left = k
+        while left > 0 {
+            let n = min(block, left)
+            let gain = -log(1 - rng.nextDouble())  // Exp(1); nextDouble is in [0, 1)
+            bits += Double(n) * log2(1 + gain * snr)
+            left -= n
+        }
+        return Int(bits.rounded(.down))
     }
 
     /// The largest image of the same aspect whose pixels, three real values each and two per complex use,

@@ -90,7 +90,8 @@ public struct ChannelLedger: Sendable, Equatable, Codable {
         return sum
     }
 
-    /// Payload and header channel uses: what the hop annotation's `channel uses` field carries.
+    /// Payload and header channel uses together (the hop annotation's `channel uses` field carries the payload's
+    /// alone, protocol §5.2.1).
     public var totalChannelUses: Int { payloadChannelUses + headerChannelUses }
 
     /// ρ = payload channel uses ÷ (H·W·3).

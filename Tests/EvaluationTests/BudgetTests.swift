@@ -2,6 +2,7 @@ import ChannelModels
 import Foundation
 import Imaging
 import Link
+import Randomness
 import Scenes
 import SemanticWire
 import Testing
@@ -78,10 +79,12 @@ struct BudgetTests {
     @Test(arguments: [false, true])
     func rateMatchingNeverExceedsTheBudget(fading: Bool) throws {
         let link = DigitalLink(fading: fading, coherence: 128)
-        for entry in link.budgetCandidates {
-            let layer = PhysicalLayer(link.configuration(entry))
-            for k in [100, 700, 2048, 4096, 8192] {
-                guard let bytes = PayloadFit.maxPayloadBytes(link.configuration(entry), channelUses: k) else {
+        for k in [100, 700, 1900, 2048, 4096, 8192] {
+            for candidate in link.candidates(channelUses: k) {
+                let entry = candidate.entry
+                let layer = PhysicalLayer(link.configuration(entry))
+                #expect(candidate.maxBytes == PayloadFit.maxPayloadBytes(link.configuration(entry), channelUses: k))
+                guard let bytes = candidate.maxBytes else {
                     #expect(layer.cost(payloadBytes: 1).channelUses > k, "\(entry) k \(k)")
                     continue
                 }
@@ -93,16 +96,25 @@ struct BudgetTests {
         }
     }
 
-    @Test func everyMCSLeftOutIsDominated() {
-        let candidates = DigitalLink(fading: false, coherence: 128).budgetCandidates
+    @Test(arguments: [700, 1900, 2048, 8192])
+    func everyMCSLeftOutIsDominatedAtItsBudget(k: Int) {
+        let link = DigitalLink(fading: false, coherence: 128)
+        let candidates = link.candidates(channelUses: k)
         #expect(!candidates.isEmpty)
-        for entry in MCSTable.entries where !candidates.contains(entry) {
+        for entry in MCSTable.entries where !candidates.contains(where: { $0.entry == entry }) {
             guard let threshold = entry.awgnThresholdDB else { continue }
+            let bytes = PayloadFit.maxPayloadBytes(link.configuration(entry), channelUses: k) ?? 0
             #expect(
-                candidates.contains {
-                    $0.awgnThresholdDB! <= threshold && $0.spectralEfficiency >= entry.spectralEfficiency
-                }, "\(entry)")
+                candidates.contains { $0.threshold <= threshold && ($0.maxBytes ?? 0) >= bytes }, "\(entry) at k \(k)")
         }
+    }
+
+    @Test func aShortBudgetKeepsACodeWhoseBlocksFit() {
+        // k = 1,900: no BPSK LDPC-1944 codeword fits, and QPSK LDPC 2/3 carries one codeword (158 bytes), while
+        // QPSK with the rate-1/2 convolutional code (threshold 3.5 dB) carries 232: it must stay a candidate.
+        let candidates = DigitalLink(fading: false, coherence: 128).candidates(channelUses: 1900)
+        let conv = candidates.first { $0.entry.modulation == .qpsk && $0.entry.code == .convolutional(.r12) }
+        #expect(conv?.maxBytes == 232)
     }
 
     @Test func capacityBits() {
@@ -112,6 +124,20 @@ struct BudgetTests {
         // E[log2(1+x)], x ~ Exp(1), = e·E1(1)/ln 2 = 2.718282 · 0.219384 / 0.693147 ≈ 0.86036.
         let rayleigh = PayloadFit.capacityBits(channelUses: 10_000, esN0DB: 0, fading: true)
         #expect((8602...8604).contains(rayleigh))
+    }
+
+    @Test func blockFadingCapacityIsAFramesOwn() {
+        var rng = SeededGenerator(seed: 5, stream: 1)
+        var copy = rng
+        let gain = -log(1 - copy.nextDouble())
+        // One block: k·log2(1 + g·SNR).
+        #expect(
+            PayloadFit.blockFadingCapacityBits(channelUses: 1000, esN0DB: 0, coherence: 1000, using: &rng)
+                == Int((1000 * log2(1 + gain)).rounded(.down)))
+        // Over many blocks it tends to the ergodic capacity (0.86036 bits per use at 0 dB).
+        var many = SeededGenerator(seed: 6, stream: 1)
+        let bits = PayloadFit.blockFadingCapacityBits(channelUses: 1_000_000, esN0DB: 0, coherence: 100, using: &many)
+        #expect(abs(Double(bits) / 1e6 - 0.86036) < 0.01)
     }
 
     @Test func analogPixelsFitTheBudget() {
@@ -162,6 +188,10 @@ struct BudgetTests {
             try store.append(cell: 5, records: [])
         }
         #expect(try CellStore(folder: folder, header: header).finished.keys.sorted() == [3, 5])
+        // One sweep at a time per folder.
+        let open = try CellStore(folder: folder, header: header)
+        #expect(throws: EvaluationError.self) { try CellStore(folder: folder, header: header) }
+        _ = open
         #expect(throws: EvaluationError.self) {
             try CellStore(folder: folder, header: CellStore.Header(sweep: "semcom eval", settingsHash: "other"))
         }
