@@ -55,7 +55,7 @@ let package = Package(
         // Images, label maps, palettes and file formats.
         .target(name: "Imaging", dependencies: ["CLibPNG", "CTurboJPEG"]),
         // Classical image codecs behind one interface (ImageCodec): JPEG 4:2:0 / 4:4:4, JPEG 2000, WebP, AVIF, HEVC.
-        .target(name: "ImageCodecs", dependencies: ["Imaging", "CTurboJPEG", "COpenJPEG", "CWebP", "CAVIF", "CHEVC"]),
+        .target(name: "ImageCodecs", dependencies: ["Imaging", "COpenJPEG", "CWebP", "CAVIF", "CHEVC"]),
         // Procedural street scenes and readers for real datasets.
         .target(name: "Scenes", dependencies: ["Imaging", "Randomness"]),
         // Wire protocol v1: frames, codecs, payload encodings (protocol/PROTOCOL.md).

@@ -34,12 +34,7 @@ struct CellStore {
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }()
+    static var decoder: JSONDecoder { ShardResult.decoder }
 
     /// Opens (or starts) the resume file in `folder` for the sweep identified by `header`.
     /// - Throws: when the folder holds a sweep with other settings.

@@ -36,7 +36,7 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
     public var rho: Double = 0
     public var bitsPerPixel: Double = 0
     /// Payload channel uses per image pixel (= 3ρ).
-    public var channelUsesPerPixel: Double = 0
+    public var channelUsesPerPixel: Double { 3 * rho }
     /// Pixel accuracy of the received map before FDS (analog: hard decision of the raw symbols; digital: the
     /// decoded map, 0 when lost).
     public var mapAccuracyRaw: Double = .nan
@@ -72,7 +72,6 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         bitsOnAir = Double(ledger.bitsOnAir)
         rho = ledger.rho
         bitsPerPixel = ledger.bitsPerPixel
-        channelUsesPerPixel = 3 * ledger.rho
         attempts = 1 + ledger.retransmissions
         if let mcs = ledger.mcs { self.mcs = mcs }
     }

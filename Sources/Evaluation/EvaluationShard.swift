@@ -70,6 +70,14 @@ struct ShardResult: Codable {
         return encoder
     }()
 
+    /// Reads what `encoder` and `CellStore` write (non-finite figures as strings).
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+
     /// Writes `shard.json` and the grid tiles to `folder`; returns shard.json's path.
     func write(grids rows: [GridRow], to folder: String) throws -> String {
         var copy = self
@@ -93,9 +101,6 @@ struct ShardResult: Codable {
     /// grid order with the merged grid rows; each shard's `images/` is copied into `output`.
     static func load(_ folders: [String], copyingImagesTo output: String) throws -> ([ShardResult], [GridRow]) {
         guard !folders.isEmpty else { throw EvaluationError("merge: give the shard folders (semcom eval --shard K/N --out DIR)") }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var runs: [(folder: String, run: ShardResult)] = []
         for folder in folders {
             let path = folder + "/" + fileName
@@ -103,7 +108,7 @@ struct ShardResult: Codable {
                 throw EvaluationError("\(folder): no \(fileName) (write shards with semcom eval --shard K/N --out \(folder))")
             }
             do {
-                runs.append((folder, try decoder.decode(ShardResult.self, from: data)))
+                runs.append((folder, try Self.decoder.decode(ShardResult.self, from: data)))
             } catch {
                 throw EvaluationError("\(path): not a shard result (\(error))")
             }

@@ -249,22 +249,19 @@ public final class ExperimentRunner {
         var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .analog)
         let classes = UInt8(Cityscapes.classCount)
         // The smallest downsample whose symbols fit (two real symbols per complex channel use).
-        var chosen: MapFrame?
-        for factor in AnalogLayout.factors {
-            let frame = try MapFrame.analog(
-                frameID: source.frameID, name: source.name, map: source.sent, classCount: classes, downsample: factor)
-            let symbols = try frame.decodeAnalogSymbols().values.count
-            if budget.map({ (symbols + 1) / 2 <= $0 }) ?? true {
-                chosen = frame
-                break
-            }
+        let factor = try AnalogLayout.factors.first { factor in
+            guard let budget else { return true }
+            let symbols = try AnalogPayload.symbols(for: source.sent, classCount: classes, downsample: factor).values
+            return (symbols.count + 1) / 2 <= budget
         }
-        guard let frame = chosen else {
+        guard let factor else {
             record.fits = false
             record.scheme = "does not fit at downsample \(AnalogLayout.factors.last!)"
             return try fallbackResult(record, source)
         }
-        if case .analog(let layout) = frame.encoding { record.scheme = "analog, downsample \(layout.downsample)" }
+        let frame = try MapFrame.analog(
+            frameID: source.frameID, name: source.name, map: source.sent, classCount: classes, downsample: factor)
+        record.scheme = "analog, downsample \(factor)"
         var clock = Stopwatch()
         let outcome = try relayAnalog(frame, snr: context.snr, seed: context.relaySeed)
         record.channelMS = clock.lap()
