@@ -12,7 +12,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test
+.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -21,7 +21,7 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_FLAGS) $$missing; \
 	else echo "system packages present"; fi
 
 build: deps
@@ -30,10 +30,23 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps test-deps lint
 	$(SWIFT) test
 	$(MAKE) --no-print-directory deploy-check
 	$(MAKE) --no-print-directory ui-test
+
+## The tree as `swift format` writes it (.swift-format: 120 columns); `make format` rewrites it so.
+SWIFT_FORMAT_PATHS := Sources Tests Fuzz Package.swift
+lint:
+	$(SWIFT) format lint --strict -r --configuration .swift-format $(SWIFT_FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format -i -r --configuration .swift-format $(SWIFT_FORMAT_PATHS)
+
+# promtool (Debian's prometheus package) checks the daemons' /metrics in the end-to-end tests; the server
+# it comes with is not started or needed.
+test-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="prometheus" APT_FLAGS="--no-install-recommends"
 
 demo: release
 	$(BIN_RELEASE) demo --out $(DEMO_DIR) $(DEMO_FLAGS)

@@ -19,8 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.1.0"),
         // The HTTP side port: Hummingbird 2 serves /metrics (swift-metrics → swift-prometheus), health and events.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.9.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        // Tests only: reads protocol/relay-control.openapi.yaml to check it against the API's Codable types.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // System libraries: headers and link flags come from pkg-config; `make deps` installs them.
@@ -61,14 +63,14 @@ let package = Package(
         // Wire protocol v1: frames, codecs, payload encodings (protocol/PROTOCOL.md).
         .target(
             name: "SemanticWire",
-            dependencies: ["Imaging", "CZlib", "Checksums", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["CZlib", "Checksums", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
         // The transmission logic the daemons and `semcom eval` share, without I/O: the receiver's map decision,
         // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
         .target(
             name: "Link",
-            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness", "Generator", "Tensor"]
+            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness"]
         ),
 
         // Mutual TLS for every hop: settings, handshake with verified peers, a small CA for `semcom certs`.
@@ -107,6 +109,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,6 +137,17 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(
+            name: "SidePortTests",
+            dependencies: [
+                "SidePort", "Daemons", "Link",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "Imaging"]),
         .testTarget(
             name: "GeneratorTests", dependencies: ["Generator", "Tensor", "Imaging", "ChannelModels", "Randomness"],
@@ -142,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "SemanticWireTests",
             dependencies: [
-                "SemanticWire", "Imaging", "Checksums",
+                "SemanticWire", "Imaging", "Checksums", "Link",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -96,7 +96,7 @@ env OPENBLAS_CORETYPE=SkylakeX "$bin" bench-engine --threads 2 --iterations 1 --
 "$bin" bench-engine --threads 2 --iterations 1 --images 2 | grep 'swift image' | sed 's/^/    oneDNN, the model'"'"'s defaults: /'
 
 # The live link: a frame's arrival at the receiver to its PNG on disk, from the receiver's own log
-# (`frame received` → `image generated`, both timestamped), 4 frames sent back to back through
+# (`event=frame.received` → `event=frame.generated`, both timestamped), 4 frames sent back to back through
 # `semcom demo` (sender, relay at 10 dB PSNR, receiver at the model's defaults): frame k waits for
 # the k − 1 images before it, so the generation time alone (`duration_ms`) is reported beside it.
 "$bin" demo --count 4 --eval-count 0 --no-dashboard --out "$tmp/demo" > /dev/null
@@ -111,11 +111,11 @@ for line in open(sys.argv[1]):
         continue  # "listening on …" and other plain lines
     stamp = datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
     name = re.search(r"frame\.name=(\S+)", line)
-    if " frame received " in line and name:
+    if " event=frame.received " in line and name:
         arrived[name.group(1)] = stamp
-    elif " image generated " in line and name and name.group(1) in arrived:
-        ms = re.search(r"duration_ms=(\d+)", line).group(1)
-        rows.append(f"{name.group(1)} {(stamp - arrived[name.group(1)]).total_seconds():.2f} s (generation {int(ms) / 1000:.2f} s)")
+    elif " event=frame.generated " in line and name and name.group(1) in arrived:
+        ms = float(re.search(r"duration_ms=([0-9.]+)", line).group(1))
+        rows.append(f"{name.group(1)} {(stamp - arrived[name.group(1)]).total_seconds():.2f} s (generation {ms / 1000:.2f} s)")
 print("    frame arrival → PNG: " + "; ".join(rows))
 PY
 

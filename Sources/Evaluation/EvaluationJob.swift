@@ -145,6 +145,7 @@ public struct EvaluationJob {
         let total = runner.grid(images: scenes.count).count
         let cells = shard?.cells(of: total) ?? 0..<total
         var recorded = settings
+        recorded.sampler = runner.sampler
         recorded.steps = runner.steps
         recorded.guidance = runner.guidance
         let source = dataDirectory ?? "generated, seed \(Self.sceneSeed)"
@@ -153,6 +154,7 @@ public struct EvaluationJob {
         // scenes' files, size and the models' files.
         var numbered = recorded
         numbered.gridImages = 0
+        numbered.sampler = nil  // the model's default: its files are fingerprinted, and older folders still resume
         let identity = try ShardResult.encoder.encode(
             SweepIdentity(
                 format: SweepIdentity.currentFormat, settings: numbered, images: scenes.entries.map(\.name),
@@ -164,7 +166,7 @@ public struct EvaluationJob {
         let resumed = cells.filter { store.finished[$0] != nil }.count
         log("eval: \(scenes.count) images × \(settings.budgets.count) budgets × \(settings.snrs.count) SNRs × "
             + "\(settings.channelSeeds) channel seeds × \(settings.modes.count) modes, "
-            + "generator \(runner.steps) steps, guidance \(runner.guidance)"
+            + "generator \(runner.sampler.displayName) \(runner.steps) steps, guidance \(runner.guidance)"
             + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? "")
             + (resumed > 0 ? "; resuming: \(resumed) of \(cells.count) cells done in \(store.path)" : ""))
         let outcome = try runner.run(
@@ -216,6 +218,7 @@ public struct EvaluationJob {
         let csvPath = path("results.csv"), summaryPath = path("summary.json"), reportPath = path("report.html")
         try Data(ResultsTable.csv(records).utf8).write(to: URL(fileURLWithPath: csvPath))
         try summary.json().write(to: URL(fileURLWithPath: summaryPath))
+        let sampler = first.settings.sampler?.displayName ?? "the model's sampler"
         let steps = first.settings.steps.map(String.init) ?? "?", guidance = first.settings.guidance.map { "\($0)" } ?? "?"
         let (figures, pdfProblem) = try Figures(summary: summary).write(to: path("figures"))
         if let pdfProblem { summary.notes.append(pdfProblem) }
@@ -224,7 +227,7 @@ public struct EvaluationJob {
             facts: [
                 ("images", "\(first.images.count) (\(first.source))"),
                 ("image size", first.imageSize),
-                ("generator", "DPM-Solver++(2M) \(steps) steps, guidance \(guidance)"),
+                ("generator", "\(sampler) \(steps) steps, guidance \(guidance)"),
                 ("run time", "\(ProgressBar.duration(seconds)) on \(first.cores) cores"
                     + (runs.count > 1 ? ", summed over \(runs.count) shards" : "")),
             ], figures: figures)

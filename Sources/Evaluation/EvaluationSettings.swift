@@ -1,5 +1,6 @@
-import Link
 import ChannelModels
+import Generator
+import Link
 
 /// How a sweep's SNR setting becomes noise, for every mode alike.
 public enum SweepConvention: String, Sendable, Codable, CaseIterable {
@@ -43,7 +44,8 @@ public struct EvaluationSettings: Sendable, Codable {
     /// `awgn` or `rayleigh` (block fading, `coherence` channel uses, MMSE with perfect CSI).
     public var fading: Bool = false
     public var coherence: Int = 128
-    /// DDIM steps and guidance of the generator (nil: the model's defaults).
+    /// The generator's sampler, steps and guidance (nil: the model's defaults: its `default_sampler`, …).
+    public var sampler: ImageGenerator.Method?
     public var steps: Int?
     public var guidance: Float?
     /// The receiver's analog map denoiser (`semcom receive --denoiser`).

@@ -21,7 +21,8 @@ public final class ExperimentRunner {
     public let segmenter: Segmenter
     /// Where reconstructions are written (`images/SNR/NAME.MODE.png`); nil: nowhere.
     public let imagesDirectory: String?
-    /// DDIM steps and guidance actually used (the run's, or the model's defaults).
+    /// The sampler, steps and guidance actually used (the run's, or the model's defaults).
+    public let sampler: ImageGenerator.Method
     public let steps: Int
     public let guidance: Float
     private let link: DigitalLink
@@ -45,6 +46,7 @@ public final class ExperimentRunner {
         self.generator = generator
         self.segmenter = segmenter
         self.imagesDirectory = imagesDirectory
+        sampler = settings.sampler ?? generator.defaultMethod
         steps = settings.steps ?? generator.config.default_steps
         guidance = settings.guidance ?? Float(generator.config.default_guidance)
         link = DigitalLink(fading: settings.fading, coherence: settings.coherence)
@@ -586,11 +588,12 @@ public final class ExperimentRunner {
                 : nil)
     }
 
-    /// The receiver's generation: the decision's conditioning, its per-frame seed, the run's steps and guidance.
+    /// The receiver's generation: the decision's conditioning, its per-frame seed, the run's sampler, steps and
+    /// guidance.
     private func generate(_ input: GeneratorConditioning, frameID: UInt64, record: inout EvaluationRecord) throws
         -> RGBImage
     {
-        let seed = SeededGenerator.mix(settings.seed, frameID)
+        let seed = MapDecision.generatorSeed(settings.seed, frameID: frameID)
         var clock = Stopwatch()
         var key: GenerationKey?
         if case .labels(let labels) = input {
@@ -600,7 +603,7 @@ public final class ExperimentRunner {
                 return hit.image
             }
         }
-        let image = try generator.generate(input, seed: seed, steps: steps, guidance: guidance)
+        let image = try generator.generate(input, seed: seed, steps: steps, guidance: guidance, method: sampler)
         record.generatorMS = clock.lap()
         if let key { cache[key] = Generated(image: image, generatorMS: record.generatorMS) }
         return image

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Hand-written SVG charts for the report: a line plot with 95 % interval whiskers and a grouped bar chart.
-/// Plain SVG 1.1 inline in HTML; no scripts, no external resources.
+/// Hand-written SVG charts, the one place semcom draws them: a line plot with 95 % interval whiskers (linear or
+/// log y axis) and a bar chart, for the report and its figures, and the BER curves of `semcom channel --plot`
+/// (`berPlot`). Plain SVG 1.1, inline in HTML or a file; no scripts, no external resources.
 public enum SVGChart {
     /// One line of a plot.
     public struct Series: Sendable {
@@ -9,16 +10,18 @@ public enum SVGChart {
         public var color: String
         /// (x, mean, low, high); NaN means are skipped.
         public var points: [(x: Double, y: Double, low: Double, high: Double)]
-        /// The marker and dash pattern, so series stay apart in greyscale print.
-        public var marker: Marker = .circle
+        /// The marker and dash pattern, so series stay apart in greyscale print (nil marker: the line alone).
+        public var marker: Marker? = .circle
         /// SVG `stroke-dasharray` (nil: solid).
         public var dash: String?
         /// Line width.
         public var width: Double = 2
+        /// Whether the legend names the series.
+        public var inLegend = true
 
         public init(
             name: String, color: String, points: [(x: Double, y: Double, low: Double, high: Double)],
-            marker: Marker = .circle, dash: String? = nil, width: Double = 2
+            marker: Marker? = .circle, dash: String? = nil, width: Double = 2, inLegend: Bool = true
         ) {
             self.name = name
             self.color = color
@@ -26,6 +29,7 @@ public enum SVGChart {
             self.marker = marker
             self.dash = dash
             self.width = width
+            self.inLegend = inLegend
         }
     }
 
@@ -73,40 +77,99 @@ public enum SVGChart {
     static let width = 520.0, height = 320.0
     static let left = 58.0, right = 170.0, top = 30.0, bottom = 48.0
 
+    /// How a value axis maps values to lengths.
+    public enum Scale: Sendable {
+        case linear
+        /// log10, over whole decades.
+        case log
+    }
+
+    /// Where the x axis is labelled.
+    public enum XTicks: Sendable {
+        /// At every x of the data (a sweep's few SNRs).
+        case points
+        /// At about five round values, the axis spanning whole units (a dense sweep).
+        case round
+    }
+
+    /// A value axis: linear over `lo`…`hi`, or log over the decades 10^`lo`…10^`hi`.
+    struct ValueAxis {
+        var scale: Scale
+        var lo: Double
+        var hi: Double
+
+        /// The value's place along the axis, 0 at `lo` to 1 at `hi`, clamped.
+        func fraction(_ v: Double) -> Double {
+            let t = scale == .log ? (v > 0 ? (log10(v) - lo) / (hi - lo) : 0) : (v - lo) / (hi - lo)
+            return min(max(t, 0), 1)
+        }
+
+        /// Grid values: about five round ones, or every decade.
+        var ticks: [Double] {
+            scale == .log ? stride(from: lo, through: hi, by: 1).map { pow(10, $0) } : SVGChart.ticks(lo, hi)
+        }
+
+        /// A grid value's label (a decade below 1 as `1e-3`).
+        func label(_ v: Double) -> String {
+            scale == .log && v < 1 ? "1e\(Int(log10(v).rounded()))" : SVGChart.format(v)
+        }
+    }
+
     /// A line plot of `series` against x, with whiskers for the intervals and a legend on the right.
-    /// `id` names the element (`plot-ID`) so tests and readers can find it.
+    /// `id` names the element (`plot-ID`) so tests and readers can find it. A linear y axis spans `yRange`, or
+    /// the data with a margin; a log one the data's decades within `yRange` (non-positive values are not drawn).
     public static func linePlot(
-        id: String, title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil
+        id: String, title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil,
+        yScale: Scale = .linear, xTicks: XTicks = .points
     ) -> String {
-        let xs = series.flatMap { $0.points.map(\.x) }
+        var xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.flatMap { [$0.y, $0.low, $0.high] } }.filter(\.isFinite)
-        let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9)
-        var yMin = yRange?.lowerBound ?? (ys.min() ?? 0)
-        var yMax = yRange?.upperBound ?? (ys.max() ?? 1)
-        if yRange == nil {
-            if yMax - yMin < 1e-9 {
-                yMin -= 0.5
-                yMax += 0.5
+        var xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9)
+        if xTicks == .round {
+            xMin = xMin.rounded(.down)
+            xMax = max(xMax.rounded(.up), xMin + 1)
+            xs = ticks(xMin, xMax)
+        }
+        let y: ValueAxis
+        switch yScale {
+        case .linear:
+            var yMin = yRange?.lowerBound ?? (ys.min() ?? 0)
+            var yMax = yRange?.upperBound ?? (ys.max() ?? 1)
+            if yRange == nil {
+                if yMax - yMin < 1e-9 {
+                    yMin -= 0.5
+                    yMax += 0.5
+                }
+                let pad = (yMax - yMin) * 0.05
+                yMin -= pad
+                yMax += pad
             }
-            let pad = (yMax - yMin) * 0.05
-            yMin -= pad
-            yMax += pad
+            y = ValueAxis(scale: .linear, lo: yMin, hi: yMax)
+        case .log:
+            let positive = ys.filter { $0 > 0 }
+            var lo = log10(positive.min() ?? 1e-6).rounded(.down), hi = log10(positive.max() ?? 1).rounded(.up)
+            if let yRange {
+                lo = max(lo, log10(yRange.lowerBound).rounded(.down))
+                hi = min(hi, log10(yRange.upperBound).rounded(.up))
+            }
+            y = ValueAxis(scale: .log, lo: lo, hi: max(hi, lo + 1))
         }
         let plotW = width - left - right, plotH = height - top - bottom
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
-        func py(_ y: Double) -> Double { top + (1 - (min(max(y, yMin), yMax) - yMin) / (yMax - yMin)) * plotH }
+        func py(_ v: Double) -> Double { top + (1 - y.fraction(v)) * plotH }
         var s = svgOpen(id: "plot-\(id)", title: title)
         s += axes(plotW: plotW, plotH: plotH, xLabel: xLabel, yLabel: yLabel)
-        for t in ticks(yMin, yMax) {
+        for t in y.ticks {
             s += line(left - 4, py(t), left + plotW, py(t), stroke: "#e4e4e4")
-            s += text(left - 7, py(t) + 4, format(t), anchor: "end")
+            s += text(left - 7, py(t) + 4, y.label(t), anchor: "end")
         }
         for t in Array(Set(xs)).sorted() {
             s += line(px(t), top + plotH, px(t), top + plotH + 4, stroke: "#444")
             s += text(px(t), top + plotH + 17, format(t), anchor: "middle")
         }
-        for (n, serie) in series.enumerated() {
-            let valid = serie.points.filter { $0.y.isFinite }
+        var legendRow = 0
+        for serie in series {
+            let valid = serie.points.filter { $0.y.isFinite && (yScale == .linear || $0.y > 0) }
             if valid.count > 1 {
                 let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
                 let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
@@ -119,13 +182,15 @@ public enum SVGChart {
                     s += line(px(p.x) - 3, py(p.low), px(p.x) + 3, py(p.low), stroke: serie.color, width: 1)
                     s += line(px(p.x) - 3, py(p.high), px(p.x) + 3, py(p.high), stroke: serie.color, width: 1)
                 }
-                s += serie.marker.svg(px(p.x), py(p.y), color: serie.color)
+                s += serie.marker?.svg(px(p.x), py(p.y), color: serie.color) ?? ""
             }
-            let ly = top + 10 + Double(n) * 16
+            guard serie.inLegend else { continue }
+            let ly = top + 10 + Double(legendRow) * 16
+            legendRow += 1
             let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             s += "<line x1=\"\(f(width - right + 8))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" "
                 + "stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash)/>\n"
-            s += serie.marker.svg(width - right + 20, ly, color: serie.color)
+            s += serie.marker?.svg(width - right + 20, ly, color: serie.color) ?? ""
             s += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\" text-anchor=\"start\" font-size=\"9\">"
                 + "\(escape(serie.name))</text>\n"
         }
@@ -140,17 +205,16 @@ public enum SVGChart {
         let maxV = positive.max() ?? 1, minV = positive.min() ?? 1
         let logScale = maxV / minV > 100
         let plotW = width - left - 20, plotH = height - top - bottom
-        let lo = logScale ? floor(log10(minV)) : 0, hi = logScale ? ceil(log10(maxV)) : maxV * 1.1
-        func py(_ v: Double) -> Double {
-            let t = logScale ? (v > 0 ? (log10(v) - lo) / (hi - lo) : 0) : v / hi
-            return top + (1 - min(max(t, 0), 1)) * plotH
-        }
+        let y =
+            logScale
+            ? ValueAxis(scale: .log, lo: floor(log10(minV)), hi: ceil(log10(maxV)))
+            : ValueAxis(scale: .linear, lo: 0, hi: maxV * 1.1)
+        func py(_ v: Double) -> Double { top + (1 - y.fraction(v)) * plotH }
         var s = svgOpen(id: "bars-\(id)", title: title)
         s += axes(plotW: plotW, plotH: plotH, xLabel: "", yLabel: yLabel + (logScale ? " (log scale)" : ""))
-        let tickValues: [Double] = logScale ? stride(from: lo, through: hi, by: 1).map { pow(10, $0) } : ticks(0, hi)
-        for t in tickValues {
+        for t in y.ticks {
             s += line(left - 4, py(t), left + plotW, py(t), stroke: "#e4e4e4")
-            s += text(left - 7, py(t) + 4, format(t), anchor: "end")
+            s += text(left - 7, py(t) + 4, y.label(t), anchor: "end")
         }
         let slot = plotW / Double(max(bars.count, 1))
         for (n, bar) in bars.enumerated() {

@@ -109,17 +109,10 @@ extension ChannelLedger {
         let headerBits = frame.headerBits
         var efficiency: Double?
         if hop.mode == .digital {
-            let bits: Double = switch hop.modulation {
-            case .bpsk: 1
-            case .qpsk: 2
-            case .qam16: 4
-            case .qam64: 6
-            case .qam256: 8
-            default: 1
-            }
             let rate = hop.codeRate.denominator > 0
                 ? Double(hop.codeRate.numerator) / Double(hop.codeRate.denominator) : 1
-            efficiency = bits * rate
+            efficiency = ChannelConventions.spectralEfficiency(
+                codeRate: rate, bitsPerSymbol: hop.modulation.bitsPerSymbol)
         }
         self.init(
             payloadChannelUses: Int(clamping: hop.channelUses),

@@ -1,5 +1,6 @@
 import ChannelModels
 import Imaging
+import Randomness
 import SemanticWire
 
 /// How the receiver denoises analog maps (`semcom receive --denoiser`).
@@ -131,6 +132,10 @@ public enum MapDecision {
         }
         return shortest
     }
+
+    /// The generator's seed for frame `frameID` under the base seed `seed` (the receiver's diffusion `--seed`,
+    /// `semcom eval --seed`): a frame is generated from the same noise wherever it is received.
+    public static func generatorSeed(_ seed: UInt64, frameID: UInt64) -> UInt64 { SeededGenerator.mix(seed, frameID) }
 
     /// The decided map (see `decide`).
     public static func labels(of frame: MapFrame, denoiser: MapDenoiser = .potts, limits: WireLimits = .default)

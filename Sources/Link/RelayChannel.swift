@@ -233,7 +233,6 @@ extension MapFrame {
     /// on its protected control channel. One definition for the relay, `semcom eval` and the classical mode.
     public var headerBits: Int {
         // A frame read from the wire (or built by a sender) encodes; 0 only for one that breaks the rules.
-        guard let bytes = try? WireMessage.mapFrame(self).encodedBytes() else { return 0 }
-        return 8 * (bytes.count - payload.bytes.count)
+        8 * ((try? headerByteCount()) ?? 0)
     }
 }

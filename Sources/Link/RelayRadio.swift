@@ -49,6 +49,13 @@ extension ModulationID {
         case .qam64: self = .qam64
         }
     }
+
+    /// Coded bits per complex channel use (log2 M) of a hop's modulation: `Modulation.bitsPerSymbol`, 8 for
+    /// 256-QAM (which the wire names but no relay here runs), 1 for none or an unknown code.
+    var bitsPerSymbol: Int {
+        if self == .qam256 { return 8 }
+        return Modulation.allCases.first { ModulationID($0) == self }?.bitsPerSymbol ?? 1
+    }
 }
 
 extension ChannelCodeID {

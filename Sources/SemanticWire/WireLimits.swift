@@ -6,8 +6,6 @@ public enum WireProtocol {
     public static let magic: [UInt8] = [0x53, 0x4D, 0x43, 0x4D]
     /// Protocol versions this implementation speaks.
     public static let supportedVersions: ClosedRange<UInt8> = 1...1
-    /// The version HELLO frames (and an ERROR answering a HELLO) always carry in their envelope.
-    public static let helloEnvelopeVersion: UInt8 = 1
     /// Size of the fixed envelope in bytes.
     public static let envelopeSize = 20
     /// Longest frame, peer or file name, in UTF-8 bytes.
@@ -18,6 +16,9 @@ public enum WireProtocol {
     public static let maxHops = 16
     /// Size of one hop annotation record in bytes.
     public static let hopRecordSize = 56
+    /// The label id of a pixel of no class, valid in every map besides `0..<classCount` (Imaging's
+    /// `LabelMap.void`, which the tests hold equal to it).
+    public static let voidID: UInt8 = 255
 }
 
 /// Limits a peer enforces on what it reads; every length from the wire is checked against
@@ -33,7 +34,10 @@ public struct WireLimits: Sendable, Equatable {
     /// 1024 × 2048 is half of it).
     public var maxMapPixels: Int
 
-    public init(maxBodyLength: Int = 64 << 20, maxUncompressedLength: Int = 256 << 20, maxMapPixels: Int = 2048 * 2048) {
+    /// The default largest body, bytes (the protocol's limit: 64 MiB).
+    public static let defaultMaxBodyLength = 64 << 20
+
+    public init(maxBodyLength: Int = defaultMaxBodyLength, maxUncompressedLength: Int = 256 << 20, maxMapPixels: Int = 2048 * 2048) {
         precondition(maxBodyLength > 0 && maxBodyLength <= Int(UInt32.max), "body limit must fit in u32")
         precondition(
             maxUncompressedLength > 0 && maxUncompressedLength <= Int(UInt32.max), "payload limit must fit in u32")

@@ -59,5 +59,5 @@ public enum FrameImageRoutes {
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func notFound() -> Response { SidePort.json(.notFound, ["error": "no such picture (yet)"]) }
+    static func notFound() -> Response { SidePortAPI.problem(.notFound, "no such picture (yet)") }
 }

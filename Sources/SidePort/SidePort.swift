@@ -19,7 +19,7 @@ import ServiceLifecycle
 ///   `--log-format json`), the recent ones first;
 /// - whatever `routes` adds (the relay's channel control).
 ///
-/// Requests that change something must carry `Authorization: Bearer TOKEN` (`SidePortAuth`).
+/// Requests that change something must carry `Authorization: Bearer TOKEN` (`BearerTokenMiddleware`).
 public struct SidePort: Service {
     /// Everything the side port is started with (the command line's flags).
     public struct Configuration: Sendable {
@@ -43,18 +43,18 @@ public struct SidePort: Service {
     let readiness: Readiness
     let events: DaemonEvents
     let registry: PrometheusCollectorRegistry
-    let routes: @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void
+    let routes: @Sendable (Router<BasicRequestContext>) -> Void
     let logger: Logger
     let started = Date()
     private let bound: @Sendable (Endpoint) -> Void
 
     /// - Parameters:
-    ///   - routes: adds the daemon's own endpoints (`auth` guards the ones that change something).
+    ///   - routes: adds the daemon's own endpoints (the token guards those that change something).
     ///   - onListening: called with the bound endpoint (port 0 resolved).
     public init(
         configuration: Configuration, readiness: Readiness, events: DaemonEvents = .shared,
         registry: PrometheusCollectorRegistry = SidePortMetrics.registry, logger: Logger,
-        routes: @escaping @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void = { _, _ in },
+        routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
         onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -76,15 +76,22 @@ public struct SidePort: Service {
         }
     }
 
-    public func run() async throws {
+    /// The router: CORS, the token check, the standard routes and the daemon's own.
+    func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         // Pages on other origins (the dashboard) may read; changes still need the token.
-        router.add(middleware: CORSMiddleware(
-            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin],
-            allowMethods: [.get, .put, .post, .delete, .options]))
-        let auth = SidePortAuth(token: configuration.token)
+        router.add(
+            middleware: CORSMiddleware(
+                allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .ifMatch],
+                allowMethods: [.get, .put, .post, .delete, .options], exposedHeaders: ["ETag"]))
+        router.add(middleware: BearerTokenMiddleware(token: configuration.token))
         addStandardRoutes(to: router)
-        routes(router, auth)
+        routes(router)
+        return router
+    }
+
+    public func run() async throws {
+        let router = makeRouter()
         let daemon = configuration.daemon
         let bound = self.bound
         let logger = self.logger
@@ -125,18 +132,16 @@ public struct SidePort: Service {
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/healthz") { _, _ -> Response in
-            SidePort.json(
-                .ok, ["status": "ok", "daemon": daemon, "pid": Int(getpid()), "uptime_s": Date().timeIntervalSince(started)])
+            SidePortAPI.response(
+                .ok,
+                SidePortAPI.Health(daemon: daemon, pid: Int(getpid()), uptimeS: Date().timeIntervalSince(started)))
         }
         router.get("/readyz") { _, _ -> Response in
             let ready = readiness.isReady
-            var checks: [String: Any] = [:]
-            for (name, check) in readiness.snapshot {
-                var entry: [String: Any] = ["state": check.state.rawValue]
-                if let detail = check.detail { entry["detail"] = detail }
-                checks[name] = entry
-            }
-            return SidePort.json(ready ? .ok : .serviceUnavailable, ["ready": ready, "daemon": daemon, "checks": checks])
+            let checks = readiness.snapshot.mapValues { SidePortAPI.ReadinessReport.Check(state: $0.state.rawValue, detail: $0.detail) }
+            return SidePortAPI.response(
+                ready ? .ok : .serviceUnavailable,
+                SidePortAPI.ReadinessReport(ready: ready, daemon: daemon, checks: checks))
         }
         router.get("/events") { _, _ -> Response in
             let stream = events.subscribe()
@@ -153,52 +158,13 @@ public struct SidePort: Service {
                 })
         }
     }
-
-    /// A JSON response from a JSON-serialisable dictionary.
-    public static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// Bearer-token check for the side port's endpoints that change a daemon.
-public struct SidePortAuth: Sendable {
-    let token: String?
-
-    /// Nil when `request` carries the token; otherwise the 401 response to send.
-    public func refusal(for request: Request) -> Response? {
-        guard let token, !token.isEmpty else {
-            return SidePort.json(.unauthorized, ["error": "changes are disabled: start the daemon with --http-token"])
-        }
-        let given = request.headers[.authorization] ?? ""
-        guard Self.constantTimeEqual(given, "Bearer " + token) else {
-            var response = SidePort.json(.unauthorized, ["error": "missing or wrong bearer token (Authorization: Bearer …)"])
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"semcom\""
-            return response
-        }
-        return nil
-    }
-
-    /// Compares without stopping at the first difference, so timing does not reveal the token.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
-        for i in 0..<max(x.count, y.count) {
-            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return difference == 0
-    }
 }
 
 /// The process's Prometheus registry, bootstrapped once as swift-metrics' backend, fed by the live events.
 public enum SidePortMetrics {
     public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultValueHistogramBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
-        MetricsSystem.bootstrap(factory)
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
         DaemonEvents.shared.observe { TransmissionMetrics.record($0) }
         return registry
     }()

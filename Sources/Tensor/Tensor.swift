@@ -33,17 +33,11 @@ public struct Tensor: Sendable, Equatable {
 
     public var count: Int { data.count }
 
-    /// Size of dimension `i` (negative counts from the end).
-    public func dim(_ i: Int) -> Int { shape[i < 0 ? shape.count + i : i] }
-
     /// The same data under another shape with the same element count (planar tensors only).
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(layout == .planar, "reshaping a blocked tensor: convert it with planar() first")
         return Tensor(shape: newShape, data: data)
     }
-
-    /// Sample `n` of an NCHW batch, as a batch of one.
-    public func sample(_ n: Int) -> Tensor { slice(batch: n..<(n + 1)) }
 
     /// Samples `range` of a batch, as a batch of `range.count`.
     public func slice(batch range: Range<Int>) -> Tensor {
@@ -108,10 +102,11 @@ public enum Ops {
         return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + tail, data: parts.flatMap(\.data), layout: layout)
     }
 
-    /// SiLU x·σ(x), in place.
+    /// SiLU x·σ(x), in place: the C kernels' SiLU (`Activation.silu`), the one the norms fuse.
     public static func siluInPlace(_ x: inout Tensor) {
         x.data.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count { let v = p[i]; p[i] = v / (1 + expf(-v)) }
+            guard let base = p.baseAddress else { return }
+            Elementwise.affine(base, count: p.count, a: 1, b: 0, activation: .silu)
         }
     }
 
@@ -124,7 +119,3 @@ public enum Ops {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -48,8 +48,9 @@ struct BenchLinkCommand: AsyncParsableCommand {
             png += try readFile(imagePath).count
             jpeg += try JPEG.encode(try PNG.readRGB(path: imagePath), quality: 75).count
             let map = try PNG.readLabels(path: SceneFolder.path(scenes, SceneFolder.labels, name))
-            let d = try MapFrame.digital(frameID: UInt64(index), name: name, map: map, classCount: 19)
-            let a = try MapFrame.analog(frameID: UInt64(index), name: name, map: map, classCount: 19)
+            let classes = UInt8(Cityscapes.classCount)
+            let d = try MapFrame.digital(frameID: UInt64(index), name: name, map: map, classCount: classes)
+            let a = try MapFrame.analog(frameID: UInt64(index), name: name, map: map, classCount: classes)
             digital += try WireMessage.mapFrame(d).encodedBytes().count
             analog += try WireMessage.mapFrame(a).encodedBytes().count
             var start = Date()

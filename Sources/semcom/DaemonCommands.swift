@@ -38,20 +38,28 @@ extension Endpoint: ExpressibleByArgument {
 /// workers its frames are decoded on.
 struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds a connection may stay silent after HELLO (with nothing in work) before ERROR timeout.")
-    var idleTimeout: Int = 300
-    @Option(help: "Connections open at once; one more is answered ERROR busy.") var maxConnections: Int = 32
+    var idleTimeout: Int = LinkDefaults.idleTimeout.wholeSeconds
+    @Option(help: "Seconds a client has to say HELLO (protocol v1: 10) before ERROR timeout.")
+    var helloTimeout: Int = LinkDefaults.helloTimeout.wholeSeconds
+    @Option(help: "Connections open at once; one more is answered ERROR busy.")
+    var maxConnections: Int = LinkDefaults.maxConnections
     @Option(help: "Largest frame body accepted, in MiB (1…64; the protocol's limit is 64): bounds each connection's memory.")
-    var maxFrameMib: Int = 64
+    var maxFrameMib: Int = WireLimits.defaultMaxBodyLength >> 20
     @Option(help: "Threads decoding frames (default: the cores).") var workers: Int?
     @Option(help: "Frames in work at once, all connections together (default: 2 per worker thread).")
     var maxInFlight: Int?
     @Option(help: "MiB of working memory for all frames in work together (a frame waits until its share fits).")
-    var workMemoryMib: Int = 2048
+    var workMemoryMib: Int = FrameWorkers.defaultMemoryBudget >> 20
 
     func validate() throws {
-        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard idleTimeout >= 1, helloTimeout >= 1 else {
+            throw ValidationError("--idle-timeout and --hello-timeout must be at least 1 second")
+        }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        guard (1...64).contains(maxFrameMib) else { throw ValidationError("--max-frame-mib must be 1…64") }
+        let protocolLimit = WireLimits.defaultMaxBodyLength >> 20
+        guard (1...protocolLimit).contains(maxFrameMib) else {
+            throw ValidationError("--max-frame-mib must be 1…\(protocolLimit)")
+        }
         guard workMemoryMib >= 16 else { throw ValidationError("--work-memory-mib must be at least 16") }
         guard (workers ?? 1) >= 1, (maxInFlight ?? 1) >= 1 else {
             throw ValidationError("--workers and --max-in-flight must be at least 1")
@@ -61,7 +69,7 @@ struct ServerOptions: ParsableArguments {
     var limits: WireLimits { WireLimits(maxBodyLength: maxFrameMib << 20) }
 
     var frameWorkers: FrameWorkers {
-        workers == nil && maxInFlight == nil && workMemoryMib == 2048
+        workers == nil && maxInFlight == nil && workMemoryMib << 20 == FrameWorkers.defaultMemoryBudget
             ? .shared : FrameWorkers(threads: workers, maxInFlight: maxInFlight, memoryBudget: workMemoryMib << 20)
     }
 }
@@ -73,9 +81,11 @@ func runDaemon(_ service: some Service, sidePort: SidePort? = nil, logger: Logge
         .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
     ]
     if let sidePort { services.append(.init(service: sidePort, successTerminationBehavior: .gracefullyShutdownGroup)) }
-    let group = ServiceGroup(
-        configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+    var configuration = ServiceGroupConfiguration(
+        services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+    configuration.maximumGracefulShutdownDuration = LinkDefaults.gracefulShutdownLimit
+    configuration.maximumCancellationDuration = LinkDefaults.cancellationLimit
+    let group = ServiceGroup(configuration: configuration)
     do {
         try await group.run()
     } catch let error as DaemonError where error.isConfiguration {
@@ -93,8 +103,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Payload encoding: digital (zlib label bytes) or analog (GESCO one-hot symbols).")
     var encoding: EncodingArgument = .analog
     @Option(help: "Analog only: block size of the symbol planes, 1, 2, 4 or 8 pixels.") var downsample: Int = 1
-    @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = 8
-    @Option(help: "Retransmissions after NACKs before a frame is reported LOST.") var maxRetries: Int = 3
+    @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = LinkDefaults.window
+    @Option(help: "Retransmissions after NACKs before a frame is reported LOST.")
+    var maxRetries: Int = LinkDefaults.maxRetries
     @Flag(help: "Keep polling the folder for new images until SIGTERM/SIGINT.") var watch = false
     @Option(help: "Milliseconds between first transmissions of successive frames (pacing; 0 = none).")
     var intervalMs: Int = 0
@@ -105,10 +116,13 @@ struct SendCommand: AsyncParsableCommand {
             """)
     var origin: String?
     @Option(help: "Seconds a frame may keep being answered NACK unavailable before it is reported LOST (0: no bound).")
-    var maxWait: Int = 120
-    @Option(help: "Seconds one connection attempt may take (TCP, and the TLS handshake).") var connectTimeout: Int = 5
+    var maxWait: Int = LinkDefaults.maxUnavailableWait.wholeSeconds
+    @Option(help: "Seconds one connection attempt may take (TCP, and the TLS handshake).")
+    var connectTimeout: Int = LinkDefaults.connectTimeout.wholeSeconds
+    @Option(help: "Seconds the relay or receiver has to answer HELLO.")
+    var helloTimeout: Int = LinkDefaults.helloTimeout.wholeSeconds
     @Option(help: "Failed connection attempts in a row before every frame not delivered is reported LOST (0: no bound).")
-    var maxReconnect: Int = 30
+    var maxReconnect: Int = LinkDefaults.maxReconnects
     @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
     var segmenter: String?
     @OptionGroup(title: "TLS") var tls: TLSConnectOptions
@@ -121,7 +135,9 @@ struct SendCommand: AsyncParsableCommand {
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
         guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }
         guard maxWait >= 0, maxReconnect >= 0 else { throw ValidationError("--max-wait and --max-reconnect must be 0 or more") }
-        guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
+        guard connectTimeout >= 1, helloTimeout >= 1 else {
+            throw ValidationError("--connect-timeout and --hello-timeout must be at least 1 second")
+        }
     }
 
     func run() async throws {
@@ -145,11 +161,12 @@ struct SendCommand: AsyncParsableCommand {
         configuration.frameInterval = .milliseconds(intervalMs)
         configuration.maxUnavailableWait = maxWait == 0 ? nil : .seconds(maxWait)
         configuration.connectTimeout = .seconds(connectTimeout)
+        configuration.helloTimeout = .seconds(helloTimeout)
         configuration.maxReconnects = maxReconnect == 0 ? nil : maxReconnect
         configuration.security = try tls.security(to: connect)
         configuration.readiness = readiness
         let input = self.input
-        let sidePort = try http.sidePort(daemon: "sender", readiness: readiness, logger: logger) { router, _ in
+        let sidePort = try http.sidePort(daemon: "sender", readiness: readiness, logger: logger) { router in
             FrameImageRoutes.sender(router, inputDirectory: input)
         }
         let labels = try Startup.configuration {
@@ -217,6 +234,8 @@ struct RelayCommand: AsyncParsableCommand {
     var snrSchedule: String?
     @Option(help: "Between schedule points: step (hold) or linear.") var scheduleInterpolation: ScheduleInterpolation = .step
     @Flag(help: "Start the schedule again after its last point.") var scheduleLoop = false
+    @Option(help: "Seconds one attempt to reach --forward may take (TCP, and the TLS handshake).")
+    var connectTimeout: Int = LinkDefaults.connectTimeout.wholeSeconds
     @OptionGroup(title: "Connections") var server: ServerOptions
     @OptionGroup(title: "TLS (listener)") var tls: TLSListenOptions
     @OptionGroup(title: "TLS (downstream)") var forwardTLS: TLSForwardOptions
@@ -246,6 +265,7 @@ struct RelayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (snr == nil) != (psnr == nil) else { throw ValidationError("give exactly one of --snr DB or --psnr DB") }
+        guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
         do {
             try settings.validate()
         } catch {
@@ -275,15 +295,17 @@ struct RelayCommand: AsyncParsableCommand {
         configuration.control = control
         configuration.security = try tls.security()
         configuration.forwardSecurity = try forwardTLS.security(to: forward)
+        configuration.connectTimeout = .seconds(connectTimeout)
         configuration.idleTimeout = .seconds(server.idleTimeout)
+        configuration.helloTimeout = .seconds(server.helloTimeout)
         configuration.maxConnections = server.maxConnections
         configuration.workers = server.frameWorkers
         configuration.limits = server.limits
         configuration.readiness = readiness
         let statistics = UpstreamStatistics()
         if http.http != nil { DaemonEvents.shared.observe { statistics.record($0) } }
-        let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger) { router, auth in
-            RelayControlRoutes.add(to: router, auth: auth, control: control, statistics: statistics, logger: logger)
+        let sidePort = try http.sidePort(daemon: "relay", readiness: readiness, logger: logger) { router in
+            RelayControlRoutes.add(to: router, control: control, statistics: statistics, logger: logger)
         }
         try await runDaemon(
             RelayService(configuration: configuration, logger: logger, onListening: StandardOutput.announceListening),
@@ -318,6 +340,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         configuration.denoiser = denoiser
         configuration.security = try tls.security()
         configuration.idleTimeout = .seconds(server.idleTimeout)
+        configuration.helloTimeout = .seconds(server.helloTimeout)
         configuration.maxConnections = server.maxConnections
         configuration.workers = server.frameWorkers
         configuration.limits = server.limits
@@ -327,7 +350,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         readiness.set("models_loaded", true, detail: noGenerate ? "none needed (--no-generate)" : stage.name)
         configuration.readiness = readiness
         let out = self.out
-        let sidePort = try http.sidePort(daemon: "receiver", readiness: readiness, logger: logger) { router, _ in
+        let sidePort = try http.sidePort(daemon: "receiver", readiness: readiness, logger: logger) { router in
             FrameImageRoutes.receiver(router, outputDirectory: out)
         }
         try await runDaemon(

@@ -45,7 +45,7 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Rayleigh coherence block in channel uses.") var coherence: Int = 128
     @Option(help: "SNR convention: esn0 (all modes, default) or psnr (GESCO's peak SNR for analog modes).")
     var convention: String = "esn0"
-    @Option(help: "DDIM steps (default: the model's).") var steps: Int?
+    @Option(help: "Steps of the model's sampler (its default_sampler; default: the model's steps).") var steps: Int?
     @Option(help: "Classifier-free guidance (default: the model's).") var guidance: Float?
     @Option(help: "The receiver's analog map denoiser: potts (default), fds (GESCO), fds-auto, none.")
     var denoiser: MapDenoiser = .potts

@@ -135,7 +135,7 @@ struct HTTPOptions: ParsableArguments {
     /// The side port service, or nil without `--http`.
     func sidePort(
         daemon: String, readiness: Readiness, logger: Logger,
-        routes: @escaping @Sendable (Router<BasicRequestContext>, SidePortAuth) -> Void = { _, _ in }
+        routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }
     ) throws -> SidePort? {
         guard let http else { return nil }
         let token = self.token

@@ -42,7 +42,7 @@ struct Semcom: AsyncParsableCommand {
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("error: \(error.message) (see --help)\n".utf8))
             exit(withError: ExitCode(usageExitCode))
-        } catch where exitCode(for: error) == .success {
+        } catch let error where exitCode(for: error) == .success {
             exit(withError: error)  // CleanExit
         } catch {
             FileHandle.standardError.write(Data("error: \(ErrorText.plain(error))\n".utf8))

@@ -61,13 +61,15 @@ class Daemon:
                 self.process.kill()
 
 
-def request(method, url, body=None, token=None, content_type="application/json"):
+def request(method, url, body=None, token=None, content_type="application/json", headers=None):
     data = body.encode() if isinstance(body, str) else body
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", content_type)
     if token:
         req.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, json.loads(r.read() or b"null")
@@ -99,6 +101,17 @@ def control_api(relay_http, venv_bin, work):
     check(status == 200 and body["schedule"]["points"][1]["snr_db"] == 25, "POST /channel/schedule (CSV) starts a schedule")
     status, body = request("DELETE", base + "/channel/schedule", token=TOKEN)
     check(status == 200 and body["schedule"] is None, "DELETE /channel/schedule ends it")
+    # GET → PUT round trip: the body GET returns is accepted as it is and changes no setting.
+    status, got = request("GET", base + "/channel")
+    status, put = request("PUT", base + "/channel", json.dumps(got), token=TOKEN)
+    check(status == 200 and put["settings"] == got["settings"] and put["version"] == got["version"] + 1,
+          f"PUT /channel with GET's body → 200, settings unchanged ({status})")
+    # If-Match: a stale version is refused with 412 and the channel stays as it was.
+    stale = f'"{got["version"]}"'
+    status, body = request("PUT", base + "/channel", json.dumps({"snr_db": 3}), token=TOKEN, headers={"If-Match": stale})
+    status_after, after = request("GET", base + "/channel")
+    check(status == 412 and after["settings"] == put["settings"] and after["version"] == put["version"],
+          f"PUT /channel with a stale If-Match → 412, nothing changed ({status})")
     status, body = request("GET", base + "/stats")
     check(status == 200 and isinstance(body["connections"], list), "GET /stats lists connections")
 

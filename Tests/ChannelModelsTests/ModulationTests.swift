@@ -92,16 +92,6 @@ struct ModulationTests {
         #expect(a > b * 0.9 && a < b * 1.6, "pilot estimation costs a little: \(a) vs \(b)")
     }
 
-    @Test("binary erasure channel erases about ε of the bits, LLR 0")
-    func erasures() throws {
-        let channel = try BinaryErasureChannel(erasureProbability: 0.2)
-        var rng = SeededGenerator(seed: 9)
-        let bits = [UInt8](repeating: 1, count: 20000)
-        let (llrs, erased) = channel.transmit(bits: bits, using: &rng)
-        #expect(abs(Double(erased) / 20000 - 0.2) < 0.02)
-        #expect(llrs.filter { $0 == 0 }.count == erased && llrs.allSatisfy { $0 <= 0 })
-    }
-
     @Test("analog fading: pairs real symbols, counts uses and blocks, deterministic")
     func analogFading() {
         let radio = RadioChannel(fading: .rayleighBlock(coherence: 10), equalizer: .mmse, csi: .pilots(count: 2))

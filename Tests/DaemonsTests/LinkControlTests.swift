@@ -3,6 +3,7 @@ import Foundation
 import Link
 import Logging
 import SemanticWire
+import Synchronization
 import Testing
 
 @testable import Daemons
@@ -41,7 +42,7 @@ struct ChannelSettingsTests {
         #expect(next.code.description == "ldpc:1944:1/2")
         let channel = try next.makeChannel()
         #expect(channel.setting == .psnr(dB: 3) && channel.radio?.modulation == .qpsk && channel.expectedMode == .digital)
-        #expect(try next.applying(["mode": NSNull()]).mode == nil)
+        #expect(try next.applying(["mode": nil]).mode == nil)
     }
 
     @Test("each bad field is named", arguments: [
@@ -51,7 +52,7 @@ struct ChannelSettingsTests {
         (#"{"mcs": "maybe"}"#, "mcs"), (#"{"csi": "pilots", "fading": "rayleigh", "pilots": 200, "coherence": 100}"#, "pilots"),
     ])
     func refused(json: String, field: String) throws {
-        let object = try #require(try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
         #expect { try ChannelSettings().applying(object) } throws: { ($0 as? ChannelSettingsError)?.field == field }
     }
 
@@ -62,7 +63,16 @@ struct ChannelSettingsTests {
         settings.rayleigh = true
         settings.pilotCSI = true
         settings.seed = 9_007_199_254_740_991
-        #expect(try ChannelSettings().applying(settings.json) == settings)
+        let document = try JSONEncoder().encode(settings.document)
+        #expect(try ChannelSettings().applying(JSONDecoder().decode([String: JSONValue].self, from: document)) == settings)
+        #expect(String(decoding: document, as: UTF8.self).contains("\"mode\":null"))
+    }
+
+    @Test("JSON values keep true apart from 1 and integers exact")
+    func jsonValues() throws {
+        let values = try JSONDecoder().decode([JSONValue].self, from: Data("[true, 1, 1.5, 9007199254740993, null, \"x\"]".utf8))
+        #expect(values == [.bool(true), .integer(1), .number(1.5), .integer(9_007_199_254_740_993), .null, .string("x")])
+        #expect(JSONValue.bool(true).integer == nil && JSONValue.number(2).integer == 2 && JSONValue.number(2.5).integer == nil)
     }
 }
 
@@ -75,10 +85,34 @@ struct RelayChannelControlTests {
         next.snrDB = 25
         try control.update(next)
         #expect(control.channel.setting == .psnr(dB: 25) && control.snapshot.version == 2)
-        control.setSchedule(try SNRSchedule(points: [(0, -3)]))
+        try control.setSchedule(try SNRSchedule(points: [(0, -3)]))
         #expect(control.channel.setting == .psnr(dB: -3) && control.snapshot.effectiveSNRDB == -3)
-        control.setSchedule(nil)
+        try control.setSchedule(nil)
         #expect(control.channel.setting == .psnr(dB: 25))
+    }
+
+    @Test("a stale expected version changes nothing; concurrent partial changes all apply")
+    func optimisticConcurrency() async throws {
+        let control = try RelayChannelControl(settings: ChannelSettings())
+        let read = control.snapshot.version
+        try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in try current.applying(["snr_db": 3]) }
+        #expect(throws: RelayChannelControl.ChangeError.stale(current: read + 1)) {
+            try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in try current.applying(["snr_db": 30]) }
+        }
+        #expect(control.snapshot.settings?.snrDB == 3 && control.snapshot.version == read + 1)
+        // 64 writers, each changing its own field value: no change is lost (the seed counts them).
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    _ = try? control.change { current throws(ChannelSettingsError) in
+                        var next = current
+                        next.seed += 1
+                        return next
+                    }
+                }
+            }
+        }
+        #expect(control.snapshot.settings?.seed == 1 + 64 && control.snapshot.version == read + 65)
     }
 
     @Test func aFixedChannelRefusesChanges() throws {
@@ -90,16 +124,25 @@ struct RelayChannelControlTests {
 
 @Suite("Events, metrics names, statistics, readiness")
 struct EventTests {
-    func event(_ message: String, _ metadata: Logger.Metadata = [:], label: String = "relay") -> DaemonEvent {
+    /// A line as the log handler hands it to the hub.
+    func event(_ metadata: Logger.Metadata = [:], message: String = "m", label: String = "relay") -> DaemonEvent {
         DaemonEvent(level: .info, label: label, message: message, metadata: metadata)
+    }
+
+    func event(_ frame: FrameEvent, _ extra: Logger.Metadata = [:]) -> DaemonEvent {
+        event(frame.metadata.merging(extra) { $1 }, message: frame.kind.message)
+    }
+
+    func event(_ connection: ConnectionEvent, _ extra: Logger.Metadata = [:]) -> DaemonEvent {
+        event(connection.metadata.merging(extra) { $1 }, message: connection.kind.message)
     }
 
     @Test func subscribersGetTheRecentEventsThenLiveOnes() async {
         let events = DaemonEvents()
         events.activate()
-        events.publish(event("frame sent", ["frame.name": "a"]))
+        events.publish(event(["frame.name": "a"]))
         let stream = events.subscribe()
-        events.publish(event("frame sent", ["frame.name": "b"]))
+        events.publish(event(["frame.name": "b"]))
         events.finishSubscribers()
         var names: [String] = []
         for await e in stream { names.append(e["frame.name"] ?? "?") }
@@ -108,7 +151,7 @@ struct EventTests {
 
     @Test func inactiveHubKeepsNothing() async {
         let events = DaemonEvents()
-        events.publish(event("frame sent"))
+        events.publish(event())
         let stream = events.subscribe()
         events.finishSubscribers()
         var count = 0
@@ -116,32 +159,54 @@ struct EventTests {
         #expect(count == 0)
     }
 
-    @Test func everyFrameEventTheDaemonsLogIsCounted() {
-        // The messages the daemons log for frames (a renamed log line would silently stop a counter).
-        let logged = [
-            "frame sent", "frame retransmitted", "frame acknowledged", "frame acked", "frame nacked", "frame lost",
-            "frame relayed", "frame received", "frame written", "image generated", "nack forwarded",
-        ]
-        for message in logged { #expect(TransmissionMetrics.frameEvents[message] != nil, "\(message)") }
-        let sources = ["SenderService", "RelayService", "ReceiverService", "DiffusionStage"].map { name in
-            (try? String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("../../Sources/Daemons/\(name).swift").standardized, encoding: .utf8)) ?? ""
-        }.joined()
-        for message in TransmissionMetrics.frameEvents.keys {
-            #expect(sources.contains("\"\(message)\""), "no daemon logs '\(message)' any more")
+    @Test("every frame event a service emits reaches the hub typed, and its line carries event=frame.KIND")
+    func emittedEventsArriveTyped() throws {
+        let events = DaemonEvents()
+        let received = Mutex<[DaemonEvent]>([])
+        events.observe { event in received.withLock { $0.append(event) } }
+        let sink = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
+        let logger = Logger(label: "relay") { label in
+            LiveLogHandler(label: label, format: .json, level: .warning, fileDescriptor: sink.fileDescriptor, events: events)
+        }
+        for kind in FrameEvent.Kind.allCases {
+            var frame = FrameEvent(kind, frameID: 7, name: "n")
+            frame.reason = "corrupt"
+            logger.emit(frame)
+        }
+        logger.emit(ConnectionEvent(.opened))
+        logger.info("something else")
+        let got = received.withLock { $0 }
+        #expect(got.count == FrameEvent.Kind.allCases.count + 2)
+        #expect(got.compactMap(\.frame?.kind) == FrameEvent.Kind.allCases)
+        for e in got.prefix(FrameEvent.Kind.allCases.count) {
+            #expect(e.json.contains("\"event\":\"frame.\(e.frame!.kind.rawValue)\""))
+            #expect(e["frame.id"] == "7")
+        }
+        #expect(got.last?.link == nil)
+        if case .connection(let connection)? = got[got.count - 2].link { #expect(connection.kind == .opened) } else {
+            Issue.record("no connection event")
         }
     }
 
     @Test func upstreamStatisticsFollowAConnection() {
         let statistics = UpstreamStatistics()
         let peer: Logger.Metadata = ["peer": "127.0.0.1:5000"]
-        statistics.record(event("connection opened", peer))
-        statistics.record(event("hello", peer.merging(["origin": "camera-1"]) { $1 }))
-        statistics.record(event("frame relayed", peer.merging(["channel.measured_snr_db": "9.5", "channel.bit_errors": "3"]) { $1 }))
-        statistics.record(event("frame relayed", peer.merging(["channel.measured_snr_db": "10.5", "channel.bit_errors": "2"]) { $1 }))
-        statistics.record(event("nack forwarded", peer))
-        statistics.record(event("frame relayed", ["peer": "elsewhere"]))
-        statistics.record(event("connection closed", peer))
+        func relayed(_ snr: Float, errors: UInt64) -> FrameEvent {
+            var frame = FrameEvent(.relayed, frameID: 1)
+            frame.hops = [HopAnnotation(channelModel: .awgnPSNR, mode: .analog, snrDB: 10, measuredSNRDB: snr, bitErrors: errors)]
+            return frame
+        }
+        var hello = ConnectionEvent(.hello)
+        hello.origin = "camera-1"
+        var forwarded = FrameEvent(.nacked, frameID: 1).refused(.payloadCRCMismatch, "bad")
+        forwarded.forwarded = true
+        statistics.record(event(ConnectionEvent(.opened), peer))
+        statistics.record(event(hello, peer))
+        statistics.record(event(relayed(9.5, errors: 3), peer))
+        statistics.record(event(relayed(10.5, errors: 2), peer))
+        statistics.record(event(forwarded, peer))
+        statistics.record(event(relayed(1, errors: 9), ["peer": "elsewhere"]))
+        statistics.record(event(ConnectionEvent(.closed), peer))
         let c = statistics.snapshot
         #expect(c.count == 1)
         #expect(c[0].origin == "camera-1" && c[0].frames == 2 && c[0].measuredSNRDB == 10.5 && c[0].bitErrors == 5)

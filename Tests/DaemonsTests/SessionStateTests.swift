@@ -134,4 +134,45 @@ struct SessionStateTests {
         }
         #expect(error.code == .unsupportedVersion && !session.isConnected)
     }
+
+    @Test("relay downstream: nothing is forwarded before HELLO's answer; a common version opens, answers pass back")
+    func downstreamOpens() {
+        var session = DownstreamSession()
+        #expect(!session.isOpen)
+        let answer = Hello.answer(version: 1, role: .receiver, peerName: "receiver@test")
+        #expect(session.receive(.hello(answer)) == .opened(answer, version: 1) && session.isOpen)
+        let ack = WireMessage.ack(Ack(frameID: 7, attempt: 0, status: .accepted))
+        #expect(session.receive(ack) == .answer(ack))
+    }
+
+    @Test("relay downstream: no common version, an answer before HELLO, BYE and ERROR end both sides")
+    func downstreamEnds() {
+        var future = DownstreamSession()
+        guard case .end(_, let reply?, let upstream?) = future.receive(
+            .hello(Hello(minVersion: 9, maxVersion: 9, role: .receiver, peerName: "r", origin: "")))
+        else {
+            Issue.record("an unknown version was accepted")
+            return
+        }
+        if case .error(let error) = reply { #expect(error.code == .unsupportedVersion) } else { Issue.record("no ERROR") }
+        if case .error = upstream {} else { Issue.record("upstream not told") }
+        var early = DownstreamSession()
+        guard case .end(_, .error(let unexpected)?, nil) = early.receive(.ack(Ack(frameID: 1, attempt: 0, status: .accepted)))
+        else {
+            Issue.record("an ACK before HELLO was forwarded")
+            return
+        }
+        #expect(unexpected.code == .unexpectedMessage)
+        var open = DownstreamSession()
+        _ = open.receive(.hello(.answer(version: 1, role: .receiver, peerName: "r")))
+        guard case .end(_, nil, .bye?) = open.receive(.bye(Bye(reason: .done, text: "bye"))) else {
+            Issue.record("downstream's BYE not passed upstream")
+            return
+        }
+        guard case .end(let note, .error(let timeout)?, nil) = DownstreamSession.helloTimedOut(after: .seconds(10)) else {
+            Issue.record("no timeout ERROR")
+            return
+        }
+        #expect(timeout.code == .timeout && note.level == .warning)
+    }
 }

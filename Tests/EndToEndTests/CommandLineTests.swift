@@ -38,7 +38,7 @@ struct CommandLineTests {
             ["send", "--connect", "127.0.0.1:1", "--input", workspace.scenes, "--max-reconnect", "1", "--log-format", "json"])
         #expect(try await sender.waitForExit() == 1)
         #expect(sender.output.last == "error: 2 of 2 frames were lost")
-        let lost = sender.output.filter { $0.contains("\"frame lost\"") }
+        let lost = sender.output.filter { $0.contains("\"event\":\"frame.lost\"") }
         #expect(lost.count == 2)
         for line in lost {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -41,7 +41,7 @@ struct GenerationTests {
         let relayPort = try await relay.listeningPort()
         let sender = try DaemonProcess("sender", ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes])
         #expect(try await sender.waitForExit(timeout: 60) == 0)
-        let line = try await receiver.waitForLine(containing: "image generated", timeout: 240)
+        let line = try await receiver.waitForLine(containing: "event=frame.generated", timeout: 240)
         #expect(line.contains("duration_ms"))
         let name = workspace.names[0]
         let image = try PNG.readRGB(path: "\(workspace.received)/\(name).png")

@@ -46,7 +46,7 @@ struct LinkTests {
         #expect(accuracies.count == 8)
         #expect(mean >= minimumAccuracy)
         if psnr >= 30 { #expect(accuracies.values.allSatisfy { $0 >= minimumAccuracy }) }
-        #expect(relay.lines(containing: "frame relayed", "channel.model=awgn-psnr").count == 8)
+        #expect(relay.lines(containing: "event=frame.relayed", "channel.model=awgn-psnr").count == 8)
         try await stop(relay, receiver)
     }
 
@@ -67,13 +67,13 @@ struct LinkTests {
         #expect(acknowledged + lost == 8, "every frame ends acknowledged or lost")
         #expect(summary["unacknowledged"] == 0)
         #expect((summary["retransmissions"] ?? 0) > 0)
-        #expect(sender.lines(containing: "frame nacked").count > 0)
+        #expect(sender.lines(containing: "event=frame.nacked").count > 0)
         // The receiver stored exactly the acknowledged frames and heard of every lost one.
         try await receiver.waitForLine(containing: "bye")
         #expect(workspace.receivedCount == acknowledged)
-        #expect(receiver.lines(containing: "frame written").count == acknowledged)
-        #expect(receiver.lines(containing: "frame lost").count == lost)
-        #expect(receiver.lines(containing: "frame nacked", "reason=payload-crc-mismatch").count > 0)
+        #expect(receiver.lines(containing: "event=frame.written").count == acknowledged)
+        #expect(receiver.lines(containing: "event=frame.lost").count == lost)
+        #expect(receiver.lines(containing: "event=frame.nacked", "reason=payload-crc-mismatch").count > 0)
         try await stop(relay, receiver)
     }
 
@@ -91,7 +91,7 @@ struct LinkTests {
         let summary = try sender.summary()
         #expect(summary["acknowledged"] == 4 && summary["lost"] == 0)
         #expect(try workspace.accuracies().values.allSatisfy { $0 == 1 }, "decoded maps are bit-exact")
-        let relayed = relay.lines(containing: "frame relayed")
+        let relayed = relay.lines(containing: "event=frame.relayed")
         #expect(relayed.count >= 4)
         #expect(relayed.allSatisfy { $0.contains("channel.code=ldpc") || $0.contains("channel.code=conv") })
         // The channel really corrupted bits and the code corrected them.
@@ -107,7 +107,7 @@ struct LinkTests {
         let receiverPort = try #require(
             Int(try await receiver.waitForLine(containing: "listening on ").split(separator: ":").last ?? ""))
         let sender = try send(workspace, port: port, ["--interval-ms", "100", "--window", "2"])
-        try await receiver.waitForLine(containing: "frame written", count: 3)
+        try await receiver.waitForLine(containing: "event=frame.written", count: 3)
         relay.signal(SIGKILL)
         _ = try await relay.waitForExit()
         // The sender notices on its next read or write: "connection lost" or "connection failed",
@@ -120,7 +120,7 @@ struct LinkTests {
         let summary = try sender.summary()
         print("relay restart: \(summary)")
         #expect(summary["acknowledged"] == 12 && summary["lost"] == 0 && summary["unacknowledged"] == 0)
-        let written = receiver.lines(containing: "frame written")
+        let written = receiver.lines(containing: "event=frame.written")
         #expect(written.count == 12, "each frame stored once")
         #expect(Set(written.compactMap { $0.split(separator: " ").first { $0.hasPrefix("frame.name=") } }).count == 12)
         #expect(workspace.receivedCount == 12)
@@ -165,7 +165,7 @@ struct LinkTests {
         let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "20"])
         let client = try RawConnection(port: port)
         try client.send(try WireMessage.hello(.offer(role: .sender, peerName: "raw", origin: "raw")).encodedBytes())
-        try await relay.waitForLine(containing: "hello")
+        try await relay.waitForLine(containing: "event=connection.hello")
         try client.send(Array("GET / HTTP/1.1\r\n\r\n".utf8))
         let answer = try client.readUntilClosed()
         // Walk the frames that came back: HELLO, then ERROR (type 6).
@@ -187,7 +187,7 @@ struct LinkTests {
         defer { workspace.remove() }
         let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "10"])
         let sender = try send(workspace, port: port, ["--watch"])
-        try await sender.waitForLine(containing: "frame acknowledged", count: 4)
+        try await sender.waitForLine(containing: "event=frame.acked", count: 4)
         // The relay stops first, with both of its connections open; the sender keeps trying to reconnect.
         relay.signal(SIGTERM)
         #expect(try await relay.waitForExit() == 0)

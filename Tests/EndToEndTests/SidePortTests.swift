@@ -39,6 +39,27 @@ struct SidePortTests {
         return samples
     }
 
+    /// `promtool check metrics` on an exposition: nil when it passes, promtool's complaint otherwise.
+    static func promtoolComplaint(_ exposition: String) throws -> String? {
+        let candidates = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestFailure("promtool is missing: `make deps` installs it (Debian's prometheus package)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(exposition.utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return process.terminationStatus == 0 && text.isEmpty ? nil : text
+    }
+
     /// The port of the `http on HOST:PORT` line.
     static func httpPort(_ process: DaemonProcess) async throws -> Int {
         let line = try await process.waitForLine(containing: "http on ")
@@ -71,11 +92,18 @@ struct SidePortTests {
             ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--encoding", "digital",
              "--http", "127.0.0.1:0", "--watch"])
         let senderHTTP = try await Self.httpPort(sender)
-        try await sender.waitForLine(containing: "frame acknowledged", count: 64)
-        try await receiver.waitForLine(containing: "frame written", count: 64)
-        let senderMetrics = try Self.samples(try await Self.get("http://127.0.0.1:\(senderHTTP)/metrics").body)
+        try await sender.waitForLine(containing: "event=frame.acked", count: 64)
+        try await receiver.waitForLine(containing: "event=frame.written", count: 64)
+        let senderExposition = try await Self.get("http://127.0.0.1:\(senderHTTP)/metrics").body
+        let senderMetrics = try Self.samples(senderExposition)
+        #expect(try Self.promtoolComplaint(senderExposition) == nil)
         #expect(senderMetrics[#"semcom_frames_total{daemon="sender",event="sent"}"#] == 64)
         #expect(senderMetrics[#"semcom_frames_total{daemon="sender",event="acked"}"#] == 64)
+        // One run, three consumers of the same typed events: the log, the /events feed and the counter agree.
+        let feed = try await Self.eventsPrefix(
+            "http://127.0.0.1:\(senderHTTP)/events", containing: "\"event\":\"frame.acked\"", count: 64)
+        #expect(Self.dataLines(feed).filter { $0.contains("\"event\":\"frame.acked\"") }.count == 64)
+        #expect(sender.lines(containing: "event=frame.acked").count == 64)
         #expect(senderMetrics[#"semcom_connections{daemon="sender",side="downstream"}"#] == 1)
         let senderReady = try await Self.get("http://127.0.0.1:\(senderHTTP)/readyz")
         #expect(senderReady.status == 200 && senderReady.body.contains("\"connected\""))
@@ -83,26 +111,38 @@ struct SidePortTests {
         #expect(try await sender.waitForExit() == 0)
         #expect(try sender.summary()["acknowledged"] == 64)
 
-        let relayMetrics = try Self.samples(try await Self.get("http://127.0.0.1:\(relayHTTP)/metrics").body)
-        let receiverMetrics = try Self.samples(try await Self.get("http://127.0.0.1:\(receiverHTTP)/metrics").body)
+        let relayExposition = try await Self.get("http://127.0.0.1:\(relayHTTP)/metrics").body
+        let receiverExposition = try await Self.get("http://127.0.0.1:\(receiverHTTP)/metrics").body
+        #expect(try Self.promtoolComplaint(relayExposition) == nil)
+        #expect(try Self.promtoolComplaint(receiverExposition) == nil)
+        let relayMetrics = try Self.samples(relayExposition)
+        let receiverMetrics = try Self.samples(receiverExposition)
         #expect(relayMetrics[#"semcom_frames_total{daemon="relay",event="relayed"}"#] == 64)
         #expect(receiverMetrics[#"semcom_frames_total{daemon="receiver",event="received"}"#] == 64)
         #expect(receiverMetrics[#"semcom_frames_total{daemon="receiver",event="written"}"#] == 64)
         #expect(receiverMetrics[#"semcom_frames_total{daemon="receiver",event="acked"}"#] == 64)
         #expect((receiverMetrics[#"semcom_bytes_total{daemon="receiver",direction="in"}"#] ?? 0) > 0)
         // The relay logged at warning, yet its metrics counted every info event.
-        #expect(relay.lines(containing: "frame relayed").isEmpty)
+        #expect(relay.lines(containing: "event=frame.relayed").isEmpty)
 
         // The readiness of a relay whose receiver is gone: failing once a sender needs it.
-        let events = try await Self.eventsPrefix("http://127.0.0.1:\(receiverHTTP)/events", containing: "frame written")
-        #expect(events.contains("\"message\":\"frame written\""))
+        let events = try await Self.eventsPrefix("http://127.0.0.1:\(receiverHTTP)/events", containing: "\"event\":\"frame.written\"")
+        #expect(events.contains("\"message\":\"frame written\""))  // the line's words travel too
         for process in [relay, receiver] { process.signal(SIGTERM) }
         for process in [relay, receiver] { #expect(try await process.waitForExit() == 0) }
     }
 
+    /// The `data:` lines of an SSE stream as read (chunked encoding puts "\n\r\n" between events, where
+    /// "\r\n" is one Character: split on both).
+    static func dataLines(_ received: String) -> [Substring] {
+        received.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).filter { $0.hasPrefix("data: ") }
+    }
+
     /// Reads an SSE stream until a `data:` line contains `fragment` (the recent events are replayed first),
     /// over a plain socket: the stream never ends by itself.
-    static func eventsPrefix(_ url: String, containing fragment: String, timeout: Double = 10) async throws -> String {
+    static func eventsPrefix(_ url: String, containing fragment: String, count: Int = 1, timeout: Double = 10)
+        async throws -> String
+    {
         let parts = URL(string: url)!
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -120,11 +160,7 @@ struct SidePortTests {
         var received = ""
         var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = Date().addingTimeInterval(timeout)
-        // Chunked encoding puts "\n\r\n" between events, where "\r\n" is one Character: split on both.
-        func done() -> Bool {
-            received.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-                .contains { $0.hasPrefix("data: ") && $0.contains(fragment) }
-        }
+        func done() -> Bool { dataLines(received).filter { $0.contains(fragment) }.count >= count }
         while !done() {
             let n = read(fd, &buffer, buffer.count)
             if n > 0 {

@@ -85,8 +85,8 @@ struct TLSLinkTests {
         let summary = try sender.summary()
         #expect(summary["acknowledged"] == 6 && summary["lost"] == 0)
         #expect(workspace.receivedCount == 6)
-        #expect(!relay.lines(containing: "connection opened", "tls.peer=sender").isEmpty)
-        #expect(!receiver.lines(containing: "connection opened", "tls.peer=relay").isEmpty)
+        #expect(!relay.lines(containing: "event=connection.opened", "tls.peer=sender").isEmpty)
+        #expect(!receiver.lines(containing: "event=connection.opened", "tls.peer=relay").isEmpty)
         for process in [relay, receiver] { process.signal(SIGTERM) }
         for process in [relay, receiver] { #expect(try await process.waitForExit() == 0) }
     }

@@ -30,7 +30,8 @@ import Tensor
         let (resident, _) = try tinyUNet(memory: .resident)
         #expect(resident.memory == .resident)
         // Guidance: one image, its map then a null map.
-        let one = x.sample(0), maps = Ops.concatBatch([map.sample(0), Tensor(zeros: map.sample(0).shape)])
+        let one = x.slice(batch: 0..<1), first = map.slice(batch: 0..<1)
+        let maps = Ops.concatBatch([first, Tensor(zeros: first.shape)])
         GoldenCase.expectClose(
             lean.forward(one, timesteps: [t[0]], conditioning: try lean.condition(on: maps)),
             resident.forward(one, timesteps: [t[0]], conditioning: try resident.condition(on: maps)),

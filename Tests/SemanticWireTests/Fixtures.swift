@@ -1,6 +1,7 @@
 import Checksums
 import Foundation
 import Imaging
+import Link
 import NIOCore
 import Testing
 

@@ -1,5 +1,6 @@
 import Checksums
 import Imaging
+import Link
 import NIOCore
 import NIOEmbedded
 import Testing

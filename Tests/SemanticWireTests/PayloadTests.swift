@@ -1,5 +1,6 @@
 import Checksums
 import Imaging
+import Link
 import Testing
 
 @testable import SemanticWire
@@ -74,10 +75,16 @@ import Testing
         #expect(symbols.planeWidth == 4 && symbols.planeHeight == 2)
         // Blocks: row 0 → 10, 10(tie 10/13), 10, void; row 1 → 0, 0(tie 0/13), 0, 1.
         #expect(symbols.classes == [0, 1, 10])
-        #expect(AnalogPayload.blockMajority(Fixtures.map8x4, downsample: 2) == [10, 10, 10, 255, 0, 0, 0, 1])
+        #expect(
+            AnalogPayload.blockMajority(Fixtures.map8x4.ids, width: 8, height: 4, downsample: 2)
+                == [10, 10, 10, 255, 0, 0, 0, 1])
         // Edge blocks count only the pixels inside the map.
         let odd = LabelMap(width: 3, height: 3, ids: [1, 1, 2, 1, 1, 2, 3, 3, 2])
-        #expect(AnalogPayload.blockMajority(odd, downsample: 2) == [1, 2, 3, 2])
+        #expect(AnalogPayload.blockMajority(odd.ids, width: 3, height: 3, downsample: 2) == [1, 2, 3, 2])
+    }
+
+    @Test func theWiresVoidIsTheLabelMapsVoid() {
+        #expect(WireProtocol.voidID == LabelMap.void)
     }
 
     @Test func noisySymbolsAreReencodedWithAFreshCRC() throws {

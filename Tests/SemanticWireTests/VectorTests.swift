@@ -1,4 +1,5 @@
 import Imaging
+import Link
 import NIOCore
 import Testing
 

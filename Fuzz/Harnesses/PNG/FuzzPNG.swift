@@ -25,7 +25,7 @@ import Imaging
             fuzzCheck(
                 map.ids.count == map.width * map.height,
                 "label map \(map.width)×\(map.height) has \(map.ids.count) ids")
-            _ = try? map.validate(classCount: 19, source: "fuzz")
+            _ = try? map.validate(classCount: Cityscapes.classCount, source: "fuzz")
             fuzzCheck((try? PNG.decodeLabels(PNG.encode(map))) == map, "label map does not survive a PNG round trip")
         } catch {
             fuzzTrace("labels refused: \(error)")

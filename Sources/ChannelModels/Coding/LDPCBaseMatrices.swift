@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 /// The 12 parity-check base (prototype) matrices of the IEEE 802.11n LDPC codes (IEEE Std 802.11-2012,
 /// 20.3.11.7.2 / Annex R of 802.11n-2009; codeword lengths 648, 1296 and 1944 bits, rates 1/2, 2/3, 3/4,
 /// 5/6). Each matrix has 24 block columns; an entry s ≥ 0 stands for the Z×Z identity cyclically shifted

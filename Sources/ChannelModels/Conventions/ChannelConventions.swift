@@ -35,15 +35,22 @@ public enum ChannelConventions {
         symbolEnergy * libmPow(10, -esN0DB / 10)
     }
 
+    /// Spectral efficiency: information bits per complex channel use, Rc·log2 M, for code rate `codeRate`
+    /// (information bits per coded bit, 1 when uncoded) and `bitsPerSymbol` coded bits per channel use (log2 M);
+    /// overheads (CRC, padding, pilots) not counted.
+    public static func spectralEfficiency(codeRate: Double, bitsPerSymbol: Int) -> Double {
+        codeRate * Double(bitsPerSymbol)
+    }
+
     /// Eb/N0 in dB from Es/N0 in dB, for code rate `codeRate` (information bits per coded bit,
     /// 1 when uncoded) and `bitsPerSymbol` coded bits per channel use (log2 M).
     public static func ebN0DB(esN0DB: Double, codeRate: Double = 1, bitsPerSymbol: Int = 1) -> Double {
-        esN0DB - 10 * libmLog10(codeRate * Double(bitsPerSymbol))
+        esN0DB - 10 * libmLog10(spectralEfficiency(codeRate: codeRate, bitsPerSymbol: bitsPerSymbol))
     }
 
     /// Es/N0 in dB from Eb/N0 in dB (the inverse of `ebN0DB(esN0DB:codeRate:bitsPerSymbol:)`).
     public static func esN0DB(ebN0DB: Double, codeRate: Double = 1, bitsPerSymbol: Int = 1) -> Double {
-        ebN0DB + 10 * libmLog10(codeRate * Double(bitsPerSymbol))
+        ebN0DB + 10 * libmLog10(spectralEfficiency(codeRate: codeRate, bitsPerSymbol: bitsPerSymbol))
     }
 
     /// The average SNR in dB of a one-hot map over `classCount` channels at a given PSNR:

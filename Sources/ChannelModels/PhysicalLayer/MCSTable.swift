@@ -17,7 +17,9 @@ public struct MCSEntry: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Nominal information bits per channel use, Rc·log2 M (the ranking key of `--mcs auto`).
-    public var spectralEfficiency: Double { code.rate * Double(modulation.bitsPerSymbol) }
+    public var spectralEfficiency: Double {
+        ChannelConventions.spectralEfficiency(codeRate: code.rate, bitsPerSymbol: modulation.bitsPerSymbol)
+    }
 
     /// The threshold for a channel with or without fading.
     public func threshold(fading: Bool) -> Double? { fading ? rayleighThresholdDB : awgnThresholdDB }

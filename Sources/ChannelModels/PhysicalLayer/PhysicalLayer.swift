@@ -23,7 +23,9 @@ public struct PhysicalLayerConfiguration: Sendable, Hashable {
     }
 
     /// Information bits per channel use of the modulation and code (Rc·log2 M), overheads not counted.
-    public var spectralEfficiency: Double { code.rate * Double(modulation.bitsPerSymbol) }
+    public var spectralEfficiency: Double {
+        ChannelConventions.spectralEfficiency(codeRate: code.rate, bitsPerSymbol: modulation.bitsPerSymbol)
+    }
 
     /// Eb/N0 in dB at Es/N0 `esN0DB`, by Rc and log2 M (docs/DESIGN.md convention).
     public func ebN0DB(esN0DB: Double) -> Double {

@@ -42,9 +42,29 @@ public final class ImageGenerator: @unchecked Sendable {
         return Tensor(shape: [1, k, height, width], data: data)
     }
 
+    /// The input tensor for `conditioning` (the one-hot of decided labels, or soft planes).
+    public func conditioning(_ conditioning: GeneratorConditioning) -> Tensor {
+        switch conditioning {
+        case .labels(let labels): self.conditioning(labels: labels)
+        case .planes(let values, let classes, let height, let width):
+            self.conditioning(planes: values, classes: classes, planeHeight: height, planeWidth: width)
+        }
+    }
+
     /// The reverse process: deterministic DDIM, ancestral DDPM (GESCO samples with all 1000 DDPM steps) or
     /// DPM-Solver++(2M) (few steps).
-    public enum Method: String, Sendable, CaseIterable { case ddim, ddpm, dpmpp2m }
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        case ddim, ddpm, dpmpp2m
+
+        /// The sampler's name for reports and logs.
+        public var displayName: String {
+            switch self {
+            case .ddim: "DDIM"
+            case .ddpm: "DDPM (ancestral)"
+            case .dpmpp2m: "DPM-Solver++(2M)"
+            }
+        }
+    }
 
     /// The model's default sampler (`default_sampler` in its config; DDIM when absent).
     public var defaultMethod: Method { config.default_sampler.flatMap(Method.init(rawValue:)) ?? .ddim }
@@ -70,5 +90,12 @@ public final class ImageGenerator: @unchecked Sendable {
             x = try sampler.dpmSolver(model, maps: map, noise: noise, count: count, settings: settings) { i, _ in onStep?(i) }
         }
         return ImageTensor.toImage(x)
+    }
+
+    /// Regenerates an image from a received map, conditioned as `conditioning` says.
+    public func generate(
+        _ conditioning: GeneratorConditioning, seed: UInt64, steps: Int, guidance: Float, method: Method? = nil
+    ) throws -> RGBImage {
+        try generate(map: self.conditioning(conditioning), seed: seed, steps: steps, guidance: guidance, method: method)
     }
 }

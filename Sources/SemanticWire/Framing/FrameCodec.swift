@@ -7,7 +7,8 @@ import NIOCore
 // The header CRC covers envelope bytes 0..<16 followed by the first `control length` bytes of the body.
 
 extension WireMessage {
-    /// Appends this message as one complete frame to `buffer`.
+    /// Appends this message as one complete frame to `buffer`: envelope, control part and payload written once,
+    /// in place.
     ///
     /// - Parameters:
     ///   - version: the envelope version (the negotiated one; HELLO always uses 1).
@@ -15,52 +16,59 @@ extension WireMessage {
     /// - Throws: `WireError.invalidField` / `.lengthOverLimit` / `.declaredSizeMismatch` when a field breaks the
     ///   protocol's rules; nothing is appended then.
     public func encode(into buffer: inout ByteBuffer, version: UInt8 = 1, limits: WireLimits = .default) throws {
-        var body = ByteBuffer()
-        var mapControlLength: Int?
+        try write(into: &buffer, version: version, limits: limits, payload: true)
+    }
+
+    /// Writes this frame's envelope and control part, then its payload unless `payload` is false (the header
+    /// alone, whose size `MapFrame.headerByteCount` needs); the envelope always declares the whole body.
+    /// Returns the bytes of envelope and control part. Nothing is left in `buffer` when it throws.
+    @discardableResult
+    func write(into buffer: inout ByteBuffer, version: UInt8, limits: WireLimits, payload: Bool) throws -> Int {
+        var payloadBytes: [UInt8] = []
         switch self {
-        case .hello(let hello):
-            try hello.validate()
-            hello.writeBody(into: &body)
+        case .hello(let hello): try hello.validate()
         case .mapFrame(let frame):
             try frame.validate(limits: limits)
-            body.reserveCapacity(frame.payload.bytes.count + 256)
-            frame.writeControl(into: &body)
-            mapControlLength = body.readableBytes
-            body.writeBytes(frame.payload.bytes)
-        case .ack(let ack):
-            ack.writeBody(into: &body)
-        case .nack(let nack):
-            try nack.validate()
-            nack.writeBody(into: &body)
-        case .lost(let lost):
-            try lost.validate()
-            lost.writeBody(into: &body)
-        case .error(let error):
-            try error.validate()
-            error.writeBody(into: &body)
-        case .bye(let bye):
-            try bye.validate()
-            bye.writeBody(into: &body)
+            payloadBytes = frame.payload.bytes
+        case .ack: break
+        case .nack(let nack): try nack.validate()
+        case .lost(let lost): try lost.validate()
+        case .error(let error): try error.validate()
+        case .bye(let bye): try bye.validate()
         }
-        let controlLength = mapControlLength ?? body.readableBytes
-        guard body.readableBytes <= limits.maxBodyLength else {
-            throw WireError.lengthOverLimit(
-                what: "\(type) body", declared: body.readableBytes, limit: limits.maxBodyLength)
+        let start = buffer.writerIndex
+        if payload {
+            buffer.reserveCapacity(minimumWritableBytes: WireProtocol.envelopeSize + 256 + payloadBytes.count)
         }
-
-        var envelope = ByteBuffer()
-        envelope.writeBytes(WireProtocol.magic)
-        envelope.writeInteger(version)
-        envelope.writeInteger(type.rawValue)
-        envelope.writeInteger(UInt16(0), endianness: .big)
-        envelope.writeInteger(UInt32(body.readableBytes), endianness: .big)
-        envelope.writeInteger(UInt32(controlLength), endianness: .big)
-        var crc = CRC32.checksum(envelope.readableBytesView)
-        crc = CRC32.checksum(body.readableBytesView.prefix(controlLength), continuing: crc)
-        envelope.writeInteger(crc, endianness: .big)
-
-        buffer.writeBuffer(&envelope)
-        buffer.writeBuffer(&body)
+        // The envelope, its lengths and CRC filled in once the control part is written.
+        buffer.writeBytes(WireProtocol.magic)
+        buffer.writeInteger(version)
+        buffer.writeInteger(type.rawValue)
+        buffer.writeInteger(UInt16(0), endianness: .big)
+        buffer.writeRepeatingByte(0, count: 12)
+        let controlStart = buffer.writerIndex
+        switch self {
+        case .hello(let hello): hello.writeBody(into: &buffer)
+        case .mapFrame(let frame): frame.writeControl(into: &buffer)
+        case .ack(let ack): ack.writeBody(into: &buffer)
+        case .nack(let nack): nack.writeBody(into: &buffer)
+        case .lost(let lost): lost.writeBody(into: &buffer)
+        case .error(let error): error.writeBody(into: &buffer)
+        case .bye(let bye): bye.writeBody(into: &buffer)
+        }
+        let controlLength = buffer.writerIndex - controlStart
+        let bodyLength = controlLength + payloadBytes.count
+        guard bodyLength <= limits.maxBodyLength else {
+            buffer.moveWriterIndex(to: start)
+            throw WireError.lengthOverLimit(what: "\(type) body", declared: bodyLength, limit: limits.maxBodyLength)
+        }
+        buffer.setInteger(UInt32(bodyLength), at: start + 8, endianness: .big)
+        buffer.setInteger(UInt32(controlLength), at: start + 12, endianness: .big)
+        var crc = CRC32.checksum(buffer.viewBytes(at: start, length: 16)!)
+        crc = CRC32.checksum(buffer.viewBytes(at: controlStart, length: controlLength)!, continuing: crc)
+        buffer.setInteger(crc, at: start + 16, endianness: .big)
+        if payload { buffer.writeBytes(payloadBytes) }
+        return WireProtocol.envelopeSize + controlLength
     }
 
     /// This message as the bytes of one frame.
@@ -149,6 +157,16 @@ extension WireMessage {
             throw WireError.invalidField("\(buffer.readableBytes) bytes follow the frame")
         }
         return message
+    }
+}
+
+extension MapFrame {
+    /// Bytes of this frame on the wire besides its compressed payload: the envelope and the control part, hop
+    /// annotations included. Counted by writing them alone; the payload is not copied.
+    /// - Throws: what `WireMessage.encode` throws for this frame.
+    public func headerByteCount(version: UInt8 = 1, limits: WireLimits = .default) throws -> Int {
+        var header = ByteBuffer()
+        return try WireMessage.mapFrame(self).write(into: &header, version: version, limits: limits, payload: false)
     }
 }
 

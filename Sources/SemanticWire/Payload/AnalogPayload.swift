@@ -1,25 +1,26 @@
-import Imaging
-
 /// The analog payload (GESCO): the symbols of `AnalogSymbols`, each stored little-endian as IEEE 754
 /// binary16 or binary32, zlib-compressed. One-hot planes compress very well; noisy ones barely.
 public enum AnalogPayload {
     /// zlib level for analog payloads: the default trades little size for speed on large noisy planes.
     public static let compressionLevel: Int32 = 6
 
-    /// The one-hot symbols of `map`: the map is downsampled by blocks of `downsample`×`downsample` pixels,
-    /// each block taking its majority id (ties to the lower id; edge blocks count only the pixels inside),
-    /// and a plane is made for each class that some block took (void blocks have no plane).
+    /// The one-hot symbols of the `width`×`height` map `ids` (row-major): the map is downsampled by blocks of
+    /// `downsample`×`downsample` pixels, each block taking its majority id (ties to the lower id; edge blocks
+    /// count only the pixels inside), and a plane is made for each class that some block took (void blocks
+    /// have no plane).
     /// - Throws: `.invalidField` for an id neither `< classCount` nor void, or a factor not in `AnalogLayout.factors`.
-    public static func symbols(for map: LabelMap, classCount: UInt8, downsample: Int) throws -> AnalogSymbols {
+    public static func symbols(ids: [UInt8], width: Int, height: Int, classCount: UInt8, downsample: Int) throws
+        -> AnalogSymbols
+    {
         guard AnalogLayout.factors.contains(downsample) else {
             throw WireError.invalidField("downsample factor \(downsample) must be one of \(AnalogLayout.factors)")
         }
-        try MapFrame.checkIDs(map, classCount: classCount)
-        let blocks = blockMajority(map, downsample: downsample)
-        let planeWidth = (map.width + downsample - 1) / downsample
-        let planeHeight = (map.height + downsample - 1) / downsample
+        try MapFrame.checkIDs(ids, classCount: classCount)
+        let blocks = blockMajority(ids, width: width, height: height, downsample: downsample)
+        let planeWidth = (width + downsample - 1) / downsample
+        let planeHeight = (height + downsample - 1) / downsample
         var present = [Bool](repeating: false, count: 256)
-        for id in blocks where id != LabelMap.void { present[Int(id)] = true }
+        for id in blocks where id != WireProtocol.voidID { present[Int(id)] = true }
         let classes = (0..<256).filter { present[$0] }.map { UInt8($0) }
         var values = [Float](repeating: 0, count: classes.count * blocks.count)
         var plane = [Int](repeating: -1, count: 256)
@@ -72,19 +73,19 @@ public enum AnalogPayload {
             downsample: Int(layout.downsample), values: values)
     }
 
-    /// Each block's majority id, row-major over the ⌈H/d⌉×⌈W/d⌉ blocks.
-    static func blockMajority(_ map: LabelMap, downsample d: Int) -> [UInt8] {
-        if d == 1 { return map.ids }
-        let planeWidth = (map.width + d - 1) / d
-        let planeHeight = (map.height + d - 1) / d
-        var blocks = [UInt8](repeating: LabelMap.void, count: planeWidth * planeHeight)
+    /// Each block's majority id, row-major over the ⌈H/d⌉×⌈W/d⌉ blocks of the `width`×`height` map `ids`.
+    static func blockMajority(_ ids: [UInt8], width: Int, height: Int, downsample d: Int) -> [UInt8] {
+        if d == 1 { return ids }
+        let planeWidth = (width + d - 1) / d
+        let planeHeight = (height + d - 1) / d
+        var blocks = [UInt8](repeating: WireProtocol.voidID, count: planeWidth * planeHeight)
         var members: [UInt8] = []
         members.reserveCapacity(d * d)
         for by in 0..<planeHeight {
             for bx in 0..<planeWidth {
                 members.removeAll(keepingCapacity: true)
-                for y in (by * d)..<min(by * d + d, map.height) {
-                    for x in (bx * d)..<min(bx * d + d, map.width) { members.append(map.ids[y * map.width + x]) }
+                for y in (by * d)..<min(by * d + d, height) {
+                    for x in (bx * d)..<min(bx * d + d, width) { members.append(ids[y * width + x]) }
                 }
                 members.sort()
                 var best = members[0]
@@ -144,15 +145,17 @@ public enum AnalogPayload {
 }
 
 extension MapFrame {
-    /// An analog frame of `map` (first transmission, no hops): see `AnalogPayload.symbols(for:…)`.
+    /// An analog frame of the `width`×`height` map `ids` (row-major; first transmission, no hops): see
+    /// `AnalogPayload.symbols(ids:…)`.
     public static func analog(
-        frameID: UInt64, name: String, map: LabelMap, classCount: UInt8, downsample: Int = 1,
+        frameID: UInt64, name: String, width: Int, height: Int, ids: [UInt8], classCount: UInt8, downsample: Int = 1,
         sampleFormat: SampleFormat = .float16
     ) throws -> MapFrame {
-        let symbols = try AnalogPayload.symbols(for: map, classCount: classCount, downsample: downsample)
+        let symbols = try AnalogPayload.symbols(
+            ids: ids, width: width, height: height, classCount: classCount, downsample: downsample)
         let (layout, payload) = AnalogPayload.encode(symbols, format: sampleFormat)
         return MapFrame(
-            frameID: frameID, name: name, width: map.width, height: map.height, classCount: classCount,
+            frameID: frameID, name: name, width: width, height: height, classCount: classCount,
             encoding: .analog(layout), payload: payload)
     }
 

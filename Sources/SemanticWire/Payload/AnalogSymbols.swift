@@ -1,5 +1,3 @@
-import Imaging
-
 /// GESCO's analog map: one plane of real-valued symbols per present class, K × H' × W', plane-major,
 /// row-major within a plane. As sent, a symbol is 1 where the block's class is the plane's class and 0
 /// elsewhere (void blocks are 0 in every plane); after a channel, the values are noisy.
@@ -27,12 +25,12 @@ public struct AnalogSymbols: Sendable, Equatable {
     /// Symbols per plane, H'·W'.
     public var planeSize: Int { planeWidth * planeHeight }
 
-    /// The label map these symbols decide for a `width`×`height` map: each pixel takes its block's
+    /// The ids these symbols decide for a `width`×`height` map, row-major: each pixel takes its block's
     /// symbols (nearest upsampling), the class of the largest one, or void when no plane reaches
     /// `threshold` (or K = 0). Ties go to the lower class id.
-    public func hardDecision(width: Int, height: Int, threshold: Float = 0.5) -> LabelMap {
-        var map = LabelMap(width: width, height: height, fill: LabelMap.void)
-        guard !classes.isEmpty else { return map }
+    public func decidedIDs(width: Int, height: Int, threshold: Float = 0.5) -> [UInt8] {
+        var ids = [UInt8](repeating: WireProtocol.voidID, count: width * height)
+        guard !classes.isEmpty else { return ids }
         for y in 0..<height {
             let row = (y / downsample) * planeWidth
             for x in 0..<width {
@@ -43,9 +41,9 @@ public struct AnalogSymbols: Sendable, Equatable {
                     best = k
                     bestValue = values[k * planeSize + symbol]
                 }
-                if bestValue >= threshold { map.ids[y * width + x] = classes[best] }
+                if bestValue >= threshold { ids[y * width + x] = classes[best] }
             }
         }
-        return map
+        return ids
     }
 }

@@ -1,26 +1,26 @@
 import Checksums
-import Imaging
 
 /// The digital payload: the label map's bytes (one class id per pixel, row-major), zlib-compressed.
-/// A single residual bit error breaks the CRC or the stream: the cliff effect.
+/// A single residual bit error breaks the CRC or the stream: the cliff effect. The wire carries plain ids;
+/// `Link` converts to and from `Imaging`'s `LabelMap`.
 public enum DigitalPayload {
     /// zlib level for digital payloads: maps are small and every byte on the air costs, so compress hardest.
     public static let compressionLevel: Int32 = 9
 
-    /// Compresses `map.ids` and records their size and CRC-32.
-    public static func encode(_ map: LabelMap) -> CompressedPayload {
-        CompressedPayload(compressing: map.ids, level: compressionLevel)
+    /// Compresses `ids` (one class id per pixel, row-major) and records their size and CRC-32.
+    public static func encode(ids: [UInt8]) -> CompressedPayload {
+        CompressedPayload(compressing: ids, level: compressionLevel)
     }
 
-    /// Checks the CRC, inflates at most `width·height` bytes and checks every id.
+    /// Checks the CRC, inflates at most `width·height` bytes and checks every id; returns the ids, row-major.
     ///
     /// - Parameter classCount: valid ids are `0..<classCount` and 255 (void).
     /// - Throws: `.payloadCRCMismatch`, `.declaredSizeMismatch`, `.lengthOverLimit`, `.corruptZlib`, or
     ///   `.invalidField` for an id out of range — each maps to a NACK via `WireError.nackReason`.
-    public static func decode(
+    public static func decodeIDs(
         _ payload: CompressedPayload, width: Int, height: Int, classCount: UInt8, frameID: UInt64 = 0,
         limits: WireLimits = .default
-    ) throws -> LabelMap {
+    ) throws -> [UInt8] {
         try payload.verifyCRC(frameID: frameID)
         let expected = width * height
         guard payload.uncompressedLength == expected else {
@@ -33,11 +33,8 @@ public enum DigitalPayload {
                 what: "digital payload", declared: expected, limit: limits.maxUncompressedLength)
         }
         let ids = try Zlib.inflate(payload.bytes, expectedLength: expected)
-        if let bad = ids.first(where: { $0 >= classCount && $0 != LabelMap.void }) {
-            throw WireError.invalidField(
-                "frame \(frameID): label id \(bad) is neither below the class count \(classCount) nor void (255)")
-        }
-        return LabelMap(width: width, height: height, ids: ids)
+        try MapFrame.checkIDs(ids, classCount: classCount, frameID: frameID)
+        return ids
     }
 }
 
@@ -52,28 +49,33 @@ extension CompressedPayload {
 }
 
 extension MapFrame {
-    /// A digital frame of `map` (first transmission, no hops).
+    /// A digital frame of the `width`×`height` map `ids` (row-major; first transmission, no hops).
     /// - Throws: `.invalidField` when the map holds an id that is neither `< classCount` nor void.
-    public static func digital(frameID: UInt64, name: String, map: LabelMap, classCount: UInt8) throws -> MapFrame {
-        try checkIDs(map, classCount: classCount)
+    public static func digital(
+        frameID: UInt64, name: String, width: Int, height: Int, ids: [UInt8], classCount: UInt8
+    ) throws -> MapFrame {
+        try checkIDs(ids, classCount: classCount)
         return MapFrame(
-            frameID: frameID, name: name, width: map.width, height: map.height, classCount: classCount,
-            encoding: .digital, payload: DigitalPayload.encode(map))
+            frameID: frameID, name: name, width: width, height: height, classCount: classCount,
+            encoding: .digital, payload: DigitalPayload.encode(ids: ids))
     }
 
-    /// The label map of a digital frame (see `DigitalPayload.decode`).
-    public func decodeDigitalMap(limits: WireLimits = .default) throws -> LabelMap {
+    /// The ids of a digital frame, row-major (see `DigitalPayload.decodeIDs`).
+    public func decodeDigitalIDs(limits: WireLimits = .default) throws -> [UInt8] {
         guard case .digital = encoding else {
             throw WireError.invalidField("frame \(frameID) is \(encoding.kind), not digital")
         }
-        return try DigitalPayload.decode(
+        return try DigitalPayload.decodeIDs(
             payload, width: width, height: height, classCount: classCount, frameID: frameID, limits: limits)
     }
 
-    static func checkIDs(_ map: LabelMap, classCount: UInt8) throws {
-        if let bad = map.ids.first(where: { $0 >= classCount && $0 != LabelMap.void }) {
+    /// Throws `.invalidField` for an id that is neither `< classCount` nor void (`WireProtocol.voidID`); the
+    /// message names `frameID` when given (a received frame's).
+    static func checkIDs(_ ids: [UInt8], classCount: UInt8, frameID: UInt64? = nil) throws {
+        if let bad = ids.first(where: { $0 >= classCount && $0 != WireProtocol.voidID }) {
             throw WireError.invalidField(
-                "label id \(bad) is neither below the class count \(classCount) nor void (255)")
+                (frameID.map { "frame \($0): " } ?? "")
+                    + "label id \(bad) is neither below the class count \(classCount) nor void (255)")
         }
     }
 }

@@ -46,29 +46,29 @@ public struct Dashboard: Service {
 
     public func run() async throws {
         let configuration = self.configuration
+        let started = Date()
         let router = Router()
+        // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
+        if !configuration.listen.isLoopback { router.add(middleware: BearerTokenMiddleware(token: configuration.token)) }
         router.get("/") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/config.json") { _, _ -> Response in
-            SidePort.json(
+            SidePortAPI.response(
                 .ok,
-                [
-                    "sender": configuration.sender ?? NSNull(), "relay": configuration.relay ?? NSNull(),
-                    "receiver": configuration.receiver ?? NSNull(),
-                    "control": configuration.relay != nil && configuration.relayToken != nil,
-                ])
+                PageConfiguration(
+                    sender: configuration.sender, relay: configuration.relay, receiver: configuration.receiver,
+                    control: configuration.relay != nil && configuration.relayToken != nil))
         }
-        router.get("/healthz") { _, _ -> Response in SidePort.json(.ok, ["status": "ok", "daemon": "dashboard"]) }
-        // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
-        let guardToken: String? = configuration.listen.isLoopback ? nil : configuration.token
+        router.get("/healthz") { _, _ -> Response in
+            SidePortAPI.response(.ok, SidePortAPI.Health(daemon: "dashboard", pid: Int(getpid()), uptimeS: Date().timeIntervalSince(started)))
+        }
         let logger = self.logger
         router.put("/api/relay/channel") { request, _ -> Response in
-            if let guardToken, let refusal = SidePortAuth(token: guardToken).refusal(for: request) { return refusal }
             guard let relay = configuration.relay, let token = configuration.relayToken else {
-                return SidePort.json(.conflict, ["error": "no relay with a token configured (--relay URL, --relay-token)"])
+                return SidePortAPI.problem(.conflict, "no relay with a token configured (--relay URL, --relay-token)")
             }
             let body = try await request.body.collect(upTo: 1 << 20)
             var forward = URLRequest(url: URL(string: relay + "/channel")!)
@@ -76,6 +76,7 @@ public struct Dashboard: Service {
             forward.httpBody = Data(body.readableBytesView)
             forward.setValue("application/json", forHTTPHeaderField: "Content-Type")
             forward.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            if let condition = request.headers[.ifMatch] { forward.setValue(condition, forHTTPHeaderField: "If-Match") }
             forward.timeoutInterval = 5
             do {
                 let (data, response) = try await URLSession.shared.data(for: forward)
@@ -85,7 +86,7 @@ public struct Dashboard: Service {
                     status: .init(code: status), headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
             } catch {
-                return SidePort.json(.badGateway, ["error": "relay \(relay) unreachable: \(error)"])
+                return SidePortAPI.problem(.badGateway, "relay \(relay) unreachable: \(error)")
             }
         }
         let bound = self.bound
@@ -103,4 +104,22 @@ public struct Dashboard: Service {
             }, logger: httpLogger)
         try await app.run()
     }
+}
+
+/// `GET /config.json` of the dashboard: the side ports the page follows, and whether it may change the channel.
+struct PageConfiguration: Encodable {
+    var sender: String?
+    var relay: String?
+    var receiver: String?
+    var control: Bool
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sender, forKey: .sender)  // null, not absent: the page tests for null
+        try container.encode(relay, forKey: .relay)
+        try container.encode(receiver, forKey: .receiver)
+        try container.encode(control, forKey: .control)
+    }
+
+    enum CodingKeys: String, CodingKey { case sender, relay, receiver, control }
 }

@@ -84,9 +84,8 @@ enum DashboardPage {
 "use strict";
 const DAEMONS = ["sender", "relay", "receiver"];
 const COUNTED = {sender: ["sent", "retransmitted", "acked", "nacked", "lost"], relay: ["relayed", "nacked"], receiver: ["received", "written", "acked", "nacked", "generated"]};
-const EVENT_KIND = {"frame sent": "sent", "frame retransmitted": "retransmitted", "frame acknowledged": "acked", "frame acked": "acked",
-  "frame nacked": "nacked", "frame nacked; retransmitting": "nacked", "frame nacked (peer unavailable); retransmitting after a pause": "nacked",
-  "nack forwarded": "nacked", "frame lost": "lost", "frame relayed": "relayed", "frame received": "received", "frame written": "written", "image generated": "generated"};
+// A frame event's kind: the `event` field ("frame.acked") every frame line carries (LinkEvent).
+function frameKind(e) { return typeof e.event === "string" && e.event.startsWith("frame.") ? e.event.slice(6) : null; }
 let config = {}; const frames = new Map(); const counts = {}; const recent = {}; const snrPoints = []; const agreementPoints = []; const started = Date.now();
 
 function el(tag, attrs = {}, text) { const e = document.createElement(tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); if (text !== undefined) e.textContent = text; return e; }
@@ -128,7 +127,7 @@ function setStatus(f, status) {
 }
 
 function handle(daemon, e) {
-  const kind = EVENT_KIND[e.message];
+  const kind = frameKind(e);
   if (kind) { counts[daemon] ??= {}; counts[daemon][kind] = (counts[daemon][kind] ?? 0) + 1; (recent[daemon] ??= []).push(Date.now()); renderCounters(daemon); }
   const name = e["frame.name"]; if (!name || !kind) return;
   const f = frameRow(name);

@@ -12,7 +12,11 @@ extension ServerSession.Control {
         switch self {
         case .greet(let answer, let hello):
             logger[metadataKey: "origin"] = "\(hello.origin)"
-            logger.info("hello", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
+            var event = ConnectionEvent(.hello)
+            event.origin = hello.origin
+            event.peerName = hello.peerName
+            event.peerRole = "\(hello.role)"
+            logger.emit(event)
             flags.helloReceived = true
             try await outbound.write(.hello(answer))
             return true

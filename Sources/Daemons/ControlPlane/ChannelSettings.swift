@@ -6,7 +6,7 @@ import SemanticWire
 /// The whole setting of a relay's channel, as `semcom relay` flags and the relay's `GET/PUT /channel`
 /// express it — one validation for both.
 ///
-/// JSON (`GET /channel`): `{"convention":"psnr","snr_db":10,"mode":null,"modulation":"bpsk","code":"none",
+/// JSON (`GET /channel`'s `settings`, `Document`): `{"convention":"psnr","snr_db":10,"mode":null,"modulation":"bpsk","code":"none",
 /// "mcs":"off","fading":"none","coherence":128,"equalizer":"mmse","csi":"perfect","pilots":4,"seed":1}`.
 public struct ChannelSettings: Sendable, Equatable {
     /// How `snrDB` is read: GESCO's peak SNR (analog frames; digital frames read it as Es/N0) or Es/N0.
@@ -63,34 +63,73 @@ public struct ChannelSettings: Sendable, Equatable {
         }
     }
 
-    /// As JSON (the keys of the relay's control API).
-    public var json: [String: Any] {
-        [
-            "convention": convention.rawValue, "snr_db": snrDB, "mode": mode.map { "\($0)" } ?? NSNull(),
-            "modulation": modulation.rawValue, "code": code.description, "mcs": mcsAuto ? "auto" : "off",
-            "fading": rayleigh ? "rayleigh" : "none", "coherence": coherence, "equalizer": equalizer.rawValue,
-            "csi": pilotCSI ? "pilots" : "perfect", "pilots": pilots, "seed": seed,
-        ]
+    /// These settings as the control API writes them.
+    public var document: Document {
+        Document(
+            convention: convention.rawValue, snrDB: snrDB, mode: mode.map { "\($0)" }, modulation: modulation.rawValue,
+            code: code.description, mcs: mcsAuto ? "auto" : "off", fading: rayleigh ? "rayleigh" : "none",
+            coherence: coherence, equalizer: equalizer.rawValue, csi: pilotCSI ? "pilots" : "perfect", pilots: pilots,
+            seed: seed)
+    }
+
+    /// The whole setting as JSON (`GET /channel`'s `settings`); `PUT /channel` takes it, or any part of it.
+    public struct Document: Codable, Sendable, Equatable {
+        public var convention: String
+        public var snrDB: Double
+        /// The encoding the relay expects; null: any (written as `null`, not left out).
+        public var mode: String?
+        public var modulation: String
+        public var code: String
+        public var mcs: String
+        public var fading: String
+        public var coherence: Int
+        public var equalizer: String
+        public var csi: String
+        public var pilots: Int
+        public var seed: UInt64
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case convention, snrDB = "snr_db", mode, modulation, code, mcs, fading, coherence, equalizer, csi, pilots,
+                seed
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(convention, forKey: .convention)
+            try container.encode(snrDB, forKey: .snrDB)
+            try container.encode(mode, forKey: .mode)  // null, not absent: "any"
+            try container.encode(modulation, forKey: .modulation)
+            try container.encode(code, forKey: .code)
+            try container.encode(mcs, forKey: .mcs)
+            try container.encode(fading, forKey: .fading)
+            try container.encode(coherence, forKey: .coherence)
+            try container.encode(equalizer, forKey: .equalizer)
+            try container.encode(csi, forKey: .csi)
+            try container.encode(pilots, forKey: .pilots)
+            try container.encode(seed, forKey: .seed)
+        }
+
+        /// The keys, as JSON names them.
+        public static let keys = CodingKeys.allCases.map(\.rawValue)
     }
 
     /// These settings with the fields of a JSON object replaced (fields left out keep their value).
     /// - Throws: the first field that is unknown, of the wrong type or out of range, by name.
-    public func applying(_ object: [String: Any]) throws(ChannelSettingsError) -> ChannelSettings {
+    public func applying(_ object: [String: JSONValue]) throws(ChannelSettingsError) -> ChannelSettings {
         var next = self
-        for (key, value) in object {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
             func text() throws(ChannelSettingsError) -> String {
-                guard let text = value as? String else { throw ChannelSettingsError(field: key, message: "must be a string") }
+                guard let text = value.string else { throw ChannelSettingsError(field: key, message: "must be a string") }
                 return text
             }
             func number() throws(ChannelSettingsError) -> Double {
-                guard !JSONValue.isBoolean(value), let number = value as? Double ?? (value as? Int).map(Double.init) else {
-                    throw ChannelSettingsError(field: key, message: "must be a number")
-                }
+                guard let number = value.number else { throw ChannelSettingsError(field: key, message: "must be a number") }
                 return number
             }
-            func integer(_ range: ClosedRange<Int>) throws(ChannelSettingsError) -> Int {
-                guard let x = JSONValue.integer(value), range.contains(x) else {
-                    throw ChannelSettingsError(field: key, message: "must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            func integer(_ range: ClosedRange<Int64>) throws(ChannelSettingsError) -> Int64 {
+                guard let x = value.integer, range.contains(x) else {
+                    throw ChannelSettingsError(
+                        field: key, message: "must be an integer in \(range.lowerBound)…\(range.upperBound)")
                 }
                 return x
             }
@@ -106,10 +145,13 @@ public struct ChannelSettings: Sendable, Equatable {
             case "convention": next.convention = try choice(["psnr": .psnr, "esn0": .esn0])
             case "snr_db": next.snrDB = try number()
             case "mode":
-                if value is NSNull { next.mode = nil } else {
+                if value == .null {
+                    next.mode = nil
+                } else {
                     next.mode = try choice(["analog": PayloadEncoding.analog, "digital": .digital, "any": nil]) ?? nil
                 }
-            case "modulation": next.modulation = try choice(Dictionary(uniqueKeysWithValues: Modulation.allCases.map { ($0.rawValue, $0) }))
+            case "modulation":
+                next.modulation = try choice(Dictionary(uniqueKeysWithValues: Modulation.allCases.map { ($0.rawValue, $0) }))
             case "code":
                 let given = try text()
                 do { next.code = try ChannelCode(parsing: given) } catch {
@@ -117,10 +159,11 @@ public struct ChannelSettings: Sendable, Equatable {
                 }
             case "mcs": next.mcsAuto = try choice(["off": false, "auto": true])
             case "fading": next.rayleigh = try choice(["none": false, "rayleigh": true])
-            case "coherence": next.coherence = try integer(1...1_000_000)
-            case "equalizer": next.equalizer = try choice(Dictionary(uniqueKeysWithValues: Equalizer.allCases.map { ($0.rawValue, $0) }))
+            case "coherence": next.coherence = Int(try integer(1...1_000_000))
+            case "equalizer":
+                next.equalizer = try choice(Dictionary(uniqueKeysWithValues: Equalizer.allCases.map { ($0.rawValue, $0) }))
             case "csi": next.pilotCSI = try choice(["perfect": false, "pilots": true])
-            case "pilots": next.pilots = try integer(1...1_000_000)
+            case "pilots": next.pilots = Int(try integer(1...1_000_000))
             case "seed": next.seed = UInt64(try integer(0...(1 << 53) - 1))  // exact in every JSON reader
             default: throw ChannelSettingsError(field: key, message: "unknown field")
             }
@@ -139,30 +182,5 @@ public struct ChannelSettingsError: Error, Sendable, Equatable, CustomStringConv
     public init(field: String, message: String) {
         self.field = field
         self.message = message
-    }
-}
-
-/// What `JSONSerialization` returned, told apart: on Linux an integer 0 or 1 also casts to `Bool`.
-public enum JSONValue {
-    /// Whether `value` was a JSON `true` or `false` (not a number).
-    public static func isBoolean(_ value: Any) -> Bool {
-        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
-        return value is Bool
-    }
-
-    /// A JSON number that is an integer, exactly (not through a Double, which rounds beyond 2^53).
-    public static func integer(_ value: Any) -> Int? {
-        guard !isBoolean(value) else { return nil }
-        if let number = value as? NSNumber, "qlisQLIS".contains(String(cString: number.objCType)) {
-            return Int(exactly: number.int64Value)
-        }
-        guard let x = number(value), x == x.rounded(), abs(x) < 9.007_199_254_740_992e15 else { return nil }
-        return Int(x)
-    }
-
-    /// A JSON number (not a boolean) as a Double.
-    public static func number(_ value: Any) -> Double? {
-        guard !isBoolean(value) else { return nil }
-        return value as? Double ?? (value as? Int).map(Double.init)
     }
 }

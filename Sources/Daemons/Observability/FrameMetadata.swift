@@ -5,27 +5,12 @@ import SemanticWire
 
 /// The metadata keys of the live logs, in one place.
 enum FrameMetadata {
-    /// `frame.id`, `frame.name`, `frame.attempt`, `frame.bytes` (compressed payload), `frame.encoding`.
-    static func of(_ frame: MapFrame) -> Logger.Metadata {
-        [
-            "frame.id": .stringConvertible(frame.frameID), "frame.name": "\(frame.name)",
-            "frame.attempt": .stringConvertible(frame.attempt), "frame.bytes": .stringConvertible(frame.payload.bytes.count), "frame.encoding": "\(frame.encoding.kind)",
-            "frame.size": "\(frame.width)x\(frame.height)",
-        ]
-    }
-
     /// `frame.id` and, when known, `frame.name` and `frame.attempt`: a frame named by its answer or its entry.
     static func frame(_ id: UInt64, name: String? = nil, attempt: UInt16? = nil) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["frame.id": .stringConvertible(id)]
         if let name { metadata["frame.name"] = "\(name)" }
         if let attempt { metadata["frame.attempt"] = .stringConvertible(attempt) }
         return metadata
-    }
-
-    /// A LOST report: `frame.id`, `frame.name`, `frame.attempts`, `reason`.
-    static func of(_ lost: Lost) -> Logger.Metadata {
-        frame(lost.frameID, name: lost.name).merging(
-            ["frame.attempts": .stringConvertible(lost.attempts), "reason": "\(lost.text)"]) { $1 }
     }
 
     /// The channel figures of the last hop (`channel.model`, `channel.snr_db`, `channel.measured_snr_db`,
@@ -57,10 +42,10 @@ enum FrameMetadata {
         ]
     }
 
-    static func duration(since start: ContinuousClock.Instant) -> Logger.Metadata.Value {
+    /// Milliseconds since `start`.
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return .decimal(ms, digits: 3)
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 }
 

@@ -23,11 +23,11 @@ public struct SenderService: Service {
         public var downsample: Int = 1
         public var sampleFormat: SampleFormat = .float16
         /// Size of the label space (19 Cityscapes train ids).
-        public var classCount: UInt8 = 19
+        public var classCount: UInt8 = UInt8(Cityscapes.classCount)
         /// Unacknowledged frames allowed on the wire.
-        public var window: Int = 8
+        public var window: Int = LinkDefaults.window
         /// Retransmissions after channel NACKs before a frame is reported lost.
-        public var maxRetries: Int = 3
+        public var maxRetries: Int = LinkDefaults.maxRetries
         /// Keep polling for new images until SIGTERM.
         public var watch: Bool = false
         public var pollInterval: Duration = .seconds(1)
@@ -40,14 +40,16 @@ public struct SenderService: Service {
         public var unavailableRetryDelay: Duration = .milliseconds(500)
         /// How long a frame may keep being answered NACK unavailable (counted from the first) before it is
         /// reported lost; nil: no bound.
-        public var maxUnavailableWait: Duration? = .seconds(120)
+        public var maxUnavailableWait: Duration? = LinkDefaults.maxUnavailableWait
         /// Limit of one connection attempt (TCP connect, and the TLS handshake).
-        public var connectTimeout: Duration = .seconds(5)
+        public var connectTimeout: Duration = LinkDefaults.connectTimeout
+        /// The receiver or relay must answer HELLO within this.
+        public var helloTimeout: Duration = LinkDefaults.helloTimeout
         /// Failed connection attempts in a row (no HELLO answer in between) after which every frame not
         /// yet settled is reported lost and the sender stops; nil: try for ever.
-        public var maxReconnects: Int? = 30
+        public var maxReconnects: Int? = LinkDefaults.maxReconnects
         /// After SIGTERM (or at the end), how long to wait for outstanding answers and the peer's BYE.
-        public var shutdownGrace: Duration = .seconds(2)
+        public var shutdownGrace: Duration = LinkDefaults.shutdownGrace
         /// The sender's stable name: frames are unique per origin, and receivers de-duplicate by it.
         public var origin: String
         public var peerName: String
@@ -338,7 +340,7 @@ final class SenderRunner {
     ) async throws -> SessionEnd {
         try await outbound.write(
             .hello(.offer(role: .sender, peerName: configuration.peerName, origin: configuration.origin)))
-        var session = SenderSession(now: .now, helloTimeout: .seconds(10), shutdownGrace: configuration.shutdownGrace)
+        var session = SenderSession(now: .now, helloTimeout: configuration.helloTimeout, shutdownGrace: configuration.shutdownGrace)
         connected = false
         while true {
             if session.isOpen { try await sendWhatIsDue(outbound: outbound, session: &session) }
@@ -436,14 +438,10 @@ final class SenderRunner {
             }
             frame.attempt = entry.attempt
             try await outbound.write(.mapFrame(frame))
-            var metadata = FrameMetadata.of(frame)
-            metadata["window.in_flight"] = .stringConvertible(window.inFlight.count)
-            if entry.attempt == 0 {
-                nextFirstTransmission = .now + configuration.frameInterval
-                logger.info("frame sent", metadata: metadata)
-            } else {
-                logger.info("frame retransmitted", metadata: metadata)
-            }
+            var event = FrameEvent(entry.attempt == 0 ? .sent : .retransmitted, frame: frame)
+            event.context["window.in_flight"] = .stringConvertible(window.inFlight.count)
+            if entry.attempt == 0 { nextFirstTransmission = .now + configuration.frameInterval }
+            logger.emit(event)
         }
     }
 
@@ -479,39 +477,40 @@ final class SenderRunner {
         }
         frames[entry.frameID] = nil
         unavailableSince[entry.frameID] = nil
-        logger.info(
-            "frame acknowledged",
-            metadata: FrameMetadata.frame(ack.frameID, name: entry.name, attempt: ack.attempt).merging(
-                ["ack.status": "\(ack.status)"]) { $1 })
+        var event = FrameEvent(.acked, frameID: ack.frameID, name: entry.name, attempt: ack.attempt)
+        event.context["ack.status"] = "\(ack.status)"
+        logger.emit(event)
     }
 
     private func refused(_ nack: Nack) {
         let name = window.inFlight[nack.frameID]?.name ?? "?"
         let decision = window.refuse(frameID: nack.frameID, attempt: nack.attempt, reason: nack.reason, text: nack.text)
-        var metadata = FrameMetadata.frame(nack.frameID, name: name, attempt: nack.attempt)
-        metadata["reason"] = "\(nack.reason)"
-        metadata["error"] = "\(nack.text)"
+        var event = FrameEvent(.nacked, frameID: nack.frameID, name: name, attempt: nack.attempt)
+            .refused(nack.reason, nack.text)
         switch decision {
         case .ignored:
-            logger.debug("answer for a frame not in flight ignored", metadata: metadata)
+            logger.debug("answer for a frame not in flight ignored", metadata: FrameMetadata.frame(nack.frameID))
         case .retransmit(let attempt):
-            metadata["next_attempt"] = .stringConvertible(attempt)
-            logger.warning("frame nacked; retransmitting", metadata: metadata)
+            event.context = ["next_attempt": .stringConvertible(attempt), "then": "retransmit"]
+            logger.emit(event)
         case .retransmitLater(let attempt):
-            metadata["next_attempt"] = .stringConvertible(attempt)
+            event.context["next_attempt"] = .stringConvertible(attempt)
             let since = unavailableSince[nack.frameID] ?? .now
             unavailableSince[nack.frameID] = since
             if let bound = configuration.maxUnavailableWait, ContinuousClock.now - since > bound,
                 let entry = window.abandonDelayed(frameID: nack.frameID)
             {
-                logger.warning("frame nacked", metadata: metadata)
+                event.context["then"] = "give-up"
+                logger.emit(event)
                 reportLost(entry, attempts: attempt, text: "peer unavailable for longer than \(bound) (--max-wait): \(nack.text)")
                 return
             }
-            logger.warning("frame nacked (peer unavailable); retransmitting after a pause", metadata: metadata)
+            event.context["then"] = "retransmit-after-pause"
+            logger.emit(event)
             if delayedRetryAt == nil { delayedRetryAt = .now + configuration.unavailableRetryDelay }
         case .lost(let entry, let attempts, let text):
-            logger.warning("frame nacked", metadata: metadata)
+            event.context["then"] = "give-up"
+            logger.emit(event)
             reportLost(entry, attempts: attempts, text: text)
         }
     }
@@ -545,10 +544,10 @@ final class SenderRunner {
     private func reportLost(_ entry: SendWindow.Entry, attempts: UInt16, text: String) {
         frames[entry.frameID] = nil
         unavailableSince[entry.frameID] = nil
-        logger.error(
-            "frame lost",
-            metadata: FrameMetadata.frame(entry.frameID, name: entry.name).merging(
-                ["frame.attempts": .stringConvertible(attempts), "reason": "\(text)"]) { $1 })
+        var event = FrameEvent(.lost, frameID: entry.frameID, name: entry.name)
+        event.attempts = attempts
+        event.reason = text
+        logger.emit(event, level: .error)
         var lost = Lost(frameID: entry.frameID, attempts: attempts, name: entry.name, text: ErrorMessage.fitting(text))
         // A name the wire refuses (the reason this frame was lost) travels as a placeholder: the frame id
         // identifies it, and the LOST must not fail to encode in turn.

@@ -23,12 +23,15 @@ public final class FrameWorkers: Sendable {
     private let slots: AsyncSlots
     private let memory: AsyncSlots
 
+    /// Bytes of working memory by default: 2 GiB.
+    public static let defaultMemoryBudget = 2 << 30
+
     /// - Parameters:
     ///   - threads: worker threads (default: the cores, at least 1).
     ///   - maxInFlight: frames in work at once (default: 2 per thread).
     ///   - memoryBudget: bytes of working memory for all frames in work (default 2 GiB: one frame of the
     ///     largest map the protocol allows, or hundreds of ordinary ones).
-    public init(threads: Int? = nil, maxInFlight: Int? = nil, memoryBudget: Int = 2 << 30) {
+    public init(threads: Int? = nil, maxInFlight: Int? = nil, memoryBudget: Int = defaultMemoryBudget) {
         let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.threads = threads
         self.maxInFlight = max(1, maxInFlight ?? 2 * threads)

@@ -76,8 +76,4 @@ public struct SNRSchedule: Sendable, Equatable {
         let a = points[low], b = points[low + 1]
         return a.dB + (b.dB - a.dB) * (t - a.seconds) / (b.seconds - a.seconds)
     }
-
-    public var json: [String: Any] {
-        ["points": points.map { ["seconds": $0.seconds, "snr_db": $0.dB] }, "interpolation": interpolation.rawValue, "loop": loops]
-    }
 }

@@ -55,7 +55,7 @@ public struct SenderLabels: LabelSource {
         if groundTruth.isReady(name: name, imagePath: imagePath) || segmenter == nil {
             do {
                 return try await groundTruth.labels(name: name, imagePath: imagePath)
-            } catch where segmenter == nil {
+            } catch let error where segmenter == nil {
                 throw DaemonError.noLabels("\(error); no segmenter either: \(segmenterProblem ?? "none loaded")")
             }
         }

@@ -25,9 +25,9 @@ public struct ReceiverService: Service {
         /// Name in HELLO and logs.
         public var peerName: String
         /// A client must say HELLO within this time (protocol v1 §7.1: 10 s).
-        public var helloTimeout: Duration = .seconds(10)
+        public var helloTimeout: Duration = LinkDefaults.helloTimeout
         /// After SIGTERM, how long a connection may take to finish its exchange of BYEs.
-        public var shutdownGrace: Duration = .seconds(3)
+        public var shutdownGrace: Duration = LinkDefaults.shutdownGrace
         /// Maps waiting for the reconstruction stage before connections wait.
         public var stageQueueCapacity: Int = 8
         /// How analog maps are denoised.
@@ -39,9 +39,9 @@ public struct ReceiverService: Service {
         public var security: HopSecurity = .plaintext
         /// A connection past HELLO that sends nothing for this long (with nothing of its own in work) gets
         /// ERROR timeout and is closed.
-        public var idleTimeout: Duration = .seconds(300)
+        public var idleTimeout: Duration = LinkDefaults.idleTimeout
         /// Connections open at once; one more gets ERROR busy.
-        public var maxConnections: Int = 32
+        public var maxConnections: Int = LinkDefaults.maxConnections
         /// Where decoding, denoising and PNG writing run.
         public var workers: FrameWorkers = .shared
 
@@ -119,7 +119,7 @@ public struct ReceiverService: Service {
             metadata["stage"] = "\(stage.name)"
             do {
                 try await stage.reconstruct(map, logger: logger)
-                metadata["duration_ms"] = FrameMetadata.duration(since: start)
+                metadata["duration_ms"] = .decimal(FrameMetadata.milliseconds(since: start), digits: 3)
                 logger.debug("frame reconstructed", metadata: metadata)
             } catch {
                 metadata["error"] = "\(error)"
@@ -176,7 +176,7 @@ public struct ReceiverService: Service {
         guard let admitted = await WireConnections.admit(accepted, logger: self.logger) else { return }
         let connection = admitted.0
         var logger = admitted.1
-        logger.info("connection opened")
+        logger.emit(ConnectionEvent(.opened))
         let state = ConnectionFlags()
         let configuration = self.configuration
         let watch = IdleWatch(timeout: configuration.helloTimeout)
@@ -197,10 +197,10 @@ public struct ReceiverService: Service {
                 }
             }
         } catch {
-            logger.info("connection closed", metadata: ["reason": "\(error)"])
+            logger.emit(ConnectionEvent.closed(because: error))
             return
         }
-        logger.info("connection closed")
+        logger.emit(ConnectionEvent.closed(because: nil))
     }
 
     /// Reads messages until BYE, ERROR, a fatal error or the end of the stream.
@@ -219,7 +219,7 @@ public struct ReceiverService: Service {
                 case .frame(let frame):
                     try await outbound.write(await receive(frame, origin: session.origin ?? "", queue: queue, logger: logger))
                 case .lost(let lost):
-                    logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+                    logger.emit(FrameEvent(lost: lost))
                 case .bye(let bye):
                     // Every frame received so far has been answered: answer BYE and close.
                     logger.info("bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
@@ -274,17 +274,10 @@ public struct ReceiverService: Service {
         _ frame: MapFrame, origin: String, queue: BoundedQueue<ReceivedMap>, logger: Logger
     ) async -> WireMessage {
         let start = ContinuousClock.now
-        var metadata = FrameMetadata.of(frame)
-        metadata.merge(FrameMetadata.channel(frame.hops)) { $1 }
-        if let hop = frame.hops.last { metadata.merge(FrameMetadata.ledger(ChannelLedger(hop: hop, frame: frame))) { $1 } }
-        logger.info("frame received", metadata: metadata)
-        metadata["channel.bit_errors"] = nil
-        metadata["channel.seed"] = nil
+        let event = FrameEvent(.received, frame: frame)
+        logger.emit(event.crossing(frame.hops, frame: frame))
         func nack(_ reason: NackReason, _ text: String) -> WireMessage {
-            var details = metadata
-            details["reason"] = "\(reason)"
-            details["error"] = "\(text)"
-            logger.warning("frame nacked", metadata: details)
+            logger.emit(event.refused(reason, text))
             return .nack(Nack(frameID: frame.frameID, attempt: frame.attempt, reason: reason,
                               text: ErrorMessage.fitting(text)))
         }
@@ -297,7 +290,10 @@ public struct ReceiverService: Service {
         }
         switch await deduplication.claim(origin: origin, frameID: frame.frameID) {
         case .duplicate:
-            logger.info("frame acked", metadata: metadata.merging(["ack.status": "duplicate"]) { $1 })
+            var acked = event
+            acked.kind = .acked
+            acked.context["ack.status"] = "duplicate"
+            logger.emit(acked)
             return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .duplicate))
         case .inProgress:
             return nack(.unavailable, "frame \(frame.frameID) is being stored from another connection; retry")
@@ -315,35 +311,41 @@ public struct ReceiverService: Service {
             case .decode(let error): return nack(error.nackReason, "\(error)")
             case .other(let error): return nack(.invalid, "\(error)")
             case .store(let error):
-                logger.error("cannot store frame", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                logger.error("cannot store frame", metadata: event.metadata.merging(["error": "\(error)"]) { $1 })
                 return nack(.unavailable, "receiver cannot store the map: \(error)")
             }
         }
         await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
-        return await accepted(frame, decision: decision, files: files, origin: origin, metadata: metadata, since: start,
+        return await accepted(frame, decision: decision, files: files, origin: origin, event: event, since: start,
                               queue: queue, logger: logger)
     }
 
     /// Logs a stored frame, queues its map for the reconstruction stage and answers ACK.
     private func accepted(
         _ frame: MapFrame, decision: MapDecision.Decision, files: OutputNames, origin: String,
-        metadata: Logger.Metadata, since start: ContinuousClock.Instant, queue: BoundedQueue<ReceivedMap>, logger: Logger
+        event: FrameEvent, since start: ContinuousClock.Instant, queue: BoundedQueue<ReceivedMap>, logger: Logger
     ) async -> WireMessage {
-        var metadata = metadata
+        var decided = event
+        decided.kind = .decided
+        decided.context["denoiser"] = "\(decision.denoising.rawValue)"
         if let sigma = decision.estimatedNoiseStd {
-            metadata["denoiser"] = "\(decision.denoising.rawValue)"
-            metadata["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
+            decided.context["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
         }
-        var written = metadata
-        written["file"] = "\(files.labelsPath)"
-        written["duration_ms"] = FrameMetadata.duration(since: start)
-        logger.info("frame written", metadata: written)
+        logger.emit(decided)
+        var written = event
+        written.kind = .written
+        written.context["file"] = "\(files.labelsPath)"
+        written.durationMS = FrameMetadata.milliseconds(since: start)
+        logger.emit(written)
         TransmissionMetrics.queueDepth(daemon: "receiver").increment()
         await queue.push(
             ReceivedMap(
                 name: frame.name, origin: origin, frameID: frame.frameID, labels: decision.labels,
                 conditioning: decision.conditioning, files: files))
-        logger.info("frame acked", metadata: metadata.merging(["ack.status": "accepted"]) { $1 })
+        var acked = event
+        acked.kind = .acked
+        acked.context["ack.status"] = "accepted"
+        logger.emit(acked)
         return .ack(Ack(frameID: frame.frameID, attempt: frame.attempt, status: .accepted))
     }
 }

@@ -22,8 +22,12 @@ public struct RelayService: Service {
         public var forward: Endpoint
         public var channel: RelayChannel
         public var peerName: String
-        public var helloTimeout: Duration = .seconds(10)
-        public var shutdownGrace: Duration = .seconds(3)
+        /// An upstream client must say HELLO, and the downstream peer answer the relay's, within this.
+        public var helloTimeout: Duration = LinkDefaults.helloTimeout
+        /// One attempt to reach the downstream peer (TCP connect and the TLS handshake).
+        public var connectTimeout: Duration = LinkDefaults.connectTimeout
+        /// After SIGTERM, how long a connection may take to finish its exchange of BYEs.
+        public var shutdownGrace: Duration = LinkDefaults.shutdownGrace
         /// Pause between attempts to reach an unreachable downstream peer.
         public var reconnectInterval: Duration = .seconds(1)
         public var limits: WireLimits = .default
@@ -37,9 +41,9 @@ public struct RelayService: Service {
         public var forwardSecurity: HopSecurity = .plaintext
         /// An upstream connection past HELLO that sends nothing for this long, with no frame of its own in
         /// work or awaiting an answer, gets ERROR timeout and is closed (its downstream connection too).
-        public var idleTimeout: Duration = .seconds(300)
+        public var idleTimeout: Duration = LinkDefaults.idleTimeout
         /// Upstream connections open at once; one more gets ERROR busy.
-        public var maxConnections: Int = 32
+        public var maxConnections: Int = LinkDefaults.maxConnections
         /// Where the channel (decoding, the physical layer, re-encoding) runs.
         public var workers: FrameWorkers = .shared
 
@@ -94,7 +98,7 @@ public struct RelayService: Service {
         guard let admitted = await WireConnections.admit(accepted, logger: self.logger) else { return }
         let upstream = admitted.0
         var logger = admitted.1
-        logger.info("connection opened")
+        logger.emit(ConnectionEvent(.opened))
         let flags = ConnectionFlags()
         let configuration = self.configuration
         do {
@@ -121,10 +125,10 @@ public struct RelayService: Service {
                 }
             }
         } catch {
-            logger.info("connection closed", metadata: ["reason": "\(error)"])
+            logger.emit(ConnectionEvent.closed(because: error))
             return
         }
-        logger.info("connection closed")
+        logger.emit(ConnectionEvent.closed(because: nil))
     }
 
     /// The upstream side of one relayed connection: its writer and its shared state.
@@ -164,28 +168,77 @@ public struct RelayService: Service {
             }
             try await downstream.executeThenClose { downIn, downOut in
                 try await downOut.write(.hello(.offer(role: .relay, peerName: configuration.peerName, origin: origin)))
+                let (opened, openedSignal) = AsyncStream.makeStream(of: Bool.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Answers travel back upstream as they come.
+                    // Downstream's HELLO answer, then its answers, travel back upstream as they come.
                     let answersLogger = logger
                     group.addTask {
-                        await self.returnAnswers(from: downIn, downOut: downOut, to: hop, logger: answersLogger)
+                        await self.returnAnswers(
+                            from: downIn, downOut: downOut, to: hop, opened: openedSignal, logger: answersLogger)
                     }
                     defer {
                         group.cancelAll()  // first, so the answers task does not close upstream under an ERROR
                         downstream.channel.close(promise: nil)
                     }
-                    try await forwardFrames(hop, messages: &messages, session: &session, downOut: downOut, logger: &logger)
+                    // No frame goes on before downstream has answered HELLO.
+                    switch await Self.first(of: opened, within: configuration.helloTimeout) {
+                    case true?:
+                        try await forwardFrames(
+                            hop, messages: &messages, session: &session, downOut: downOut, logger: &logger)
+                    case false?:
+                        return  // refused or closed: the answers task said why and closed upstream
+                    case nil:
+                        try await self.perform(
+                            DownstreamSession.helloTimedOut(after: configuration.helloTimeout), hop: hop,
+                            downOut: downOut, logger: logger)
+                    }
                 }
             }
             return
         }
     }
 
+    /// The first value of `stream`, or nil when none comes within `limit`.
+    static func first(of stream: AsyncStream<Bool>, within limit: Duration) async -> Bool? {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                for await value in stream { return value }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Does what the downstream session said at its end: logs, last words on both sides, upstream closed.
+    private func perform(
+        _ action: DownstreamSession.Action, hop: UpstreamHop, downOut: NIOAsyncChannelOutboundWriter<WireMessage>,
+        logger: Logger
+    ) async throws {
+        guard case .end(let note, let reply, let upstream) = action else { return }
+        logger.log(level: note.level, "\(note.message)", metadata: note.metadata.mapValues { .string($0) })
+        if let reply { try? await downOut.write(reply) }
+        if let upstream {
+            if case .bye = upstream {
+                if hop.flags.markByeSent() { try? await hop.outbound.write(upstream) }
+            } else {
+                try? await hop.outbound.write(upstream)
+            }
+        }
+        hop.connection.channel.close(promise: nil)
+    }
+
     /// A connection to the downstream peer, or nil (logged, readiness updated) when it cannot be reached.
     private func connectDownstream(logger: Logger) async -> WireConnection? {
         do {
             let downstream = try await WireConnections.connect(
-                to: configuration.forward, limits: configuration.limits, security: configuration.forwardSecurity,
+                to: configuration.forward, timeout: TimeAmount(configuration.connectTimeout), limits: configuration.limits,
+                security: configuration.forwardSecurity,
                 traffic: WireTraffic(daemon: "relay", side: "downstream"))
             configuration.readiness?.set("downstream", true, detail: "\(configuration.forward)")
             return downstream
@@ -224,7 +277,7 @@ public struct RelayService: Service {
                     try await hop.outbound.write(nack)
                 }
             case .lost(let lost):
-                logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+                logger.emit(FrameEvent(lost: lost))
                 try await downOut.write(.lost(lost))
             case .bye(let bye):
                 logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
@@ -235,57 +288,57 @@ public struct RelayService: Service {
         }
     }
 
-    /// Sends downstream's answers upstream as they come (ACK and NACK unchanged); downstream's BYE or
-    /// ERROR, or its connection ending, closes upstream too so the sender resends what is unanswered.
+    /// Reads downstream's HELLO answer (signalling `opened`: true once frames may go on, false when the
+    /// session ended first), then sends its answers upstream as they come (ACK and NACK unchanged);
+    /// downstream's BYE or ERROR, or its connection ending, closes upstream too so the sender resends what
+    /// is unanswered.
     private func returnAnswers(
         from downIn: NIOAsyncChannelInboundStream<WireMessage>, downOut: NIOAsyncChannelOutboundWriter<WireMessage>,
-        to hop: UpstreamHop, logger: Logger
+        to hop: UpstreamHop, opened: AsyncStream<Bool>.Continuation, logger: Logger
     ) async {
-        let configuration = self.configuration
+        defer { opened.finish() }
+        var session = DownstreamSession()
         do {
             for try await message in downIn {
-                switch message {
-                case .hello(let hello):
+                let action = session.receive(message)
+                switch action {
+                case .opened(let hello, let version):
                     logger.info(
                         "downstream connected",
-                        metadata: ["forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)"])
-                case .ack(let ack):
-                    logger.debug("ack forwarded", metadata: FrameMetadata.frame(ack.frameID).merging(["ack.status": "\(ack.status)"]) { $1 })
-                    try await hop.outbound.write(message)
+                        metadata: [
+                            "forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)",
+                            "downstream.role": "\(hello.role)", "version": "\(version)",
+                        ])
+                    opened.yield(true)
+                case .answer(let answer):
                     hop.watch.answered()
-                case .nack(let nack):
-                    hop.watch.answered()
-                    logger.info(
-                        "nack forwarded",
-                        metadata: FrameMetadata.frame(nack.frameID, attempt: nack.attempt).merging(["reason": "\(nack.reason)"]) { $1 })
-                    try await hop.outbound.write(message)
-                case .bye(let bye):
-                    logger.info("downstream said bye", metadata: ["bye.reason": "\(bye.reason)"])
-                    if hop.flags.markByeSent() {
-                        try? await hop.outbound.write(.bye(Bye(reason: bye.reason, text: "downstream: \(bye.text)")))
+                    switch answer {
+                    case .ack(let ack):
+                        logger.debug(
+                            "ack forwarded",
+                            metadata: FrameMetadata.frame(ack.frameID).merging(["ack.status": "\(ack.status)"]) { $1 })
+                    case .nack(let nack):
+                        var event = FrameEvent(.nacked, frameID: nack.frameID, attempt: nack.attempt)
+                            .refused(nack.reason, nack.text)
+                        event.forwarded = true
+                        logger.emit(event, level: .info)
+                    default:
+                        break
                     }
-                    hop.connection.channel.close(promise: nil)
-                    return
-                case .error(let error):
-                    logger.warning(
-                        "downstream reported an error; closing both sides",
-                        metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
-                    try? await hop.outbound.write(.error(ErrorMessage(
-                        code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
-                    hop.connection.channel.close(promise: nil)
-                    return
-                default:
-                    try? await downOut.write(.error(ErrorMessage(
-                        code: .unexpectedMessage, text: "\(message.type) is not expected from a server")))
-                    hop.connection.channel.close(promise: nil)
+                    try await hop.outbound.write(answer)
+                case .end:
+                    opened.yield(false)
+                    try? await perform(action, hop: hop, downOut: downOut, logger: logger)
                     return
                 }
             }
+            opened.yield(false)
             // Cancelled: the upstream side ended first (BYE, ERROR to send, a framing error)
             // and closes its own connection once its last words are written.
             guard !Task.isCancelled else { return }
             logger.warning("downstream connection closed; closing upstream so the sender resends")
         } catch {
+            opened.yield(false)
             guard !Task.isCancelled else { return }
             logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
         }
@@ -303,9 +356,10 @@ public struct RelayService: Service {
         do {
             let channel = control.channel  // the channel of this moment: a change applies from the next frame on
             let outcome = try channel.apply(to: frame)
-            var metadata = FrameMetadata.of(outcome.frame)
-            metadata.merge(FrameMetadata.channel(outcome.hop)) { $1 }
-            metadata.merge(FrameMetadata.ledger(outcome.ledger)) { $1 }
+            var event = FrameEvent(.relayed, frame: outcome.frame)
+            event.hops = [outcome.hop]
+            event.ledger = outcome.ledger
+            var metadata: Logger.Metadata = [:]
             metadata["channel.symbols"] = .stringConvertible(outcome.symbols)
             if let link = outcome.link, let phy = outcome.physicalLayer {
                 metadata["channel.modulation"] = "\(phy.modulation)"
@@ -319,18 +373,16 @@ public struct RelayService: Service {
             } else if outcome.hop.fadingBlockLength > 0 {
                 metadata["channel.fading"] = "rayleigh"
             }
-            metadata["duration_ms"] = FrameMetadata.duration(since: start)
+            event.durationMS = FrameMetadata.milliseconds(since: start)
             // Noisy analog symbols no longer compress: the frame as forwarded may outgrow what a peer
             // accepts. Refuse it here, as invalid (retrying meets the same size), instead of failing to
             // write it and dropping the connection, which the sender would answer by resending forever.
             let controlAllowance = 16 << 10  // header fields, name, hop annotations: a few hundred bytes
             if outcome.frame.payload.bytes.count + controlAllowance > configuration.limits.maxBodyLength {
-                logger.warning(
-                    "frame nacked",
-                    metadata: metadata.merging([
-                        "reason": "\(NackReason.invalid)",
-                        "error": "re-encoded after the channel it is \(outcome.frame.payload.bytes.count) bytes; the limit is \(configuration.limits.maxBodyLength)",
-                    ]) { $1 })
+                event.context = metadata
+                logger.emit(event.refused(
+                    .invalid,
+                    "re-encoded after the channel it is \(outcome.frame.payload.bytes.count) bytes; the limit is \(configuration.limits.maxBodyLength)"))
                 return .answer(.nack(Nack(
                     frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
                     text: ErrorMessage.fitting(
@@ -343,11 +395,11 @@ public struct RelayService: Service {
                     "frame encoding differs from the relay's --mode; applying the \(frame.encoding.kind) channel",
                     metadata: FrameMetadata.frame(frame.frameID))
             }
-            logger.info("frame relayed", metadata: metadata)
+            event.context = metadata
+            logger.emit(event)
             return .forward(outcome.frame)
         } catch let error as WireError {
-            logger.warning(
-                "frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "\(error.nackReason)", "error": "\(error)"]) { $1 })
+            logger.emit(FrameEvent(.nacked, frame: frame).refused(error.nackReason, "\(error)"))
             return .answer(.nack(Nack(
                 frameID: frame.frameID, attempt: frame.attempt, reason: error.nackReason,
                 text: ErrorMessage.fitting("relay: \(error)"))))
@@ -370,7 +422,9 @@ public struct RelayService: Service {
                 try await hop.outbound.write(.nack(Nack(
                     frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
                     text: "relay: downstream \(configuration.forward) unreachable")))
-                logger.info("frame nacked", metadata: FrameMetadata.of(frame).merging(["reason": "unavailable"]) { $1 })
+                logger.emit(
+                    FrameEvent(.nacked, frame: frame).refused(.unavailable, "downstream \(configuration.forward) unreachable"),
+                    level: .info)
                 if ContinuousClock.now >= deadline && !hop.flags.isShuttingDown { return true }
             case .bye:
                 if hop.flags.markByeSent() {
@@ -378,7 +432,7 @@ public struct RelayService: Service {
                 }
                 return false
             case .lost(let lost):
-                logger.warning("frame lost", metadata: FrameMetadata.of(lost))
+                logger.emit(FrameEvent(lost: lost))
             case .control(let control):
                 guard try await control.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger) else {
                     return false

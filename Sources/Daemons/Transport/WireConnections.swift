@@ -90,7 +90,7 @@ public enum WireConnections {
 
     /// Connects to `endpoint` within `timeout` (over TLS: the handshake too, the server verified).
     public static func connect(
-        to endpoint: Endpoint, timeout: TimeAmount = .seconds(3), limits: WireLimits = .default,
+        to endpoint: Endpoint, timeout: TimeAmount = TimeAmount(LinkDefaults.connectTimeout), limits: WireLimits = .default,
         security: HopSecurity = .plaintext, traffic: WireTraffic? = nil
     ) async throws -> WireConnection {
         let (connection, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -33,7 +33,7 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
 
     public func reconstruct(_ map: ReceivedMap, logger: Logger) async throws {
         let input = map.conditioning
-        let frameSeed = SeededGenerator.mix(seed, map.frameID)
+        let frameSeed = MapDecision.generatorSeed(seed, frameID: map.frameID)
         let start = DispatchTime.now()
         let image: RGBImage = try await withCheckedThrowingContinuation { continuation in
             queue.async { [generator, steps, guidance, method] in
@@ -44,12 +44,15 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         }
         try PNG.write(image, to: map.files.reconstructionPath)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        logger.info("image generated", metadata: FrameMetadata.frame(map.frameID, name: map.name).merging([
-            "file": "\(map.files.reconstructionPath)",
-            "generator.sampler": "\(method)", "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance), "generator.seed": .stringConvertible(frameSeed),
+        var event = FrameEvent(.generated, frameID: map.frameID, name: map.name)
+        event.durationMS = ms
+        event.context = [
+            "file": "\(map.files.reconstructionPath)", "generator.sampler": "\(method)",
+            "generator.steps": .stringConvertible(steps), "generator.guidance": .stringConvertible(guidance),
+            "generator.seed": .stringConvertible(frameSeed),
             "generator.conditioning": "\(input.isSoftPlanes ? "fds-planes" : "one-hot")",
-            "duration_ms": .stringConvertible(Int(ms.rounded())),
-        ]) { $1 })
+        ]
+        logger.emit(event)
     }
 }
 
