@@ -128,7 +128,8 @@ let package = Package(
         .executableTarget(
             name: "semcom",
             dependencies: [
-                "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor", "Evaluation",
+                "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor",
+                "Evaluation",
                 "ChannelModels", "TransportSecurity", "SidePort",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +182,8 @@ let package = Package(
             exclude: ["ssim_reference.py"]),
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator", "TransportSecurity"]),
+            name: "EndToEndTests",
+            dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator", "TransportSecurity"]),
         .testTarget(
             name: "TransportSecurityTests",
             dependencies: [

@@ -54,7 +54,9 @@ struct CellStore {
             }
             // A line cut short by a kill is ignored (its cell runs again) and cut off, so appends start a new line.
             for line in lines.dropFirst() {
-                if let entry = try? Self.decoder.decode(Line.self, from: Data(line)) { finished[entry.cell] = entry.records }
+                if let entry = try? Self.decoder.decode(Line.self, from: Data(line)) {
+                    finished[entry.cell] = entry.records
+                }
             }
             if data.last != UInt8(ascii: "\n") {
                 let keep = (data.lastIndex(of: UInt8(ascii: "\n")) ?? data.startIndex - 1) + 1 - data.startIndex
@@ -73,7 +75,8 @@ struct CellStore {
         guard descriptor >= 0 else { throw EvaluationError("cannot append to \(path)") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw EvaluationError("another sweep is writing \(folder) (\(path) is locked); wait for it or choose another --out")
+            throw EvaluationError(
+                "another sweep is writing \(folder) (\(path) is locked); wait for it or choose another --out")
         }
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }

@@ -160,15 +160,18 @@ public struct EvaluationJob {
                 format: SweepIdentity.currentFormat, settings: numbered, images: scenes.entries.map(\.name),
                 source: source, imageSize: imageSize,
                 files: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]
-                    + (dataDirectory.map { [Self.fingerprint(scenesFolder: $0, names: scenes.entries.map(\.name))] } ?? [])))
+                    + (dataDirectory.map { [Self.fingerprint(scenesFolder: $0, names: scenes.entries.map(\.name))] }
+                        ?? [])))
         let store = try CellStore(
-            folder: outputDirectory, header: CellStore.Header(sweep: "semcom eval", settingsHash: CellStore.hash(identity)))
+            folder: outputDirectory,
+            header: CellStore.Header(sweep: "semcom eval", settingsHash: CellStore.hash(identity)))
         let resumed = cells.filter { store.finished[$0] != nil }.count
-        log("eval: \(scenes.count) images × \(settings.budgets.count) budgets × \(settings.snrs.count) SNRs × "
-            + "\(settings.channelSeeds) channel seeds × \(settings.modes.count) modes, "
-            + "generator \(runner.sampler.displayName) \(runner.steps) steps, guidance \(runner.guidance)"
-            + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? "")
-            + (resumed > 0 ? "; resuming: \(resumed) of \(cells.count) cells done in \(store.path)" : ""))
+        log(
+            "eval: \(scenes.count) images × \(settings.budgets.count) budgets × \(settings.snrs.count) SNRs × "
+                + "\(settings.channelSeeds) channel seeds × \(settings.modes.count) modes, "
+                + "generator \(runner.sampler.displayName) \(runner.steps) steps, guidance \(runner.guidance)"
+                + (shard.map { ", shard \($0): cells \(cells.lowerBound)..<\(cells.upperBound) of \(total)" } ?? "")
+                + (resumed > 0 ? "; resuming: \(resumed) of \(cells.count) cells done in \(store.path)" : ""))
         let outcome = try runner.run(
             scenes: scenes, cells: cells, finished: store.finished,
             completed: { cell, records in try store.append(cell: cell, records: records) },
@@ -188,7 +191,8 @@ public struct EvaluationJob {
         let fm = FileManager.default
         let files = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted()
         return files.map { name in
-            "\(name):" + (fm.contents(atPath: (folder as NSString).appendingPathComponent(name)).map(CellStore.hash) ?? "-")
+            "\(name):"
+                + (fm.contents(atPath: (folder as NSString).appendingPathComponent(name)).map(CellStore.hash) ?? "-")
         }.joined(separator: ",")
     }
 
@@ -219,7 +223,8 @@ public struct EvaluationJob {
         try Data(ResultsTable.csv(records).utf8).write(to: URL(fileURLWithPath: csvPath))
         try summary.json().write(to: URL(fileURLWithPath: summaryPath))
         let sampler = first.settings.sampler?.displayName ?? "the model's sampler"
-        let steps = first.settings.steps.map(String.init) ?? "?", guidance = first.settings.guidance.map { "\($0)" } ?? "?"
+        let steps = first.settings.steps.map(String.init) ?? "?",
+            guidance = first.settings.guidance.map { "\($0)" } ?? "?"
         let (figures, pdfProblem) = try Figures(summary: summary).write(to: path("figures"))
         if let pdfProblem { summary.notes.append(pdfProblem) }
         let report = EvaluationReport(
@@ -228,8 +233,11 @@ public struct EvaluationJob {
                 ("images", "\(first.images.count) (\(first.source))"),
                 ("image size", first.imageSize),
                 ("generator", "\(sampler) \(steps) steps, guidance \(guidance)"),
-                ("run time", "\(ProgressBar.duration(seconds)) on \(first.cores) cores"
-                    + (runs.count > 1 ? ", summed over \(runs.count) shards" : "")),
+                (
+                    "run time",
+                    "\(ProgressBar.duration(seconds)) on \(first.cores) cores"
+                        + (runs.count > 1 ? ", summed over \(runs.count) shards" : "")
+                ),
             ], figures: figures)
         try Data(try report.html().utf8).write(to: URL(fileURLWithPath: reportPath))
         var gridPath: String?

@@ -81,7 +81,11 @@ public struct EvaluationReport {
         rows += [
             ("SNR points (dB)", settings.snrs.map { SVGChart.format($0) }.joined(separator: ", ")),
             ("SNR convention", settings.convention.axisLabel),
-            ("channel", settings.fading ? "Rayleigh block fading (coherence \(settings.coherence) uses, MMSE, perfect CSI) + AWGN" : "AWGN"),
+            (
+                "channel",
+                settings.fading
+                    ? "Rayleigh block fading (coherence \(settings.coherence) uses, MMSE, perfect CSI) + AWGN" : "AWGN"
+            ),
             ("modes", settings.modes.map(\.rawValue).joined(separator: ", ")),
             ("budgets (ρ = payload channel uses ÷ H·W·3)", settings.budgets.map(\.label).joined(separator: ", ")),
             ("channel seeds per cell", "\(settings.channelSeeds)"),
@@ -96,14 +100,19 @@ public struct EvaluationReport {
         let hl = summary.headline
         if let clean = hl.semanticCleanMIoU {
             h += "<li>Analog semantic mode: clean mIoU \(String(format: "%.3f", clean)) (at the highest SNR); "
-            h += hl.semanticHoldsFromDB.map { "keeps ≥ 80 % of it from \(SVGChart.format($0)) dB up.</li>\n" }
+            h +=
+                hl.semanticHoldsFromDB.map { "keeps ≥ 80 % of it from \(SVGChart.format($0)) dB up.</li>\n" }
                 ?? "below 80 % of it somewhere in the sweep.</li>\n"
         }
         if settings.modes.contains(.jpeg) {
             h += "<li>Classical JPEG: "
-            h += hl.classicalCollapsesAtDB.map { "loses at least half the images at \(SVGChart.format($0)) dB and below; " }
+            h +=
+                hl.classicalCollapsesAtDB.map {
+                    "loses at least half the images at \(SVGChart.format($0)) dB and below; "
+                }
                 ?? "never loses half the images in this sweep; "
-            h += hl.classicalDeliversFromDB.map { "delivers every image from \(SVGChart.format($0)) dB up.</li>\n" }
+            h +=
+                hl.classicalDeliversFromDB.map { "delivers every image from \(SVGChart.format($0)) dB up.</li>\n" }
                 ?? "loses images even at the highest SNR.</li>\n"
         }
         for mode in settings.modes {
@@ -146,27 +155,32 @@ public struct EvaluationReport {
         h += try summaryTable()
 
         h += "<h2 id=\"grids\">Images</h2>\n"
-        for budget in settings.budgets { for snr in settings.snrs {
-            let rowsAtSNR = grids.filter { $0.snrDB == snr && $0.budget == budget.label }
-            guard !rowsAtSNR.isEmpty else { continue }
-            let id = settings.budgets.count > 1 ? "grid-\(budget.fileLabel)-\(SNRList.label(snr))" : "grid-\(SNRList.label(snr))"
-            h += "<h3>\(esc(budget.description)), \(SVGChart.format(snr)) dB</h3>\n<table class=\"grid\" id=\"\(id)\">\n<tr>"
-            for tile in rowsAtSNR[0].tiles(modes: modes) { h += "<th>\(esc(tile.caption))</th>" }
-            h += "</tr>\n"
-            for row in rowsAtSNR {
-                h += "<tr>"
-                for tile in row.tiles(modes: modes) {
-                    if let image = tile.image {
-                        h += "<td><img alt=\"\(esc(row.image)) \(esc(tile.caption))\" src=\"data:image/png;base64,"
-                        h += try PNG.encode(image).base64() + "\"></td>"
-                    } else {
-                        h += "<td><div class=\"lost\">lost</div></td>"
-                    }
-                }
+        for budget in settings.budgets {
+            for snr in settings.snrs {
+                let rowsAtSNR = grids.filter { $0.snrDB == snr && $0.budget == budget.label }
+                guard !rowsAtSNR.isEmpty else { continue }
+                let id =
+                    settings.budgets.count > 1
+                    ? "grid-\(budget.fileLabel)-\(SNRList.label(snr))" : "grid-\(SNRList.label(snr))"
+                h +=
+                    "<h3>\(esc(budget.description)), \(SVGChart.format(snr)) dB</h3>\n<table class=\"grid\" id=\"\(id)\">\n<tr>"
+                for tile in rowsAtSNR[0].tiles(modes: modes) { h += "<th>\(esc(tile.caption))</th>" }
                 h += "</tr>\n"
+                for row in rowsAtSNR {
+                    h += "<tr>"
+                    for tile in row.tiles(modes: modes) {
+                        if let image = tile.image {
+                            h += "<td><img alt=\"\(esc(row.image)) \(esc(tile.caption))\" src=\"data:image/png;base64,"
+                            h += try PNG.encode(image).base64() + "\"></td>"
+                        } else {
+                            h += "<td><div class=\"lost\">lost</div></td>"
+                        }
+                    }
+                    h += "</tr>\n"
+                }
+                h += "</table>\n"
             }
-            h += "</table>\n"
-        } }
+        }
 
         h += "<h2 id=\"notes\">Notes</h2>\n<ul class=\"note\">\n"
         for note in summary.notes { h += "<li>\(esc(note))</li>\n" }
@@ -178,8 +192,10 @@ public struct EvaluationReport {
         var h = "<h2 id=\"table\">Summary (mean ± 95 % half-interval; ρ spent in every row)</h2>\n<table>\n"
         h += "<tr><th>mode</th><th>budget ρ</th><th>SNR</th><th>rows</th><th>lost</th><th>not fitting</th><th>MCS</th>"
         h += "<th>scheme</th>"
-        let columns = ["rho", "header_channel_uses", "payload_bits", "bpp", "miou", "pixel_acc", "map_acc", "psnr_db",
-                       "ssim"]
+        let columns = [
+            "rho", "header_channel_uses", "payload_bits", "bpp", "miou", "pixel_acc", "map_acc", "psnr_db",
+            "ssim",
+        ]
         for c in columns { h += "<th>\(c)</th>" }
         h += "</tr>\n"
         for g in summary.groups {
@@ -189,7 +205,9 @@ public struct EvaluationReport {
             h += "<td>\(esc(g.schemes.first ?? ""))</td>"
             for c in columns {
                 let m = g.metrics[c]!
-                h += m.count == 0 ? "<td>—</td>"
+                h +=
+                    m.count == 0
+                    ? "<td>—</td>"
                     : "<td>\(String(format: "%.4g", m.mean)) ± \(String(format: "%.2g", m.halfWidth))</td>"
             }
             h += "</tr>\n"

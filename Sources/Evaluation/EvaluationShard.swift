@@ -82,8 +82,10 @@ struct ShardResult: Codable {
     func write(grids rows: [GridRow], to folder: String) throws -> String {
         var copy = self
         for row in rows {
-            let dir = [folder, Self.gridFolder, row.image, ChannelBudget.fileLabel(row.budget), SNRList.label(row.snrDB)]
-                .joined(separator: "/")
+            let dir = [
+                folder, Self.gridFolder, row.image, ChannelBudget.fileLabel(row.budget), SNRList.label(row.snrDB),
+            ]
+            .joined(separator: "/")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var tiles: [(String, RGBImage)] = [("original", row.original), ("sent", row.sent)]
             if let received = row.received { tiles.append(("received", received)) }
@@ -100,12 +102,15 @@ struct ShardResult: Codable {
     /// Reads every shard folder, checks that they are the N shards of one sweep, and returns the runs in
     /// grid order with the merged grid rows; each shard's `images/` is copied into `output`.
     static func load(_ folders: [String], copyingImagesTo output: String) throws -> ([ShardResult], [GridRow]) {
-        guard !folders.isEmpty else { throw EvaluationError("merge: give the shard folders (semcom eval --shard K/N --out DIR)") }
+        guard !folders.isEmpty else {
+            throw EvaluationError("merge: give the shard folders (semcom eval --shard K/N --out DIR)")
+        }
         var runs: [(folder: String, run: ShardResult)] = []
         for folder in folders {
             let path = folder + "/" + fileName
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw EvaluationError("\(folder): no \(fileName) (write shards with semcom eval --shard K/N --out \(folder))")
+                throw EvaluationError(
+                    "\(folder): no \(fileName) (write shards with semcom eval --shard K/N --out \(folder))")
             }
             do {
                 runs.append((folder, try Self.decoder.decode(ShardResult.self, from: data)))
@@ -121,7 +126,8 @@ struct ShardResult: Codable {
                 run.images == first.images, run.source == first.source
             else {
                 throw EvaluationError(
-                    "\(folder): shard \(run.shard) is not from the same sweep as \(runs[0].folder) (settings, images or shard count differ)")
+                    "\(folder): shard \(run.shard) is not from the same sweep as \(runs[0].folder) (settings, images or shard count differ)"
+                )
             }
         }
         let indexes = runs.map(\.run.shard.index)
@@ -155,8 +161,10 @@ struct ShardResult: Codable {
         var rowIndex: [String: Int] = [:]
         for (folder, run) in runs {
             for entry in run.grids {
-                let dir = [folder, gridFolder, entry.image, ChannelBudget.fileLabel(entry.budget), SNRList.label(entry.snrDB)]
-                    .joined(separator: "/")
+                let dir = [
+                    folder, gridFolder, entry.image, ChannelBudget.fileLabel(entry.budget), SNRList.label(entry.snrDB),
+                ]
+                .joined(separator: "/")
                 func tile(_ name: String) throws -> RGBImage? {
                     entry.tiles.contains(name) ? try PNG.readRGB(path: "\(dir)/\(name).png") : nil
                 }
@@ -196,7 +204,8 @@ struct ShardResult: Codable {
             guard fm.fileExists(atPath: from, isDirectory: &isFolder), !isFolder.boolValue,
                 !fm.fileExists(atPath: to)
             else { continue }
-            try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fm.createDirectory(
+                atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try fm.copyItem(atPath: from, toPath: to)
         }
     }

@@ -109,7 +109,10 @@ public struct EvaluationSummary: Sendable, Codable {
                         byMCS[r.mcs, default: []].append(r)
                     }
                     if order.count <= 1 {
-                        groups.append(group(rows, mode: mode, budget: budget, snr: snr, mcs: order.first.flatMap { $0.isEmpty ? nil : $0 }))
+                        groups.append(
+                            group(
+                                rows, mode: mode, budget: budget, snr: snr,
+                                mcs: order.first.flatMap { $0.isEmpty ? nil : $0 }))
                         continue
                     }
                     // The envelope: the MCS with the best mean over the scenes and seeds, never per image.

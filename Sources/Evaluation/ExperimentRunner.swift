@@ -1,10 +1,10 @@
 import ChannelModels
-import Link
 import Dispatch
 import Foundation
 import Generator
 import ImageCodecs
 import Imaging
+import Link
 import Randomness
 import Scenes
 import SemanticWire
@@ -41,7 +41,8 @@ public final class ExperimentRunner {
         var generatorMS: Double
     }
 
-    public init(settings: EvaluationSettings, generator: ImageGenerator, segmenter: Segmenter, imagesDirectory: String?) {
+    public init(settings: EvaluationSettings, generator: ImageGenerator, segmenter: Segmenter, imagesDirectory: String?)
+    {
         self.settings = settings
         self.generator = generator
         self.segmenter = segmenter
@@ -51,7 +52,6 @@ public final class ExperimentRunner {
         guidance = settings.guidance ?? Float(generator.config.default_guidance)
         link = DigitalLink(fading: settings.fading, coherence: settings.coherence)
     }
-
 
     /// What a sweep produced.
     public struct Outcome: Sendable {
@@ -141,8 +141,11 @@ public final class ExperimentRunner {
                             var cellRecords: [EvaluationRecord]
                             // The analog receiver's maps beside its output, so a resumed grid shows them too.
                             let mapPaths = imagePath.map { path in
-                                (received: path.replacingOccurrences(of: ".analog.png", with: ".analog-received.png"),
-                                 decided: path.replacingOccurrences(of: ".analog.png", with: ".analog-decided.png"))
+                                (
+                                    received: path.replacingOccurrences(
+                                        of: ".analog.png", with: ".analog-received.png"),
+                                    decided: path.replacingOccurrences(of: ".analog.png", with: ".analog-decided.png")
+                                )
                             }
                             if let resumed = finished[cell] {
                                 cellRecords = resumed
@@ -247,7 +250,8 @@ public final class ExperimentRunner {
 
     // MARK: - Modes
 
-    private func analog(_ source: Source, _ context: CellContext, budget: Int?, row: inout GridRow) throws -> CellResult {
+    private func analog(_ source: Source, _ context: CellContext, budget: Int?, row: inout GridRow) throws -> CellResult
+    {
         var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .analog)
         let classes = UInt8(Cityscapes.classCount)
         // The smallest downsample whose symbols fit (two real symbols per complex channel use).
@@ -424,7 +428,8 @@ public final class ExperimentRunner {
         var image: RGBImage?
         var ledger: ChannelLedger?
         for attempt in 0..<attempts {
-            var rng = SeededGenerator(seed: RelayChannel.hopSeed(context.relaySeed, attempt: attempt), stream: source.frameID)
+            var rng = SeededGenerator(
+                seed: RelayChannel.hopSeed(context.relaySeed, attempt: attempt), stream: source.frameID)
             let (bytes, statistics) = layer.transmit(stream.bytes, esN0DB: context.snr, using: &rng)
             let sent = ChannelLedger.digital(
                 payloadBytes: stream.bytes.count, statistics: statistics, configuration: configuration,
@@ -554,9 +559,12 @@ public final class ExperimentRunner {
         let codec = mode.codec!
         var stream: FittedStream?
         if let maxBytes {
-            stream = try codec.encode(source.image, maxBytes: maxBytes).map { FittedStream(bytes: $0.bytes, quality: $0.quality) }
+            stream = try codec.encode(source.image, maxBytes: maxBytes).map {
+                FittedStream(bytes: $0.bytes, quality: $0.quality)
+            }
         } else {
-            stream = FittedStream(bytes: try codec.encode(source.image, quality: settings.jpegQuality), quality: settings.jpegQuality)
+            stream = FittedStream(
+                bytes: try codec.encode(source.image, quality: settings.jpegQuality), quality: settings.jpegQuality)
         }
         fits[key] = stream
         return stream

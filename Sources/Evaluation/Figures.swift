@@ -25,8 +25,10 @@ public struct Figures {
             for serie in series {
                 for p in serie.points {
                     lines.append(
-                        [ResultsTable.quoted(serie.name), ResultsTable.number(p.x), ResultsTable.number(p.y),
-                         ResultsTable.number(p.low), ResultsTable.number(p.high)].joined(separator: ","))
+                        [
+                            ResultsTable.quoted(serie.name), ResultsTable.number(p.x), ResultsTable.number(p.y),
+                            ResultsTable.number(p.low), ResultsTable.number(p.high),
+                        ].joined(separator: ","))
                 }
             }
             return lines.joined(separator: "\n") + "\n"
@@ -151,13 +153,16 @@ public struct Figures {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let figures = all
         let converter = Self.rsvgConvert()
-        var problem: String? = converter == nil ? "no PDFs: rsvg-convert (librsvg2-bin, `make deps`) is not installed" : nil
+        var problem: String? =
+            converter == nil ? "no PDFs: rsvg-convert (librsvg2-bin, `make deps`) is not installed" : nil
         for figure in figures {
             let base = (folder as NSString).appendingPathComponent(figure.name)
             try Data(figure.svg.utf8).write(to: URL(fileURLWithPath: base + ".svg"))
             try Data(figure.csv.utf8).write(to: URL(fileURLWithPath: base + ".csv"))
             if let converter, problem == nil {
-                do { try Self.pdf(converter, svg: base + ".svg", pdf: base + ".pdf") } catch { problem = "no PDFs: \(error)" }
+                do { try Self.pdf(converter, svg: base + ".svg", pdf: base + ".pdf") } catch {
+                    problem = "no PDFs: \(error)"
+                }
             }
         }
         return (figures, problem)

@@ -28,7 +28,8 @@ public enum ImageQuality {
     /// BT.601 luminance of every pixel, in 0…255.
     public static func luminance(_ image: RGBImage) -> [Double] {
         (0..<(image.width * image.height)).map { p -> Double in
-            let r = Double(image.pixels[3 * p]), g = Double(image.pixels[3 * p + 1]), b = Double(image.pixels[3 * p + 2])
+            let r = Double(image.pixels[3 * p]), g = Double(image.pixels[3 * p + 1]),
+                b = Double(image.pixels[3 * p + 2])
             return 0.299 * r + 0.587 * g + 0.114 * b
         }
     }
@@ -74,7 +75,8 @@ public enum ImageQuality {
         var sum = 0.0
         for i in 0..<mx.count {
             let varX = sxx[i] - mx[i] * mx[i], varY = syy[i] - my[i] * my[i], cov = sxy[i] - mx[i] * my[i]
-            sum += ((2 * mx[i] * my[i] + c1) * (2 * cov + c2))
+            sum +=
+                ((2 * mx[i] * my[i] + c1) * (2 * cov + c2))
                 / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (varX + varY + c2))
         }
         return sum / Double(mx.count)

@@ -36,7 +36,8 @@ public final class ProgressBar {
             let step = max(1, total / 20)
             guard done == total || done / step != lastLine else { return }
             lastLine = done / step
-            FileHandle.standardError.write(Data("eval: \(done)/\(total) (\(Int(fraction * 100))%) \(timing) — \(detail)\n".utf8))
+            FileHandle.standardError.write(
+                Data("eval: \(done)/\(total) (\(Int(fraction * 100))%) \(timing) — \(detail)\n".utf8))
         }
     }
 

@@ -30,7 +30,9 @@ public enum ResultsTable {
 
     /// Parses results.csv back into columns → values per row (numbers; NaN for empty fields), for tests and
     /// tools. Text columns (mode, scene, budget, mcs, scheme) come back in `text`.
-    public static func parse(_ csv: String) throws(EvaluationError) -> [(text: [String: String], numbers: [String: Double])] {
+    public static func parse(_ csv: String) throws(EvaluationError) -> [(
+        text: [String: String], numbers: [String: Double]
+    )] {
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
             throw EvaluationError("results.csv is empty")

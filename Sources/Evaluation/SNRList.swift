@@ -14,7 +14,8 @@ public enum SNRList {
             guard parts.count == 3, let start = parts[0], let stop = parts[1], let step = parts[2], step > 0,
                 stop >= start, start.isFinite, stop.isFinite
             else {
-                throw EvaluationError("SNR range '\(text)' must be START:STOP:STEP with STEP > 0 and STOP ≥ START, e.g. 0:25:5")
+                throw EvaluationError(
+                    "SNR range '\(text)' must be START:STOP:STEP with STEP > 0 and STOP ≥ START, e.g. 0:25:5")
             }
             let count = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
             guard count <= 1000 else { throw EvaluationError("SNR range '\(text)' has \(count) points; at most 1000") }
@@ -22,7 +23,8 @@ public enum SNRList {
         }
         let values = trimmed.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }) else {
-            throw EvaluationError("SNR list '\(text)' must be numbers in dB separated by commas (0,5,10) or a range 0:25:5")
+            throw EvaluationError(
+                "SNR list '\(text)' must be numbers in dB separated by commas (0,5,10) or a range 0:25:5")
         }
         return values.map { $0! }
     }

@@ -68,8 +68,10 @@ public enum SVGChart {
 
     /// The n-th of distinct styles: colour, marker and dash pattern cycle at different periods.
     public static func style(_ n: Int) -> (color: String, marker: Marker, dash: String?) {
-        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
-                      "#bcbd22"]
+        let colors = [
+            "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
+            "#bcbd22",
+        ]
         let dashes: [String?] = [nil, "6 3", "2 2", "8 3 2 3", "4 4"]
         return (colors[n % colors.count], Marker.allCases[n % Marker.allCases.count], dashes[n % dashes.count])
     }
@@ -173,7 +175,8 @@ public enum SVGChart {
             if valid.count > 1 {
                 let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
                 let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-                s += "<polyline fill=\"none\" stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash) "
+                s +=
+                    "<polyline fill=\"none\" stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash) "
                     + "points=\"\(path)\"/>\n"
             }
             for p in valid {
@@ -188,17 +191,21 @@ public enum SVGChart {
             let ly = top + 10 + Double(legendRow) * 16
             legendRow += 1
             let dash = serie.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-            s += "<line x1=\"\(f(width - right + 8))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" "
+            s +=
+                "<line x1=\"\(f(width - right + 8))\" y1=\"\(f(ly))\" x2=\"\(f(width - right + 32))\" y2=\"\(f(ly))\" "
                 + "stroke=\"\(serie.color)\" stroke-width=\"\(f(serie.width))\"\(dash)/>\n"
             s += serie.marker?.svg(width - right + 20, ly, color: serie.color) ?? ""
-            s += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\" text-anchor=\"start\" font-size=\"9\">"
+            s +=
+                "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly + 4))\" text-anchor=\"start\" font-size=\"9\">"
                 + "\(escape(serie.name))</text>\n"
         }
         return s + "</svg>\n"
     }
 
     /// A bar chart: one bar per (label, value), on a log scale when the values span more than two decades.
-    public static func barChart(id: String, title: String, yLabel: String, bars: [(label: String, value: Double, color: String)])
+    public static func barChart(
+        id: String, title: String, yLabel: String, bars: [(label: String, value: Double, color: String)]
+    )
         -> String
     {
         let positive = bars.map(\.value).filter { $0 > 0 && $0.isFinite }
@@ -220,7 +227,8 @@ public enum SVGChart {
         for (n, bar) in bars.enumerated() {
             let x = left + Double(n) * slot + slot * 0.15, w = slot * 0.7
             let y = bar.value > 0 ? py(bar.value) : top + plotH
-            s += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(top + plotH - y))\" fill=\"\(bar.color)\"/>\n"
+            s +=
+                "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(top + plotH - y))\" fill=\"\(bar.color)\"/>\n"
             s += text(x + w / 2, y - 5, bar.value > 0 ? format(bar.value) : "0", anchor: "middle")
             s += text(x + w / 2, top + plotH + 17, bar.label, anchor: "middle")
         }
@@ -241,12 +249,15 @@ public enum SVGChart {
         var s = line(left, top, left, top + plotH, stroke: "#444")
         s += line(left, top + plotH, left + plotW, top + plotH, stroke: "#444")
         s += text(left + plotW / 2, height - 10, xLabel, anchor: "middle")
-        s += "<text x=\"14\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" "
+        s +=
+            "<text x=\"14\" y=\"\(f(top + plotH / 2))\" text-anchor=\"middle\" "
             + "transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
         return s
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1) -> String {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1)
+        -> String
+    {
         "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(f(width))\"/>\n"
     }
 

@@ -77,7 +77,8 @@ public struct ChannelBudget: Sendable, Hashable, Codable, CustomStringConvertibl
                     value = a / b
                 }
                 guard let rho = value, rho.isFinite, rho > 0, rho <= 64 else {
-                    throw EvaluationError("--budget '\(part)': give ρ as a fraction or number in (0, 64], e.g. 1/12 or 0.25, or none")
+                    throw EvaluationError(
+                        "--budget '\(part)': give ρ as a fraction or number in (0, 64], e.g. 1/12 or 0.25, or none")
                 }
                 budget = ChannelBudget(rho: rho, label: part)
             }

@@ -58,7 +58,7 @@ enum AV1Bitstream {
         /// Parses a sequence header OBU's payload; nil when it is truncated or malformed.
         init?(payload: some Collection<UInt8>) {
             var r = BitReader(payload)
-            guard let profile = r.bits(3), profile <= 2, let _ = r.flag(), let reduced = r.flag() else { return nil }
+            guard let profile = r.bits(3), profile <= 2, r.flag() != nil, let reduced = r.flag() else { return nil }
             self.profile = UInt8(profile)
             reducedStillPictureHeader = reduced
             if reduced {

@@ -17,7 +17,7 @@ struct HEVCSequenceParameters: Equatable {
         var r = BitReader(Self.removingEmulationPrevention(nalUnit[2...]))
         guard r.skip(4), let maxSubLayersMinus1 = r.bits(3), r.skip(1),
             Self.skipProfileTierLevel(&r, maxSubLayersMinus1: Int(maxSubLayersMinus1)),
-            let _ = r.exponentialGolomb(), let chroma = r.exponentialGolomb(), chroma <= 3
+            r.exponentialGolomb() != nil, let chroma = r.exponentialGolomb(), chroma <= 3
         else { return nil }
         var subWidth = chroma == 1 || chroma == 2 ? 2 : 1
         var subHeight = chroma == 1 ? 2 : 1

@@ -22,7 +22,9 @@ public enum PNG {
     }
 
     public static func decodeRGB(_ data: [UInt8], source: String = "PNG data") throws -> RGBImage {
-        let (width, height, pixels) = try decode(data, format: UInt32(PNG_FORMAT_RGB), channels: 3, source: source) { _ in nil }
+        let (width, height, pixels) = try decode(data, format: UInt32(PNG_FORMAT_RGB), channels: 3, source: source) {
+            _ in nil
+        }
         return RGBImage(width: width, height: height, pixels: pixels)
     }
 
@@ -32,7 +34,8 @@ public enum PNG {
         if data.count > 24, Array(data[12..<16]) == Array("IHDR".utf8), data[24] < 8 {
             throw ImagingError("\(source): a \(data[24])-bit PNG, but label maps must be 8-bit grayscale")
         }
-        let (width, height, ids) = try decode(data, format: UInt32(PNG_FORMAT_GRAY), channels: 1, source: source) { stored in
+        let (width, height, ids) = try decode(data, format: UInt32(PNG_FORMAT_GRAY), channels: 1, source: source) {
+            stored in
             // png_image.format after begin_read describes the stored file.
             if stored & UInt32(PNG_FORMAT_FLAG_COLORMAP) != 0 {
                 return "a palette PNG, but label maps must be 8-bit grayscale (one class id per pixel)"
@@ -135,7 +138,9 @@ public enum PNG {
         return nil
     }
 
-    private static func encode(_ pixels: [UInt8], width: Int, height: Int, format: UInt32, channels: Int) throws -> [UInt8] {
+    private static func encode(_ pixels: [UInt8], width: Int, height: Int, format: UInt32, channels: Int) throws
+        -> [UInt8]
+    {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(width)
@@ -150,7 +155,8 @@ public enum PNG {
         var out = [UInt8](repeating: 0, count: size)
         let written = pixels.withUnsafeBytes { raw in
             out.withUnsafeMutableBytes { dst in
-                png_image_write_to_memory(&image, dst.baseAddress, &size, 0, raw.baseAddress, Int32(width * channels), nil)
+                png_image_write_to_memory(
+                    &image, dst.baseAddress, &size, 0, raw.baseAddress, Int32(width * channels), nil)
             }
         }
         guard written != 0 else { throw ImagingError("PNG encoding failed: \(message(of: image))") }

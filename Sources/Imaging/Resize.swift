@@ -41,7 +41,9 @@ public enum Resize {
                     let fy = max(0, min(Double(image.height - 1), (Double(y) + 0.5) * sy - 0.5))
                     let ix = Int(fx), iy = Int(fy)
                     let ax = fx - Double(ix), ay = fy - Double(iy)
-                    for (dx, dy, w) in [(0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)), (0, 1, (1 - ax) * ay), (1, 1, ax * ay)] {
+                    for (dx, dy, w) in [
+                        (0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)), (0, 1, (1 - ax) * ay), (1, 1, ax * ay),
+                    ] {
                         let p = image[min(ix + dx, image.width - 1), min(iy + dy, image.height - 1)]
                         acc.0 += w * Double(p.0); acc.1 += w * Double(p.1); acc.2 += w * Double(p.2)
                         weight += w

@@ -109,7 +109,8 @@ extension ChannelLedger {
         let headerBits = frame.headerBits
         var efficiency: Double?
         if hop.mode == .digital {
-            let rate = hop.codeRate.denominator > 0
+            let rate =
+                hop.codeRate.denominator > 0
                 ? Double(hop.codeRate.numerator) / Double(hop.codeRate.denominator) : 1
             efficiency = ChannelConventions.spectralEfficiency(
                 codeRate: rate, bitsPerSymbol: hop.modulation.bitsPerSymbol)

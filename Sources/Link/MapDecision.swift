@@ -63,7 +63,8 @@ public enum MapDecision {
     {
         switch frame.encoding {
         case .digital:
-            return Decision(labels: try frame.decodeDigitalMap(limits: limits), denoising: .none, estimatedNoiseStd: nil)
+            return Decision(
+                labels: try frame.decodeDigitalMap(limits: limits), denoising: .none, estimatedNoiseStd: nil)
         case .analog:
             var symbols = try frame.decodeAnalogSymbols(limits: limits)
             guard !symbols.classes.isEmpty else {
@@ -83,7 +84,8 @@ public enum MapDecision {
             let planes = symbols.planes
             switch applied {
             case .potts:
-                symbols.values = PottsDenoiser.denoise(planes, noise: symbolNoise(frame, planes: planes, noiseStd: sigma)).values
+                symbols.values =
+                    PottsDenoiser.denoise(planes, noise: symbolNoise(frame, planes: planes, noiseStd: sigma)).values
             case .fds: symbols = symbols.filteredByFDS()
             case .none: break
             }
@@ -91,8 +93,9 @@ public enum MapDecision {
             // After FDS the generator takes the filtered planes, as it was trained on noisy maps.
             let conditioning: GeneratorConditioning =
                 applied == .fds
-                ? .planes(values: symbols.values, classes: symbols.classes, height: symbols.planeHeight,
-                          width: symbols.planeWidth)
+                ? .planes(
+                    values: symbols.values, classes: symbols.classes, height: symbols.planeHeight,
+                    width: symbols.planeWidth)
                 : .labels(labels)
             return Decision(
                 labels: labels, denoising: applied, estimatedNoiseStd: sigma, receivedSymbols: received,
@@ -123,10 +126,13 @@ public enum MapDecision {
             let coherence = Int(hop.fadingBlockLength)
             let extra = Int(clamping: hop.channelUses) - data
             let bound = min(coherence, 1 << 16, extra == .max ? extra : extra + 1)
-            let pilots = extra <= 0 ? 0 : (1..<max(1, bound)).first { p in
-                let perBlock = coherence - p
-                return p * ((data + perBlock - 1) / perBlock) == extra
-            } ?? 0
+            let pilots =
+                extra <= 0
+                ? 0
+                : (1..<max(1, bound)).first { p in
+                    let perBlock = coherence - p
+                    return p * ((data + perBlock - 1) / perBlock) == extra
+                } ?? 0
             let length = 2 * (coherence - pilots)
             shortest = min(shortest ?? length, length)
         }

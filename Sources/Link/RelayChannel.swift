@@ -102,7 +102,8 @@ public struct RelayChannel: Sendable {
     public func apply(to frame: MapFrame) throws -> Outcome {
         guard frame.hops.count < WireProtocol.maxHops else {
             throw WireError.invalidField(
-                "frame \(frame.frameID) already crossed \(frame.hops.count) relays; the limit is \(WireProtocol.maxHops)")
+                "frame \(frame.frameID) already crossed \(frame.hops.count) relays; the limit is \(WireProtocol.maxHops)"
+            )
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let hopSeed = hopSeed(attempt: frame.attempt)
@@ -151,7 +152,8 @@ public struct RelayChannel: Sendable {
                 modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
         }
         let statistics = analog.apply(to: &values, using: &rng)
-        let ledger = ChannelLedger.analog(channelUses: statistics.channelUses, headerBits: frame.headerBits, pixels: pixels)
+        let ledger = ChannelLedger.analog(
+            channelUses: statistics.channelUses, headerBits: frame.headerBits, pixels: pixels)
         let measured = isPSNR ? statistics.measuredPSNRDB : statistics.measuredSNRDB
         let hop = HopAnnotation(
             channelModel: isPSNR ? .awgnPSNR : .awgnSNR, mode: .analog, snrDB: Float(setting.dB),

@@ -121,7 +121,9 @@ struct SceneCanvas {
                 case .frontal(let z):
                     u = cam.worldX(column: cx, depth: z); v = cam.worldY(row: cy, depth: z); depth = z
                 case .lateral(let x):
-                    guard let z = cam.depthOnLateralPlane(column: cx, planeX: x), z > StreetCamera.nearClip else { continue }
+                    guard let z = cam.depthOnLateralPlane(column: cx, planeX: x), z > StreetCamera.nearClip else {
+                        continue
+                    }
                     u = z; v = cam.worldY(row: cy, depth: z); depth = z
                 }
                 guard shape.contains(u, v) else { continue }

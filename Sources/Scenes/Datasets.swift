@@ -57,7 +57,8 @@ public struct LabeledImageFolder: Sendable {
         var labels = try PNG.readLabels(path: entry.labelPath)
         guard image.width == labels.width && image.height == labels.height else {
             throw ImagingError(
-                "\(entry.labelPath): label map is \(labels.width)x\(labels.height) but its image \(entry.imagePath) is \(image.width)x\(image.height)")
+                "\(entry.labelPath): label map is \(labels.width)x\(labels.height) but its image \(entry.imagePath) is \(image.width)x\(image.height)"
+            )
         }
         switch labelSpace {
         case .cityscapesLabelIDs: labels = Cityscapes.trainIDs(fromLabelIDs: labels)

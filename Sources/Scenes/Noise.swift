@@ -45,7 +45,8 @@ struct ValueNoise: Sendable {
 /// An approximately standard-normal draw from four uniforms (Irwin–Hall), arithmetic only,
 /// for sensor noise that must be identical on every machine.
 @inline(__always) func approximateGaussian(_ noise: ValueNoise, _ i: Int, _ j: Int) -> Double {
-    let s = noise.lattice(i, j) + noise.lattice(i &+ 7919, j) + noise.lattice(i, j &+ 104_729)
+    let s =
+        noise.lattice(i, j) + noise.lattice(i &+ 7919, j) + noise.lattice(i, j &+ 104_729)
         + noise.lattice(i &+ 15_485_863, j &+ 32_452_843)
     return (s - 2) * 1.732_050_807_568_877
 }

@@ -33,7 +33,8 @@ public enum SceneSet {
             do {
                 try PNG.write(scene.image, to: SceneFolder.path(directory, SceneFolder.images, scene.name))
                 try PNG.write(scene.labels, to: SceneFolder.path(directory, SceneFolder.labels, scene.name))
-                try PNG.write(Cityscapes.colorize(scene.labels), to: SceneFolder.path(directory, SceneFolder.color, scene.name))
+                try PNG.write(
+                    Cityscapes.colorize(scene.labels), to: SceneFolder.path(directory, SceneFolder.color, scene.name))
             } catch {
                 failures.record(error)
             }

@@ -118,7 +118,9 @@ struct StreetBackground {
         let detail = max(0, min(1, 1.5 - footprint * 8))
         let light = lighting.ground
         if x >= layout.roadLeft && x <= layout.roadRight {
-            var c = layout.asphalt * (1 + 0.22 * noise.fbm(x * 2, z * 0.8) + 0.1 * detail * (noise.value(x * 20, z * 20) - 0.5))
+            var c =
+                layout.asphalt
+                * (1 + 0.22 * noise.fbm(x * 2, z * 0.8) + 0.1 * detail * (noise.value(x * 20, z * 20) - 0.5))
             if isMarking(x: x, z: z, footprint: footprint) { c = Color(0.86, 0.86, 0.82) }
             return (lighting.hazed(c * light, depth: z), TrainID.road)
         }
@@ -134,7 +136,9 @@ struct StreetBackground {
             }
             return (lighting.hazed(c * light, depth: z), TrainID.sidewalk)
         }
-        let g = layout.grass * (1 + 0.35 * noise.fbm(x * 1.2 + 90, z * 1.2) + 0.2 * detail * (noise.value(x * 15, z * 15) - 0.5))
+        let g =
+            layout.grass
+            * (1 + 0.35 * noise.fbm(x * 1.2 + 90, z * 1.2) + 0.2 * detail * (noise.value(x * 15, z * 15) - 0.5))
         return (lighting.hazed(g * light, depth: z), TrainID.terrain)
     }
 

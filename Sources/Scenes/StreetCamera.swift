@@ -27,7 +27,9 @@ struct StreetCamera: Sendable {
     /// World X on a plane of depth `z` seen at column `px`.
     @inline(__always) func worldX(column px: Double, depth z: Double) -> Double { (px - centerX) * z / focal }
     /// World Y on a plane of depth `z` seen at row `py`.
-    @inline(__always) func worldY(row py: Double, depth z: Double) -> Double { cameraHeight - (py - horizon) * z / focal }
+    @inline(__always) func worldY(row py: Double, depth z: Double) -> Double {
+        cameraHeight - (py - horizon) * z / focal
+    }
     /// Depth at which column `px` meets the vertical plane X = `planeX` (nil if it never does).
     @inline(__always) func depthOnLateralPlane(column px: Double, planeX: Double) -> Double? {
         let dx = px - centerX

@@ -13,7 +13,8 @@ enum TrainID {
 struct FacadeSegment: Sendable {
     enum Kind: Sendable {
         /// A building `height` metres tall with a window grid.
-        case building(height: Double, windowSpacing: Double, windowWidth: Double, floorHeight: Double, groundFloor: Double)
+        case building(
+            height: Double, windowSpacing: Double, windowWidth: Double, floorHeight: Double, groundFloor: Double)
         /// Trees and bushes up to about `height` metres, optionally behind a low wall or fence.
         case greenery(height: Double, barrier: UInt8?, barrierHeight: Double)
         /// Nothing: the view opens onto terrain and the far end of the street.
@@ -62,10 +63,12 @@ struct StreetLayout: Sendable {
         let streetEnd = rng.uniform(45...140)
         let left = segments(&rng, until: streetEnd)
         let right = segments(&rng, until: streetEnd)
-        let crossing: ClosedRange<Double>? = rng.chance(0.3) ? {
-            let z = rng.uniform(7...25)
-            return z...(z + rng.uniform(3...5))
-        }() : nil
+        let crossing: ClosedRange<Double>? =
+            rng.chance(0.3)
+            ? {
+                let z = rng.uniform(7...25)
+                return z...(z + rng.uniform(3...5))
+            }() : nil
         let grey = rng.uniform(0.26...0.42)
         return StreetLayout(
             roadLeft: roadLeft, roadRight: roadRight, laneWidth: laneWidth, laneCount: laneCount,
@@ -87,7 +90,8 @@ struct StreetLayout: Sendable {
             var base = rng.pick(facadeColors)
             if roll < 0.62 {
                 kind = .building(
-                    height: rng.uniform(7...28), windowSpacing: rng.uniform(2.4...4.0), windowWidth: rng.uniform(1.0...1.6),
+                    height: rng.uniform(7...28), windowSpacing: rng.uniform(2.4...4.0),
+                    windowWidth: rng.uniform(1.0...1.6),
                     floorHeight: rng.uniform(2.9...3.5), groundFloor: rng.uniform(3.2...4.5))
             } else if roll < 0.88 {
                 let barrier: UInt8? = rng.chance(0.55) ? (rng.chance(0.5) ? TrainID.wall : TrainID.fence) : nil

@@ -84,22 +84,26 @@ public struct StreetSceneGenerator: Sendable {
             let length: Double
             if roll < 0.66 {
                 length = rng.uniform(3.9...4.8)
-                object = .vehicle(.car, x: x, z: z, width: rng.uniform(1.7...1.95), height: rng.uniform(1.4...1.65),
-                                  length: length, paint: rng.pick(carColors), oncoming: oncoming)
+                object = .vehicle(
+                    .car, x: x, z: z, width: rng.uniform(1.7...1.95), height: rng.uniform(1.4...1.65),
+                    length: length, paint: rng.pick(carColors), oncoming: oncoming)
             } else if roll < 0.77 {
                 length = rng.uniform(6...9)
-                object = .vehicle(.truck, x: x, z: z, width: 2.5, height: rng.uniform(3.0...3.8), length: length,
-                                  paint: rng.pick([Color(0.9, 0.9, 0.88), Color(0.3, 0.4, 0.6), Color(0.7, 0.2, 0.15)]),
-                                  oncoming: oncoming)
+                object = .vehicle(
+                    .truck, x: x, z: z, width: 2.5, height: rng.uniform(3.0...3.8), length: length,
+                    paint: rng.pick([Color(0.9, 0.9, 0.88), Color(0.3, 0.4, 0.6), Color(0.7, 0.2, 0.15)]),
+                    oncoming: oncoming)
             } else if roll < 0.87 {
                 length = 12
-                object = .vehicle(.bus, x: x, z: z, width: 2.55, height: rng.uniform(3.0...3.3), length: length,
-                                  paint: rng.pick([Color(0.95, 0.8, 0.15), Color(0.8, 0.15, 0.12), Color(0.2, 0.35, 0.7)]),
-                                  oncoming: oncoming)
+                object = .vehicle(
+                    .bus, x: x, z: z, width: 2.55, height: rng.uniform(3.0...3.3), length: length,
+                    paint: rng.pick([Color(0.95, 0.8, 0.15), Color(0.8, 0.15, 0.12), Color(0.2, 0.35, 0.7)]),
+                    oncoming: oncoming)
             } else if roll < 0.92 {
                 length = rng.uniform(20...30)
-                object = .vehicle(.tram, x: x, z: z, width: 2.4, height: 3.3, length: length,
-                                  paint: rng.pick([Color(0.9, 0.9, 0.9), Color(0.85, 0.3, 0.2)]), oncoming: oncoming)
+                object = .vehicle(
+                    .tram, x: x, z: z, width: 2.4, height: 3.3, length: length,
+                    paint: rng.pick([Color(0.9, 0.9, 0.9), Color(0.85, 0.3, 0.2)]), oncoming: oncoming)
             } else {
                 length = 2.2
                 object = .motorcycle(x: x, z: z, paint: rng.pick(carColors), jacket: rng.pick(clothes))
@@ -115,8 +119,10 @@ public struct StreetSceneGenerator: Sendable {
             let x = rightSide ? layout.roadRight - 1.1 : layout.roadLeft + 1.1
             while z < far {
                 if rng.chance(0.75) {
-                    objects.append(.vehicle(.car, x: x, z: z, width: 1.8, height: rng.uniform(1.4...1.6),
-                                            length: rng.uniform(4...4.7), paint: rng.pick(carColors), oncoming: false))
+                    objects.append(
+                        .vehicle(
+                            .car, x: x, z: z, width: 1.8, height: rng.uniform(1.4...1.6),
+                            length: rng.uniform(4...4.7), paint: rng.pick(carColors), oncoming: false))
                 }
                 z += rng.uniform(5.5...9)
             }
@@ -124,31 +130,40 @@ public struct StreetSceneGenerator: Sendable {
         // Pedestrians on the sidewalks (and sometimes on the crossing).
         for _ in 0..<rng.int(0...7) {
             let rightSide = rng.chance(0.5)
-            let x = rightSide
+            let x =
+                rightSide
                 ? rng.uniform((layout.roadRight + 0.5)...(layout.sidewalkRight - 0.3))
                 : rng.uniform((layout.sidewalkLeft + 0.3)...(layout.roadLeft - 0.5))
-            objects.append(.person(x: x, z: rng.uniform(3...45), height: rng.uniform(1.55...1.95),
-                                   shirt: rng.pick(clothes), trousers: rng.pick(clothes), skin: rng.pick(skins),
-                                   stride: rng.uniform(-0.05...0.12)))
+            objects.append(
+                .person(
+                    x: x, z: rng.uniform(3...45), height: rng.uniform(1.55...1.95),
+                    shirt: rng.pick(clothes), trousers: rng.pick(clothes), skin: rng.pick(skins),
+                    stride: rng.uniform(-0.05...0.12)))
         }
         if let crossing = layout.crossing, rng.chance(0.7) {
             for _ in 0..<rng.int(1...4) {
-                objects.append(.person(x: rng.uniform(layout.roadLeft...layout.roadRight), z: rng.uniform(crossing),
-                                       height: rng.uniform(1.55...1.95), shirt: rng.pick(clothes),
-                                       trousers: rng.pick(clothes), skin: rng.pick(skins), stride: rng.uniform(0...0.15)))
+                objects.append(
+                    .person(
+                        x: rng.uniform(layout.roadLeft...layout.roadRight), z: rng.uniform(crossing),
+                        height: rng.uniform(1.55...1.95), shirt: rng.pick(clothes),
+                        trousers: rng.pick(clothes), skin: rng.pick(skins), stride: rng.uniform(0...0.15)))
             }
         }
         // Cyclists near the curb or crossing; parked bicycles on the sidewalk.
         for _ in 0..<rng.int(0...2) {
             let rightSide = rng.chance(0.5)
             let x = rightSide ? layout.roadRight - rng.uniform(0.6...1.5) : layout.roadLeft + rng.uniform(0.6...1.5)
-            objects.append(.bicycle(x: x, z: rng.uniform(4...35), facingRight: rng.chance(0.5),
-                                    rider: rng.pick(clothes), frame: rng.pick(carColors)))
+            objects.append(
+                .bicycle(
+                    x: x, z: rng.uniform(4...35), facingRight: rng.chance(0.5),
+                    rider: rng.pick(clothes), frame: rng.pick(carColors)))
         }
         if rng.chance(0.3) {
             let x = rng.uniform((layout.roadRight + 0.6)...(layout.sidewalkRight - 0.2))
-            objects.append(.bicycle(x: x, z: rng.uniform(4...25), facingRight: rng.chance(0.5), rider: nil,
-                                    frame: rng.pick(carColors)))
+            objects.append(
+                .bicycle(
+                    x: x, z: rng.uniform(4...25), facingRight: rng.chance(0.5), rider: nil,
+                    frame: rng.pick(carColors)))
         }
         // Street furniture near the curbs.
         for rightSide in [false, true] where rng.chance(0.7) {
@@ -163,21 +178,26 @@ public struct StreetSceneGenerator: Sendable {
         for _ in 0..<rng.int(0...3) {
             let rightSide = rng.chance(0.6)
             let x = rightSide ? layout.roadRight + rng.uniform(0.4...1.2) : layout.roadLeft - rng.uniform(0.4...1.2)
-            objects.append(.trafficSign(x: x, z: rng.uniform(4...40), height: rng.uniform(2.0...2.6), style: rng.int(0...3)))
+            objects.append(
+                .trafficSign(x: x, z: rng.uniform(4...40), height: rng.uniform(2.0...2.6), style: rng.int(0...3)))
         }
         if rng.chance(0.5) {
             let z = layout.crossing?.lowerBound ?? rng.uniform(10...40)
-            objects.append(.trafficLight(x: layout.roadRight + 0.6, z: z, height: rng.uniform(2.6...3.4), lit: rng.int(0...2)))
+            objects.append(
+                .trafficLight(x: layout.roadRight + 0.6, z: z, height: rng.uniform(2.6...3.4), lit: rng.int(0...2)))
             if rng.chance(0.6) {
-                objects.append(.trafficLight(x: layout.roadLeft - 0.6, z: z, height: rng.uniform(2.6...3.4), lit: rng.int(0...2)))
+                objects.append(
+                    .trafficLight(x: layout.roadLeft - 0.6, z: z, height: rng.uniform(2.6...3.4), lit: rng.int(0...2)))
             }
         }
         for rightSide in [false, true] where rng.chance(0.45) {
             let x = rightSide ? layout.sidewalkRight - 0.8 : layout.sidewalkLeft + 0.8
             var z = rng.uniform(4...12)
             while z < far {
-                objects.append(.tree(x: x + rng.uniform(-0.3...0.3), z: z, trunk: rng.uniform(1.8...3),
-                                     crown: rng.uniform(1.4...2.8), seed: rng.next()))
+                objects.append(
+                    .tree(
+                        x: x + rng.uniform(-0.3...0.3), z: z, trunk: rng.uniform(1.8...3),
+                        crown: rng.uniform(1.4...2.8), seed: rng.next()))
                 z += rng.uniform(7...13)
             }
         }

@@ -37,7 +37,10 @@ public struct WireLimits: Sendable, Equatable {
     /// The default largest body, bytes (the protocol's limit: 64 MiB).
     public static let defaultMaxBodyLength = 64 << 20
 
-    public init(maxBodyLength: Int = defaultMaxBodyLength, maxUncompressedLength: Int = 256 << 20, maxMapPixels: Int = 2048 * 2048) {
+    public init(
+        maxBodyLength: Int = defaultMaxBodyLength, maxUncompressedLength: Int = 256 << 20,
+        maxMapPixels: Int = 2048 * 2048
+    ) {
         precondition(maxBodyLength > 0 && maxBodyLength <= Int(UInt32.max), "body limit must fit in u32")
         precondition(
             maxUncompressedLength > 0 && maxUncompressedLength <= Int(UInt32.max), "payload limit must fit in u32")

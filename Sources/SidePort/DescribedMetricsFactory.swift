@@ -10,7 +10,9 @@ struct DescribedMetricsFactory: MetricsFactory {
     /// Buckets of value histograms (the generator's seconds per image).
     var histogramBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60]
     /// Buckets of timers.
-    var durationBuckets: [Duration] = [.milliseconds(5), .milliseconds(50), .milliseconds(500), .seconds(5), .seconds(60)]
+    var durationBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(50), .milliseconds(500), .seconds(5), .seconds(60),
+    ]
 
     private static let help = Dictionary(uniqueKeysWithValues: TransmissionMetrics.families.map { ($0.name, $0.help) })
 

@@ -14,7 +14,8 @@ import Imaging
 public enum FrameImageRoutes {
     public static func sender(_ router: Router<BasicRequestContext>, inputDirectory: String) {
         router.get("/frames/:name/map.png") { _, context -> Response in
-            guard let name = context.parameters.get("name"), (try? OutputNames(name: name, directory: inputDirectory)) != nil,
+            guard let name = context.parameters.get("name"),
+                (try? OutputNames(name: name, directory: inputDirectory)) != nil,
                 let labels = try? PNG.readLabels(path: SceneFolder.path(inputDirectory, SceneFolder.labels, name)),
                 let png = try? PNG.encode(Cityscapes.colorize(labels))
             else { return notFound() }
@@ -40,7 +41,8 @@ public enum FrameImageRoutes {
     static func receivedFile(
         name: String, origin: String?, path: KeyPath<OutputNames, String>, outputDirectory: String
     ) -> Data? {
-        let folders = origin.map { [OriginFolder.path(for: $0, in: outputDirectory)] }
+        let folders =
+            origin.map { [OriginFolder.path(for: $0, in: outputDirectory)] }
             ?? ReceiverStore.originFolderPaths(in: outputDirectory)
         let candidates = folders.compactMap { folder -> (path: String, modified: Date)? in
             guard let files = try? OutputNames(name: name, directory: folder),

@@ -138,7 +138,9 @@ public struct SidePort: Service {
         }
         router.get("/readyz") { _, _ -> Response in
             let ready = readiness.isReady
-            let checks = readiness.snapshot.mapValues { SidePortAPI.ReadinessReport.Check(state: $0.state.rawValue, detail: $0.detail) }
+            let checks = readiness.snapshot.mapValues {
+                SidePortAPI.ReadinessReport.Check(state: $0.state.rawValue, detail: $0.detail)
+            }
             return SidePortAPI.response(
                 ready ? .ok : .serviceUnavailable,
                 SidePortAPI.ReadinessReport(ready: ready, daemon: daemon, checks: checks))

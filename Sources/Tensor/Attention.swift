@@ -16,16 +16,18 @@ public enum SelfAttention {
                             let q = src.baseAddress! + (s * c3 + hd * 3 * d) * t
                             let k = q + d * t, v = k + d * t
                             // scores[tq, tk] = Σ_c q[c,tq] k[c,tk] · scale
-                            BLAS.sgemm(m: t, n: t, k: d, a: q, lda: t, transA: true, b: k, ldb: t,
-                                       c: sc.baseAddress!, ldc: t, alpha: scale)
+                            BLAS.sgemm(
+                                m: t, n: t, k: d, a: q, lda: t, transA: true, b: k, ldb: t,
+                                c: sc.baseAddress!, ldc: t, alpha: scale)
                             let scores = sc.baseAddress!
                             Parallel.forEachSlice(t, minimumPerWorker: 16) { rows in
                                 Elementwise.softmaxRows(scores + rows.lowerBound * t, rows: rows.count, columns: t)
                             }
                             // out[c, tq] = Σ_tk v[c, tk] · scores[tq, tk]
                             let o = dst.baseAddress! + (s * c + hd * d) * t
-                            BLAS.sgemm(m: d, n: t, k: t, a: v, lda: t, b: sc.baseAddress!, ldb: t, transB: true,
-                                       c: o, ldc: t)
+                            BLAS.sgemm(
+                                m: d, n: t, k: t, a: v, lda: t, b: sc.baseAddress!, ldb: t, transB: true,
+                                c: o, ldc: t)
                         }
                     }
                 }

@@ -16,13 +16,15 @@ public enum BLAS {
         FLOPCounter.add(2 * m * n * k)
         if ConvolutionBackend.current == .onednn {
             let status = dnnl_sgemm(
-                transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta,
+                transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+                beta,
                 c, Int64(ldc))  // 'T' / 'N'
             precondition(status == dnnl_success, "dnnl_sgemm failed: status \(status.rawValue)")
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Number of threads OpenBLAS uses (set with `OPENBLAS_NUM_THREADS` or `setThreads`).

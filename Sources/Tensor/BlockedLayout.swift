@@ -14,8 +14,9 @@ extension Tensor {
     /// This feature map in `target` layout (itself when it is already).
     public func converted(to target: Layout) -> Tensor {
         guard target != layout else { return self }
-        precondition(shape.count == 4 && shape[1] % Tensor.channelBlock == 0,
-                     "only [N, C, H, W] with C divisible by \(Tensor.channelBlock) has a blocked layout, got \(shape)")
+        precondition(
+            shape.count == 4 && shape[1] % Tensor.channelBlock == 0,
+            "only [N, C, H, W] with C divisible by \(Tensor.channelBlock) has a blocked layout, got \(shape)")
         guard count > 0 else { return Tensor(shape: shape, data: [], layout: target) }
         let n = shape[0], channels = shape[1], pixels = shape[2] * shape[3], per = channels * pixels
         let out = [Float](unsafeUninitializedCapacity: count) { destination, initialized in

@@ -55,15 +55,19 @@ public struct Conv2D: Sendable {
     /// The convolution of `x` in `output` layout; nil: `x`'s layout where the output channels allow it (blocked
     /// activations stay blocked), else planar.
     public func callAsFunction(_ x: Tensor, output: Tensor.Layout? = nil) -> Tensor {
-        precondition(x.shape.count == 4 && x.shape[1] == inChannels,
-                     "conv expects [N,\(inChannels),H,W], got \(x.shape)")
+        precondition(
+            x.shape.count == 4 && x.shape[1] == inChannels,
+            "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         let layout = output ?? (outChannels % Tensor.channelBlock == 0 ? x.layout : .planar)
-        precondition(layout == .planar || outChannels % Tensor.channelBlock == 0,
-                     "a blocked output needs channels divisible by \(Tensor.channelBlock), this layer has \(outChannels)")
+        precondition(
+            layout == .planar || outChannels % Tensor.channelBlock == 0,
+            "a blocked output needs channels divisible by \(Tensor.channelBlock), this layer has \(outChannels)")
         let n = x.shape[0], h = x.shape[2], w = x.shape[3], k = kernel
         let ho = (h + 2 * padding - k) / stride + 1, wo = (w + 2 * padding - k) / stride + 1
         let cin = inChannels, cout = outChannels, kk = cin * k * k, hw = ho * wo
-        if ConvolutionBackend.current == .onednn, let y = planned(self, x, outputShape: [n, cout, ho, wo], layout: layout) {
+        if ConvolutionBackend.current == .onednn,
+            let y = planned(self, x, outputShape: [n, cout, ho, wo], layout: layout)
+        {
             return y
         }
         // im2col works on planar tensors.
@@ -84,13 +88,16 @@ public struct Conv2D: Sendable {
                         }
                         let beta: Float = bias == nil ? 0 : 1
                         if let cols {
-                            Conv2D.im2col(input, channels: cin, height: h, width: w, kernel: k, stride: stride,
-                                          padding: padding, outHeight: ho, outWidth: wo, into: cols)
-                            BLAS.sgemm(m: cout, n: hw, k: kk, a: wt.baseAddress!, lda: kk, b: cols, ldb: hw,
-                                       c: output, ldc: hw, beta: beta)
+                            Conv2D.im2col(
+                                input, channels: cin, height: h, width: w, kernel: k, stride: stride,
+                                padding: padding, outHeight: ho, outWidth: wo, into: cols)
+                            BLAS.sgemm(
+                                m: cout, n: hw, k: kk, a: wt.baseAddress!, lda: kk, b: cols, ldb: hw,
+                                c: output, ldc: hw, beta: beta)
                         } else {
-                            BLAS.sgemm(m: cout, n: hw, k: cin, a: wt.baseAddress!, lda: cin, b: input, ldb: hw,
-                                       c: output, ldc: hw, beta: beta)
+                            BLAS.sgemm(
+                                m: cout, n: hw, k: cin, a: wt.baseAddress!, lda: cin, b: input, ldb: hw,
+                                c: output, ldc: hw, beta: beta)
                         }
                     }
                 }
@@ -108,36 +115,36 @@ public struct Conv2D: Sendable {
     ) {
         // Channels are independent: split them over the workers.
         Parallel.forEachSlice(channels, minimumPerWorker: 4) { slice in
-        for c in slice {
-            let plane = input + c * h * w
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = (c * k + ky) * k + kx
-                    let dst = cols + row * ho * wo
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky
-                        let line = dst + oy * wo
-                        if iy < 0 || iy >= h {
-                            line.update(repeating: 0, count: wo)
-                            continue
-                        }
-                        let srcRow = plane + iy * w
-                        if stride == 1 {
-                            // Valid ox range where 0 <= ox - padding + kx < w.
-                            let lo = max(0, padding - kx), hi = min(wo, w + padding - kx)
-                            if lo > 0 { line.update(repeating: 0, count: lo) }
-                            if hi > lo { (line + lo).update(from: srcRow + (lo - padding + kx), count: hi - lo) }
-                            if hi < wo { (line + max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
-                        } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kx
-                                line[ox] = ix >= 0 && ix < w ? srcRow[ix] : 0
+            for c in slice {
+                let plane = input + c * h * w
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let row = (c * k + ky) * k + kx
+                        let dst = cols + row * ho * wo
+                        for oy in 0..<ho {
+                            let iy = oy * stride - padding + ky
+                            let line = dst + oy * wo
+                            if iy < 0 || iy >= h {
+                                line.update(repeating: 0, count: wo)
+                                continue
+                            }
+                            let srcRow = plane + iy * w
+                            if stride == 1 {
+                                // Valid ox range where 0 <= ox - padding + kx < w.
+                                let lo = max(0, padding - kx), hi = min(wo, w + padding - kx)
+                                if lo > 0 { line.update(repeating: 0, count: lo) }
+                                if hi > lo { (line + lo).update(from: srcRow + (lo - padding + kx), count: hi - lo) }
+                                if hi < wo { (line + max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
+                            } else {
+                                for ox in 0..<wo {
+                                    let ix = ox * stride - padding + kx
+                                    line[ox] = ix >= 0 && ix < w ? srcRow[ix] : 0
+                                }
                             }
                         }
                     }
                 }
             }
-        }
         }
     }
 }

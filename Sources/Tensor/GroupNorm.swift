@@ -66,9 +66,11 @@ public struct GroupNorm: Sendable {
                     BlockCoefficients.with(2) { lanes in
                         for plane in slice {
                             for l in 0..<Tensor.channelBlock {
-                                (lanes[0][l], lanes[1][l]) = coefficients(plane / blocks, plane % blocks * Tensor.channelBlock + l)
+                                (lanes[0][l], lanes[1][l]) = coefficients(
+                                    plane / blocks, plane % blocks * Tensor.channelBlock + l)
                             }
-                            semcom_block_affine(base + plane * planes.floats, hw, lanes[0], lanes[1], activation.kernelCode)
+                            semcom_block_affine(
+                                base + plane * planes.floats, hw, lanes[0], lanes[1], activation.kernelCode)
                         }
                     }
                 }
@@ -129,7 +131,8 @@ public struct GroupNorm: Sendable {
 public enum Elementwise {
     /// p[i] = act(p[i]·a + b) (SiLU's exponential to ≈ 2e-7 relative: `semcom_kernels.h`).
     @inline(__always)
-    public static func affine(_ p: UnsafeMutablePointer<Float>, count: Int, a: Float, b: Float, activation: Activation) {
+    public static func affine(_ p: UnsafeMutablePointer<Float>, count: Int, a: Float, b: Float, activation: Activation)
+    {
         semcom_affine(p, count, a, b, activation.kernelCode)
     }
 

@@ -17,8 +17,9 @@ public struct Linear: Sendable {
         x.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
-                    BLAS.sgemm(m: n, n: outF, k: inF, a: xp.baseAddress!, lda: inF, b: wp.baseAddress!, ldb: inF,
-                               transB: true, c: op.baseAddress!, ldc: outF, beta: bias == nil ? 0 : 1)
+                    BLAS.sgemm(
+                        m: n, n: outF, k: inF, a: xp.baseAddress!, lda: inF, b: wp.baseAddress!, ldb: inF,
+                        transB: true, c: op.baseAddress!, ldc: outF, beta: bias == nil ? 0 : 1)
                 }
             }
         }

@@ -38,9 +38,12 @@ struct OpenMPTeam: @unchecked Sendable {
     private let threadNumber: ThreadNumber
 
     static let shared: OpenMPTeam? = {
-        guard let parallel = dlsym(nil, "GOMP_parallel"), let number = dlsym(nil, "omp_get_thread_num") else { return nil }
+        guard let parallel = dlsym(nil, "GOMP_parallel"), let number = dlsym(nil, "omp_get_thread_num") else {
+            return nil
+        }
         return OpenMPTeam(
-            parallel: unsafeBitCast(parallel, to: Parallel.self), threadNumber: unsafeBitCast(number, to: ThreadNumber.self))
+            parallel: unsafeBitCast(parallel, to: Parallel.self),
+            threadNumber: unsafeBitCast(number, to: ThreadNumber.self))
     }()
 
     private struct Work {
@@ -53,10 +56,11 @@ struct OpenMPTeam: @unchecked Sendable {
         withoutActuallyEscaping(slice) { slice in
             var work = Work(slice: slice, threadNumber: threadNumber)
             withUnsafeMutablePointer(to: &work) { pointer in
-                parallel({ context in
-                    let work = context!.assumingMemoryBound(to: Work.self).pointee
-                    work.slice(Int(work.threadNumber()))
-                }, pointer, UInt32(workers), 0)
+                parallel(
+                    { context in
+                        let work = context!.assumingMemoryBound(to: Work.self).pointee
+                        work.slice(Int(work.threadNumber()))
+                    }, pointer, UInt32(workers), 0)
             }
         }
     }

@@ -74,7 +74,9 @@ public enum Resample {
         var out = [Float](repeating: 0, count: n * c * height * width)
         for plane in 0..<(n * c) {
             for y in 0..<height {
-                for xx in 0..<width { out[(plane * height + y) * width + xx] = x.data[(plane * h + ys[y]) * w + xs[xx]] }
+                for xx in 0..<width {
+                    out[(plane * height + y) * width + xx] = x.data[(plane * h + ys[y]) * w + xs[xx]]
+                }
             }
         }
         return Tensor(shape: [n, c, height, width], data: out)

@@ -39,12 +39,16 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw WeightsError("\(path): cannot open weights file (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else {
+            throw WeightsError("\(path): cannot open weights file (\(String(cString: strerror(errno))))")
+        }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw WeightsError("\(path): cannot stat weights file") }
         length = Int(st.st_size)
-        guard length >= 8 else { throw WeightsError("\(path): truncated safetensors file (\(length) bytes, no header)") }
+        guard length >= 8 else {
+            throw WeightsError("\(path): truncated safetensors file (\(length) bytes, no header)")
+        }
         guard let map = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
             throw WeightsError("\(path): cannot memory-map weights file")
         }
@@ -54,7 +58,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         headerLength = UInt64(littleEndian: headerLength)
         guard headerLength <= UInt64(SafeTensorsFile.maxHeaderBytes), Int(headerLength) <= length - 8 else {
             munmap(map, length)
-            throw WeightsError("\(path): safetensors header length \(headerLength) exceeds the file (\(length) bytes): truncated or not a safetensors file")
+            throw WeightsError(
+                "\(path): safetensors header length \(headerLength) exceeds the file (\(length) bytes): truncated or not a safetensors file"
+            )
         }
         dataStart = 8 + Int(headerLength)
         let headerData = Data(bytes: map + 8, count: Int(headerLength))
@@ -70,7 +76,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 continue
             }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+                let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else {
                 munmap(map, length)
                 throw WeightsError("\(path): tensor \(name): malformed header entry")
@@ -88,12 +94,14 @@ public final class SafeTensorsFile: @unchecked Sendable {
             // safetensors), so the byte count is computed with overflow checks and the end offset is compared
             // with what follows the header instead of being added to it.
             guard shape.allSatisfy({ $0 >= 0 }), let count = Self.elementCount(shape),
-                  case let (byteCount, overflow) = count.multipliedReportingOverflow(by: size), !overflow,
-                  offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount,
-                  offsets[1] <= length - dataStart
+                case let (byteCount, overflow) = count.multipliedReportingOverflow(by: size), !overflow,
+                offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == byteCount,
+                offsets[1] <= length - dataStart
             else {
                 munmap(map, length)
-                throw WeightsError("\(path): tensor \(name): data offsets \(offsets) do not fit shape \(shape) \(dtype) within the file (\(length) bytes; truncated?)")
+                throw WeightsError(
+                    "\(path): tensor \(name): data offsets \(offsets) do not fit shape \(shape) \(dtype) within the file (\(length) bytes; truncated?)"
+                )
             }
             entries[name] = Entry(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
         }
@@ -170,7 +178,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case "F32":
             UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
         case "F16":
-            for i in 0..<count { dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in 0..<count {
+                dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
         default:  // BF16: the high half of a float32
             for i in 0..<count {
                 dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
@@ -201,9 +211,11 @@ public struct StreamedTensor: Sendable {
 
     /// The values as an in-memory tensor.
     public func load() -> Tensor {
-        Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: count) { dst, initialized in
-            read(into: dst.baseAddress!)
-            initialized = dst.count
-        })
+        Tensor(
+            shape: shape,
+            data: [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+                read(into: dst.baseAddress!)
+                initialized = dst.count
+            })
     }
 }

@@ -20,8 +20,9 @@ public struct Tensor: Sendable, Equatable {
 
     public init(shape: [Int], data: [Float], layout: Layout = .planar) {
         precondition(shape.reduce(1, *) == data.count, "tensor data count \(data.count) does not match shape \(shape)")
-        precondition(layout == .planar || (shape.count == 4 && shape[1] % Tensor.channelBlock == 0),
-                     "a blocked tensor is [N, C, H, W] with C divisible by \(Tensor.channelBlock), got \(shape)")
+        precondition(
+            layout == .planar || (shape.count == 4 && shape[1] % Tensor.channelBlock == 0),
+            "a blocked tensor is [N, C, H, W] with C divisible by \(Tensor.channelBlock), got \(shape)")
         self.shape = shape
         self.data = data
         self.layout = layout
@@ -44,7 +45,8 @@ public struct Tensor: Sendable, Equatable {
         // Both layouts keep each sample contiguous.
         let per = count / shape[0]
         return Tensor(
-            shape: [range.count] + shape.dropFirst(), data: Array(data[(range.lowerBound * per)..<(range.upperBound * per)]),
+            shape: [range.count] + shape.dropFirst(),
+            data: Array(data[(range.lowerBound * per)..<(range.upperBound * per)]),
             layout: layout)
     }
 
@@ -75,15 +77,18 @@ public enum Ops {
         precondition(a.shape == b.shape && a.layout == b.layout, "accumulate: shapes differ \(a.shape) vs \(b.shape)")
         guard a.count > 0 else { return }
         a.data.withUnsafeMutableBufferPointer { o in
-            b.data.withUnsafeBufferPointer { bb in Elementwise.accumulate(o.baseAddress!, bb.baseAddress!, count: o.count) }
+            b.data.withUnsafeBufferPointer { bb in
+                Elementwise.accumulate(o.baseAddress!, bb.baseAddress!, count: o.count)
+            }
         }
     }
 
     /// Concatenates two NCHW tensors (same layout) along channels. Each sample is a's channels then b's, in
     /// either layout: blocked tensors concatenate whole 16-channel blocks.
     public static func concatChannels(_ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.shape.count == 4 && b.shape.count == 4 && a.shape[0] == b.shape[0] && a.layout == b.layout
-                     && a.shape[2] == b.shape[2] && a.shape[3] == b.shape[3], "concat: incompatible \(a.shape) \(b.shape)")
+        precondition(
+            a.shape.count == 4 && b.shape.count == 4 && a.shape[0] == b.shape[0] && a.layout == b.layout
+                && a.shape[2] == b.shape[2] && a.shape[3] == b.shape[3], "concat: incompatible \(a.shape) \(b.shape)")
         let n = a.shape[0], hw = a.shape[2] * a.shape[3]
         let ca = a.shape[1], cb = b.shape[1]
         var out = [Float]()
@@ -98,7 +103,9 @@ public enum Ops {
     /// Concatenates tensors (same layout) along the batch dimension.
     public static func concatBatch(_ parts: [Tensor]) -> Tensor {
         let tail = Array(parts[0].shape.dropFirst()), layout = parts[0].layout
-        precondition(parts.allSatisfy { Array($0.shape.dropFirst()) == tail && $0.layout == layout }, "concatBatch: shapes differ")
+        precondition(
+            parts.allSatisfy { Array($0.shape.dropFirst()) == tail && $0.layout == layout },
+            "concatBatch: shapes differ")
         return Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + tail, data: parts.flatMap(\.data), layout: layout)
     }
 

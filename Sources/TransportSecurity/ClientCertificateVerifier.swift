@@ -39,16 +39,21 @@ public struct ClientCertificateVerifier: Sendable {
             return .refused(reason: problem)
         }
         func signs(_ issuer: Certificate, _ certificate: Certificate) -> Bool {
-            issuer.subject == certificate.issuer && issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
+            issuer.subject == certificate.issuer
+                && issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
         }
         var current = leaf
         var intermediates = Array(chain.dropFirst()).filter { Self.isAuthority($0) }
         for _ in 0...intermediates.count {
             if let root = roots.first(where: { signs($0, current) }) {
-                if let problem = Self.dateProblem(root, at: time, name: "the trusted CA") { return .refused(reason: problem) }
+                if let problem = Self.dateProblem(root, at: time, name: "the trusted CA") {
+                    return .refused(reason: problem)
+                }
                 guard allowedNames.isEmpty || allowedNames.contains(subject) else {
                     return .refused(
-                        reason: "client \(subject) is not in the allow-list (--tls-allow \(allowedNames.sorted().joined(separator: ",")))")
+                        reason:
+                            "client \(subject) is not in the allow-list (--tls-allow \(allowedNames.sorted().joined(separator: ",")))"
+                    )
                 }
                 return .accepted(subject: subject)
             }

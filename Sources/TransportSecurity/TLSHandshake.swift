@@ -25,7 +25,9 @@ public enum TLSHandshake {
     /// accepted channel's pipeline, before the channel is registered — so the client's first bytes meet
     /// it. The future ends with the handshake: the verified peer, or the reason (the channel is then
     /// closed). Never wait for it inside a channel initializer: the socket is read only after that returns.
-    public static func install(on channel: any Channel, with server: TLSServerContext) throws -> EventLoopFuture<TLSPeer> {
+    public static func install(on channel: any Channel, with server: TLSServerContext) throws -> EventLoopFuture<
+        TLSPeer
+    > {
         let verdict = Mutex<ClientCertificateVerifier.Verdict?>(nil)
         let promise = channel.eventLoop.makePromise(of: TLSPeer.self)
         let handler: NIOSSLServerHandler
@@ -52,7 +54,8 @@ public enum TLSHandshake {
         on channel: any Channel, with context: NIOSSLContext, serverName: String?
     ) throws -> EventLoopFuture<TLSPeer> {
         let promise = channel.eventLoop.makePromise(of: TLSPeer.self)
-        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+        try channel.pipeline.syncOperations.addHandler(
+            try NIOSSLClientHandler(context: context, serverHostname: serverName))
         try channel.pipeline.syncOperations.addHandler(
             HandshakeWatcher(promise: promise, expectedName: serverName) { describe($0, side: "server") })
         return promise.futureResult
@@ -70,8 +73,14 @@ public enum TLSHandshake {
         let known: [(String, String)] = [
             ("WRONG_VERSION_NUMBER", "the \(side) does not speak TLS (plaintext on a TLS port?)"),
             ("HTTP_REQUEST", "the \(side) sent plaintext HTTP to a TLS port"),
-            ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "the \(side) presented no certificate (mutual TLS: give --tls-cert/--tls-key)"),
-            ("CERTIFICATE_VERIFY_FAILED", "the \(side)'s certificate was refused (not signed by the trusted CA, expired, or the wrong name)"),
+            (
+                "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+                "the \(side) presented no certificate (mutual TLS: give --tls-cert/--tls-key)"
+            ),
+            (
+                "CERTIFICATE_VERIFY_FAILED",
+                "the \(side)'s certificate was refused (not signed by the trusted CA, expired, or the wrong name)"
+            ),
             ("CERTIFICATE_REQUIRED", "the \(side) requires a client certificate (give --tls-cert and --tls-key)"),
             ("CERTIFICATE_EXPIRED", "the \(side) refused our certificate: expired"),
             ("UNKNOWN_CA", "the \(side) refused our certificate: signed by a CA it does not trust"),
@@ -114,7 +123,9 @@ final class HandshakeWatcher: ChannelInboundHandler {
         let loop = context.eventLoop.assumeIsolated()
         let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = loop.scheduleTask(in: TLSHandshake.timeout) { [self] in
-            fail(TLSHandshakeError(reason: "no TLS handshake within \(TLSHandshake.timeout.nanoseconds / 1_000_000_000) s"))
+            fail(
+                TLSHandshakeError(
+                    reason: "no TLS handshake within \(TLSHandshake.timeout.nanoseconds / 1_000_000_000) s"))
             ctx.value.close(promise: nil)
         }
     }
@@ -125,8 +136,11 @@ final class HandshakeWatcher: ChannelInboundHandler {
             let certificate = handler?.peerCertificate
             let name = certificate.flatMap { PeerIdentity.commonName(of: $0) }
             if let expectedName, !(certificate.map { PeerIdentity.dnsNames(of: $0) } ?? []).contains(expectedName) {
-                fail(TLSHandshakeError(
-                    reason: "the server's certificate (\(name ?? "no name")) is not for \(expectedName) (--tls-server-name)"))
+                fail(
+                    TLSHandshakeError(
+                        reason:
+                            "the server's certificate (\(name ?? "no name")) is not for \(expectedName) (--tls-server-name)"
+                    ))
                 context.close(promise: nil)
                 return
             }

@@ -59,7 +59,8 @@ public struct TLSSettings: Sendable, Equatable {
         }
         do {
             let context = try NIOSSLContext(configuration: configuration)
-            let verifier = roots.isEmpty
+            let verifier =
+                roots.isEmpty
                 ? nil : try ClientCertificateVerifier(trustRoots: roots, allowedNames: allowedNames)
             return TLSServerContext(context: context, clientVerifier: verifier)
         } catch let error as TLSSetupError {

@@ -19,7 +19,8 @@ struct BenchEngineCommand: ParsableCommand {
         let loadStart = Date()
         let generator = try generation.loadGenerator()
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        let map = try labels.map { try PNG.readLabels(path: $0) }
+        let map =
+            try labels.map { try PNG.readLabels(path: $0) }
             ?? LabelMap(width: generator.width, height: generator.height, fill: 0)
         let cond = generator.conditioning(labels: map)
         let both = Ops.concatBatch([cond, Tensor(zeros: cond.shape)])
@@ -40,21 +41,31 @@ struct BenchEngineCommand: ParsableCommand {
         }
         times.sort()
         let median = times[times.count / 2]
-        print(String(format: "swift forward batch2 median %.4f s min %.4f s (threads %d, load %.2f s, conditioning %.3f s)",
-                     median, times[0], BLAS.threads, loadSeconds, condSeconds))
-        print("swift engine: convolutions on \(ConvolutionBackend.current), precision \(OneDNN.precision), "
-              + "algorithm \(OneDNN.algorithm), oneDNN ISA \(OneDNN.isaName)")
+        print(
+            String(
+                format: "swift forward batch2 median %.4f s min %.4f s (threads %d, load %.2f s, conditioning %.3f s)",
+                median, times[0], BLAS.threads, loadSeconds, condSeconds))
+        print(
+            "swift engine: convolutions on \(ConvolutionBackend.current), precision \(OneDNN.precision), "
+                + "algorithm \(OneDNN.algorithm), oneDNN ISA \(OneDNN.isaName)")
         let peak = BLAS.measurePeak()
-        let spade = generator.model.memory == .resident ? "SPADE maps cached" : "lean: SPADE maps per step, weights streamed"
-        print(String(format: "swift GEMM work %.1f GFLOP per batch-2 forward (\(spade)), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
-                     flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))
+        let spade =
+            generator.model.memory == .resident ? "SPADE maps cached" : "lean: SPADE maps per step, weights streamed"
+        print(
+            String(
+                format:
+                    "swift GEMM work %.1f GFLOP per batch-2 forward (\(spade)), %.1f GFLOP/s achieved; sgemm peak %.1f GFLOP/s (%.0f %%)",
+                flops / 1e9, flops / median / 1e9, peak, 100 * flops / median / 1e9 / peak))
         let steps = generation.steps ?? generator.config.default_steps
         let guidance = generation.guidance ?? Float(generator.config.default_guidance)
         for i in 0..<images {
             let start = Date()
-            _ = try generator.generate(map: cond, seed: UInt64(i + 1), steps: steps, guidance: guidance, method: generation.sampler)
-            print(String(format: "swift image %d: %.3f s (%d steps, guidance %.1f, ", i, Date().timeIntervalSince(start),
-                         steps, guidance) + "\(generation.sampler ?? generator.defaultMethod))")
+            _ = try generator.generate(
+                map: cond, seed: UInt64(i + 1), steps: steps, guidance: guidance, method: generation.sampler)
+            print(
+                String(
+                    format: "swift image %d: %.3f s (%d steps, guidance %.1f, ", i, Date().timeIntervalSince(start),
+                    steps, guidance) + "\(generation.sampler ?? generator.defaultMethod))")
         }
     }
 }

@@ -29,7 +29,8 @@ struct BenchLinkCommand: AsyncParsableCommand {
         // As daemons at their default level (info) whose standard error goes to a file: every event is
         // built and written (to /dev/null here); with side ports it is also published (metrics, /events).
         let devNull = open("/dev/null", O_WRONLY)
-        LiveLogHandler.bootstrap(format: .text, level: .info, events: sidePorts ? .shared : nil, fileDescriptor: devNull)
+        LiveLogHandler.bootstrap(
+            format: .text, level: .info, events: sidePorts ? .shared : nil, fileDescriptor: devNull)
         if sidePorts { _ = SidePortMetrics.registry }
         let logger = Logger(label: "bench")
         let root = NSTemporaryDirectory() + "semcom-bench-link-" + UUID().uuidString
@@ -65,10 +66,11 @@ struct BenchLinkCommand: AsyncParsableCommand {
         let n = Double(count)
         func mean(_ total: Int) -> String { String(format: "%.0f", Double(total) / n) }
         print("| \(size) | \(mean(png)) | \(mean(jpeg)) | \(mean(digital)) | \(mean(analog)) | \(mean(analogNoisy)) |")
-        print(String(
-            format: "| relay channel only | %@ | analog: %.1f frames/s, %.2f M symbols/s; digital: %.0f frames/s |",
-            size.description, n / relayAnalogSeconds, Double(symbols) / relayAnalogSeconds / 1e6,
-            n / relayDigitalSeconds))
+        print(
+            String(
+                format: "| relay channel only | %@ | analog: %.1f frames/s, %.2f M symbols/s; digital: %.0f frames/s |",
+                size.description, n / relayAnalogSeconds, Double(symbols) / relayAnalogSeconds / 1e6,
+                n / relayDigitalSeconds))
 
         let certificates = root + "/certs"
         if tls { try makeCertificates(in: certificates) }
@@ -76,33 +78,44 @@ struct BenchLinkCommand: AsyncParsableCommand {
             if tls {
                 var plain: [Double] = [], secured: [Double] = []
                 for run in 0..<3 {
-                    plain.append(try await link(scenes: scenes, encoding: encoding, root: root + "/p\(run)", logger: logger))
-                    secured.append(try await link(
-                        scenes: scenes, encoding: encoding, root: root + "/t\(run)", logger: logger, certificates: certificates))
+                    plain.append(
+                        try await link(scenes: scenes, encoding: encoding, root: root + "/p\(run)", logger: logger))
+                    secured.append(
+                        try await link(
+                            scenes: scenes, encoding: encoding, root: root + "/t\(run)", logger: logger,
+                            certificates: certificates))
                 }
                 let p = plain.sorted()[1], t = secured.sorted()[1]
-                print(String(
-                    format: "| loopback link, %@, plain TCP vs mutual TLS on both hops (median of 3, alternating) | %@ | "
-                        + "%.1f vs %.1f frames/s: TLS costs %.1f %% |", "\(encoding)", size.description, n / p, n / t,
-                    (1 - p / t) * 100))
+                print(
+                    String(
+                        format:
+                            "| loopback link, %@, plain TCP vs mutual TLS on both hops (median of 3, alternating) | %@ | "
+                            + "%.1f vs %.1f frames/s: TLS costs %.1f %% |", "\(encoding)", size.description, n / p,
+                        n / t,
+                        (1 - p / t) * 100))
                 continue
             }
             let seconds = try await link(scenes: scenes, encoding: encoding, root: root, logger: logger)
             let perSecond = n / seconds
-            let extra = encoding == .analog
+            let extra =
+                encoding == .analog
                 ? String(format: ", %.2f M symbols/s", Double(symbols) / seconds / 1e6) : ""
-            print(String(
-                format: "| loopback link, %@%@ | %@ | %.2f s for %d frames: %.1f frames/s%@ |", "\(encoding)",
-                sidePorts ? ", with HTTP side ports (events + metrics)" : "", size.description, seconds, count, perSecond, extra))
+            print(
+                String(
+                    format: "| loopback link, %@%@ | %@ | %.2f s for %d frames: %.1f frames/s%@ |", "\(encoding)",
+                    sidePorts ? ", with HTTP side ports (events + metrics)" : "", size.description, seconds, count,
+                    perSecond, extra))
         }
     }
 
     /// With `--side-ports`, an HTTP side port on 127.0.0.1:0 for `daemon`.
     private func sidePort(_ daemon: String) -> [any Service] {
         guard sidePorts else { return [] }
-        return [SidePort(
-            configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), daemon: daemon, token: nil),
-            readiness: Readiness(checks: ["listening"]), logger: Logger(label: daemon))]
+        return [
+            SidePort(
+                configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), daemon: daemon, token: nil),
+                readiness: Readiness(checks: ["listening"]), logger: Logger(label: daemon))
+        ]
     }
 
     /// A CA and certificates for sender, relay and receiver (as `semcom certs` writes them).

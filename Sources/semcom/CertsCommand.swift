@@ -18,7 +18,9 @@ struct CertsCommand: ParsableCommand {
     @Option(help: "Output folder (created if missing).") var out: String
     @Option(help: "Comma-separated names, one certificate each (e.g. sender,relay,receiver).")
     var names: String = "sender,relay,receiver"
-    @Option(help: "Extra DNS names or IP addresses for every certificate, comma-separated (e.g. relay.example.net,10.0.0.5).")
+    @Option(
+        help:
+            "Extra DNS names or IP addresses for every certificate, comma-separated (e.g. relay.example.net,10.0.0.5).")
     var hosts: String = ""
     @Option(help: "Days the certificates stay valid.") var days: Int = 825
 
@@ -40,6 +42,8 @@ struct CertsCommand: ParsableCommand {
             try CertificateAuthority.write(authority.issue(name: name, hosts: extra, days: days), name: name, to: out)
             print("\(out)/\(name).crt, \(out)/\(name).key")
         }
-        print("\(out)/ca.crt (give to every daemon as --tls-ca), \(out)/ca.key (the CA's key: keep it away from the daemons)")
+        print(
+            "\(out)/ca.crt (give to every daemon as --tls-ca), \(out)/ca.key (the CA's key: keep it away from the daemons)"
+        )
     }
 }

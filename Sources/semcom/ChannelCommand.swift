@@ -28,7 +28,9 @@ struct ChannelCommand: AsyncParsableCommand {
     @OptionGroup(title: "Radio channel") var radio: RadioOptions
     @Option(help: "Soft demapping: exact or max-log.") var demapper: SoftDemapper.Method = .exact
     @Option(help: "LDPC iterations at most.") var ldpcIterations: Int = 20
-    @Option(parsing: .unconditional, help: "Es/N0 points in dB: 0,2,4 or 0:10:2 (negative ones without '=': --snr -4:10:2).")
+    @Option(
+        parsing: .unconditional, help: "Es/N0 points in dB: 0,2,4 or 0:10:2 (negative ones without '=': --snr -4:10:2)."
+    )
     var snr: String?
     @Option(help: "Eb/N0 points in dB (instead of --snr).") var ebn0: String?
     @Option(help: "Seed of data and noise.") var seed: UInt64 = 1
@@ -44,7 +46,9 @@ struct ChannelCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !mcsTable {
-            guard (snr == nil) != (ebn0 == nil) else { throw ValidationError("give exactly one of --snr LIST or --ebn0 LIST") }
+            guard (snr == nil) != (ebn0 == nil) else {
+                throw ValidationError("give exactly one of --snr LIST or --ebn0 LIST")
+            }
         }
         guard errors >= 1, maxBits >= 1, frameBytes >= 1 else {
             throw ValidationError("--errors, --max-bits and --frame-bytes must be positive")
@@ -79,7 +83,10 @@ struct ChannelCommand: AsyncParsableCommand {
                     for await (i, p) in group { out[i] = p }
                     return out.map { $0! }
                 }
-                runs.append(Run(label: "\(m) \(c)\(radio.fading == .rayleigh ? " rayleigh" : "")", configuration: configuration, points: results))
+                runs.append(
+                    Run(
+                        label: "\(m) \(c)\(radio.fading == .rayleigh ? " rayleigh" : "")", configuration: configuration,
+                        points: results))
             }
         }
         print(render(runs), terminator: "")
@@ -104,23 +111,30 @@ struct ChannelCommand: AsyncParsableCommand {
             for run in runs {
                 if runs.count > 1 { out += "# \(run.label)\n" }
                 for p in run.points {
-                    out += [
-                        number(p.esN0DB, "%.3f"), number(p.ebN0DB, "%.3f"), number(p.ber, "%.6e"), number(p.bler, "%.6e"),
-                        number(p.theoryBER, "%.6e"), "\(p.totals.payloadBits)", "\(p.totals.postDecodingBitErrors)",
-                        number(p.throughputMbps(symbolRate: symbolRate), "%.6f"),
-                    ].joined(separator: ",") + "\n"
+                    out +=
+                        [
+                            number(p.esN0DB, "%.3f"), number(p.ebN0DB, "%.3f"), number(p.ber, "%.6e"),
+                            number(p.bler, "%.6e"),
+                            number(p.theoryBER, "%.6e"), "\(p.totals.payloadBits)", "\(p.totals.postDecodingBitErrors)",
+                            number(p.throughputMbps(symbolRate: symbolRate), "%.6f"),
+                        ].joined(separator: ",") + "\n"
                 }
             }
         case .table:
             for run in runs {
                 let c = run.configuration
                 out += "\(c.modulation) \(c.code) fading=\(c.channel.fading.name)"
-                if c.channel.fading != .none { out += " coherence=\(c.channel.fading.coherence) equalizer=\(c.channel.equalizer) csi=\(c.channel.csi.name)" }
+                if c.channel.fading != .none {
+                    out +=
+                        " coherence=\(c.channel.fading.coherence) equalizer=\(c.channel.equalizer) csi=\(c.channel.csi.name)"
+                }
                 out += " demapper=\(c.demapping.rawValue)\n"
-                out += "  Es/N0 dB  Eb/N0 dB       BER  raw BER      BLER       FER    theory       bits  errors  Mbit/s\n"
+                out +=
+                    "  Es/N0 dB  Eb/N0 dB       BER  raw BER      BLER       FER    theory       bits  errors  Mbit/s\n"
                 for p in run.points {
                     out += String(
-                        format: "  %8.2f  %8.2f  %8.2e  %7.1e  %8.2e  %8.2e  %8@  %9d  %6d  %6.3f\n", p.esN0DB, p.ebN0DB, p.ber,
+                        format: "  %8.2f  %8.2f  %8.2e  %7.1e  %8.2e  %8.2e  %8@  %9d  %6d  %6.3f\n", p.esN0DB,
+                        p.ebN0DB, p.ber,
                         p.rawBER, p.bler, p.fer, number(p.theoryBER, "%8.2e") as NSString, p.totals.payloadBits,
                         p.totals.postDecodingBitErrors, p.throughputMbps(symbolRate: symbolRate))
                 }
@@ -176,7 +190,8 @@ struct ChannelCommand: AsyncParsableCommand {
             for _ in 0..<width { submit() }
             for await (key, value) in group {
                 thresholds[key] = value
-                FileHandle.standardError.write(Data("measured \(key): \(value.map { "\($0) dB" } ?? "not reached")\n".utf8))
+                FileHandle.standardError.write(
+                    Data("measured \(key): \(value.map { "\($0) dB" } ?? "not reached")\n".utf8))
                 submit()
             }
         }
@@ -203,7 +218,8 @@ struct ChannelCommand: AsyncParsableCommand {
             for c in MCSTable.candidateCodes {
                 let awgn = thresholds["\(m) \(c) false"] ?? nil, rayleigh = thresholds["\(m) \(c) true"] ?? nil
                 out += "        MCSEntry(modulation: .\(m == .qam16 ? "qam16" : m == .qam64 ? "qam64" : m.rawValue), "
-                out += "code: \(codeLiteral(c)), awgnThresholdDB: \(literal(awgn)), rayleighThresholdDB: \(literal(rayleigh))),\n"
+                out +=
+                    "code: \(codeLiteral(c)), awgnThresholdDB: \(literal(awgn)), rayleighThresholdDB: \(literal(rayleigh))),\n"
             }
         }
         out += "    ]\n}\n"

@@ -43,7 +43,9 @@ struct ServerOptions: ParsableArguments {
     var helloTimeout: Int = LinkDefaults.helloTimeout.wholeSeconds
     @Option(help: "Connections open at once; one more is answered ERROR busy.")
     var maxConnections: Int = LinkDefaults.maxConnections
-    @Option(help: "Largest frame body accepted, in MiB (1…64; the protocol's limit is 64): bounds each connection's memory.")
+    @Option(
+        help: "Largest frame body accepted, in MiB (1…64; the protocol's limit is 64): bounds each connection's memory."
+    )
     var maxFrameMib: Int = WireLimits.defaultMaxBodyLength >> 20
     @Option(help: "Threads decoding frames (default: the cores).") var workers: Int?
     @Option(help: "Frames in work at once, all connections together (default: 2 per worker thread).")
@@ -121,7 +123,8 @@ struct SendCommand: AsyncParsableCommand {
     var connectTimeout: Int = LinkDefaults.connectTimeout.wholeSeconds
     @Option(help: "Seconds the relay or receiver has to answer HELLO.")
     var helloTimeout: Int = LinkDefaults.helloTimeout.wholeSeconds
-    @Option(help: "Failed connection attempts in a row before every frame not delivered is reported LOST (0: no bound).")
+    @Option(
+        help: "Failed connection attempts in a row before every frame not delivered is reported LOST (0: no bound).")
     var maxReconnect: Int = LinkDefaults.maxReconnects
     @Option(help: "Segmenter model folder, used for images without DIR/labels/NAME.png (default: shipped model).")
     var segmenter: String?
@@ -130,11 +133,15 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
-        guard AnalogLayout.factors.contains(downsample) else { throw ValidationError("--downsample must be 1, 2, 4 or 8") }
+        guard AnalogLayout.factors.contains(downsample) else {
+            throw ValidationError("--downsample must be 1, 2, 4 or 8")
+        }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
         guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }
-        guard maxWait >= 0, maxReconnect >= 0 else { throw ValidationError("--max-wait and --max-reconnect must be 0 or more") }
+        guard maxWait >= 0, maxReconnect >= 0 else {
+            throw ValidationError("--max-wait and --max-reconnect must be 0 or more")
+        }
         guard connectTimeout >= 1, helloTimeout >= 1 else {
             throw ValidationError("--connect-timeout and --hello-timeout must be at least 1 second")
         }
@@ -148,8 +155,9 @@ struct SendCommand: AsyncParsableCommand {
         if watch { try? FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true) }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
-            throw Startup.fail(DaemonError.configuration(
-                "--input \(input): no folder \(images) (semcom scenes --out DIR writes images/ and labels/)"))
+            throw Startup.fail(
+                DaemonError.configuration(
+                    "--input \(input): no folder \(images) (semcom scenes --out DIR writes images/ and labels/)"))
         }
         let readiness = Readiness(checks: ["connected"])
         var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
@@ -232,7 +240,8 @@ struct RelayCommand: AsyncParsableCommand {
     var mcs: MCSArgument = .off
     @Option(help: "CSV of `seconds,snr_db` lines: the SNR follows it from the start (a fading trace, a drive test).")
     var snrSchedule: String?
-    @Option(help: "Between schedule points: step (hold) or linear.") var scheduleInterpolation: ScheduleInterpolation = .step
+    @Option(help: "Between schedule points: step (hold) or linear.") var scheduleInterpolation: ScheduleInterpolation =
+        .step
     @Flag(help: "Start the schedule again after its last point.") var scheduleLoop = false
     @Option(help: "Seconds one attempt to reach --forward may take (TCP, and the TLS handshake).")
     var connectTimeout: Int = LinkDefaults.connectTimeout.wholeSeconds
@@ -284,7 +293,8 @@ struct RelayCommand: AsyncParsableCommand {
                 }
                 do {
                     return try SNRSchedule(
-                        csv: text, interpolation: scheduleInterpolation == .linear ? .linear : .step, loops: scheduleLoop)
+                        csv: text, interpolation: scheduleInterpolation == .linear ? .linear : .step,
+                        loops: scheduleLoop)
                 } catch {
                     throw DaemonError.invalidArgument("--snr-schedule \(path): \(error)")
                 }
@@ -316,7 +326,8 @@ struct RelayCommand: AsyncParsableCommand {
 struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive",
-        abstract: "Receive semantic maps, denoise analog ones, write OUT/ORIGIN/NAME.labels.png, NAME.map.png and NAME.png.")
+        abstract:
+            "Receive semantic maps, denoise analog ones, write OUT/ORIGIN/NAME.labels.png, NAME.map.png and NAME.png.")
 
     @Option(help: "Where to listen, HOST:PORT (port 0 picks a free one and prints it).") var listen: Endpoint
     @Option(help: "Output folder.") var out: String
@@ -355,7 +366,8 @@ struct ReceiveCommand: AsyncParsableCommand {
         }
         try await runDaemon(
             ReceiverService(
-                configuration: configuration, stage: stage, logger: logger, onListening: StandardOutput.announceListening),
+                configuration: configuration, stage: stage, logger: logger,
+                onListening: StandardOutput.announceListening),
             sidePort: sidePort, logger: logger)
     }
 }

@@ -9,7 +9,8 @@ import SidePort
 struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
-        abstract: "Serve a live page of a link: counters, frames with their maps and images, SNR, the relay's channel control.",
+        abstract:
+            "Serve a live page of a link: counters, frames with their maps and images, SNR, the relay's channel control.",
         discussion: """
             Give the daemons' side ports (`--http` of send, relay and receive) as URLs. The browser reads them \
             directly (events, pictures, channel); changing the relay's channel goes through the dashboard, \
@@ -22,16 +23,21 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "The sender's side port, e.g. http://127.0.0.1:7001.") var sender: String?
     @Option(help: "The relay's side port, e.g. http://127.0.0.1:7201.") var relay: String?
     @Option(help: "The receiver's side port, e.g. http://127.0.0.1:7101.") var receiver: String?
-    @Option(help: "The relay's bearer token (default: $SEMCOM_HTTP_TOKEN); without it the page cannot change the channel.")
+    @Option(
+        help: "The relay's bearer token (default: $SEMCOM_HTTP_TOKEN); without it the page cannot change the channel.")
     var relayToken: String?
-    @Option(help: "Token the dashboard itself requires for changes when it listens off loopback (default: $SEMCOM_DASHBOARD_TOKEN).")
+    @Option(
+        help:
+            "Token the dashboard itself requires for changes when it listens off loopback (default: $SEMCOM_DASHBOARD_TOKEN)."
+    )
     var token: String?
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
         for (flag, url) in [("--sender", sender), ("--relay", relay), ("--receiver", receiver)] {
             guard let url else { continue }
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw ValidationError("\(flag) \(url): give the side port as http://HOST:PORT")
             }
         }
@@ -46,8 +52,10 @@ struct DashboardCommand: AsyncParsableCommand {
         let token = self.token ?? environment["SEMCOM_DASHBOARD_TOKEN"]
         let relayToken = self.relayToken ?? environment["SEMCOM_HTTP_TOKEN"]
         if relayToken != nil, token == nil, !listen.isLoopback {
-            throw Startup.fail(DaemonError.configuration(
-                "--listen \(listen) is not on loopback: give --token (or SEMCOM_DASHBOARD_TOKEN) so that only its holders can change the relay's channel"))
+            throw Startup.fail(
+                DaemonError.configuration(
+                    "--listen \(listen) is not on loopback: give --token (or SEMCOM_DASHBOARD_TOKEN) so that only its holders can change the relay's channel"
+                ))
         }
         func trimmed(_ url: String?) -> String? { url.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } }
         let dashboard = Dashboard(

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Evaluation
 import Dispatch
+import Evaluation
 import Foundation
 import Scenes
 
@@ -34,7 +34,8 @@ struct DemoCommand: ParsableCommand {
         print("wrote \(names.count) scenes (64x128, seed 1) to \(scenes)/{images,labels,color}")
         fflush(nil)  // the launcher writes to the same terminal
 
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         // The checkout holding .build/…/semcom: look upwards from the executable.
         var ancestors: [String] = []
@@ -49,12 +50,14 @@ struct DemoCommand: ParsableCommand {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            launcher, "--bin", executable, "--input", scenes,
-            "--out", (out as NSString).appendingPathComponent("received"),
-            "--logs", (out as NSString).appendingPathComponent("logs"),
-            "--psnr", "\(psnr)", "--encoding", encoding.rawValue,
-        ] + (steps.map { ["--steps", "\($0)"] } ?? []) + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
+        process.arguments =
+            [
+                launcher, "--bin", executable, "--input", scenes,
+                "--out", (out as NSString).appendingPathComponent("received"),
+                "--logs", (out as NSString).appendingPathComponent("logs"),
+                "--psnr", "\(psnr)", "--encoding", encoding.rawValue,
+            ] + (steps.map { ["--steps", "\($0)"] } ?? [])
+            + (dashboard ? ["--dashboard-port", "\(dashboardPort)"] : []) + (keepRunning ? ["--keep-running"] : [])
             // The receiver keeps a folder per origin: received/demo/NAME.png.
             + ["--", "--interval-ms", keepRunning ? "1000" : "100", "--origin", "demo"]
         try process.run()
@@ -87,8 +90,9 @@ struct DemoCommand: ParsableCommand {
         let out = (out as NSString).appendingPathComponent("eval")
         // The demo's sweep starts afresh each time (its scenes were just rewritten): no resume file to refuse.
         try? FileManager.default.removeItem(atPath: (out as NSString).appendingPathComponent("cells.jsonl"))
-        print("\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, budgets ρ \(evalBudget), all modes, "
-            + "\(evalSteps.map { "\($0)" } ?? "the model's") steps → \(out)")
+        print(
+            "\nsemcom eval: \(evalCount) scenes, SNR \(evalSnr) dB, budgets ρ \(evalBudget), all modes, "
+                + "\(evalSteps.map { "\($0)" } ?? "the model's") steps → \(out)")
         fflush(nil)
         let job = EvaluationJob(settings: settings, dataDirectory: scenes, count: evalCount, outputDirectory: out)
         let result = try job.run(progress: ProgressBar()) { print($0) }

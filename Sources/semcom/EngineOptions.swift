@@ -10,7 +10,10 @@ extension ConvolutionBackend: ExpressibleByArgument {}
 struct EngineOptions: ParsableArguments {
     @Option(help: "Convolution precision: auto (bf16 with AMX, else fp32), fp32 or bf16 (needs AVX512-BF16 or AMX).")
     var precision: Precision = .auto
-    @Option(help: "Convolution algorithm: fastest (direct and Winograd timed per layer shape; default, eval excepted), direct (the same outputs in every run; eval's default), winograd or auto (oneDNN's choice).")
+    @Option(
+        help:
+            "Convolution algorithm: fastest (direct and Winograd timed per layer shape; default, eval excepted), direct (the same outputs in every run; eval's default), winograd or auto (oneDNN's choice)."
+    )
     var convAlgorithm: ConvolutionAlgorithm?
     @Option(help: .hidden) var convBackend: ConvolutionBackend = .onednn
     @Option(help: "Threads of the engine, oneDNN and BLAS together (0: one per core).") var threads: Int = 0
@@ -18,7 +21,8 @@ struct EngineOptions: ParsableArguments {
     func validate() throws {
         if precision == .bf16 && !OneDNN.cpuHasBF16 {
             throw ValidationError(
-                "--precision bf16: this CPU has no bf16 instructions (oneDNN dispatches to \(OneDNN.isaName)); use fp32 or auto")
+                "--precision bf16: this CPU has no bf16 instructions (oneDNN dispatches to \(OneDNN.isaName)); use fp32 or auto"
+            )
         }
         if threads < 0 { throw ValidationError("--threads must be ≥ 0") }
     }

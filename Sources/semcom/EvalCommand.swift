@@ -9,7 +9,8 @@ import Link
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Sweep SNR and channel budget: semantic (analog, digital) vs classical codecs; writes results.csv, summary.json, figures/, report.html.",
+        abstract:
+            "Sweep SNR and channel budget: semantic (analog, digital) vs classical codecs; writes results.csv, summary.json, figures/, report.html.",
         subcommands: [EvalRunCommand.self, EvalMergeCommand.self], defaultSubcommand: EvalRunCommand.self)
 
     static func printResult(_ result: EvaluationJob.Result) { EvalRunCommand.printResult(result) }
@@ -32,13 +33,19 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Scene folder (images/, labels/) as `semcom scenes` writes it; default: generate --count scenes.")
     var data: String?
     @Option(help: "Number of scenes (the first N of --data, or how many to generate).") var count: Int = 8
-    @Option(parsing: .unconditional, help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5; --snr -10:25:5 works too).")
+    @Option(
+        parsing: .unconditional,
+        help: "SNR points in dB: a list 0,5,10 or a range START:STOP:STEP (0:25:5; --snr -10:25:5 works too).")
     var snr: String = "0:25:5"
     @Option(
-        help: "Modes: comma-separated analog, digital, jpeg, jpeg444, jpeg2000, webp, avif, hevc, classical-analog, separation-bound (classical = jpeg), or all.")
+        help:
+            "Modes: comma-separated analog, digital, jpeg, jpeg444, jpeg2000, webp, avif, hevc, classical-analog, separation-bound (classical = jpeg), or all."
+    )
     var mode: String = "all"
     @Option(
-        help: "Channel budgets ρ = payload complex channel uses ÷ (H·W·3): a list like 1/12,1/3 or 0.25; none = every scheme spends what it likes.")
+        help:
+            "Channel budgets ρ = payload complex channel uses ÷ (H·W·3): a list like 1/12,1/3 or 0.25; none = every scheme spends what it likes."
+    )
     var budget: String = "none"
     @Option(help: "Channel seeds per cell: every cell repeated with N channel noise draws.") var seeds: Int = 1
     @Option(help: "Channel: awgn or rayleigh (block fading, MMSE equaliser, perfect CSI).") var channel: String = "awgn"
@@ -65,8 +72,12 @@ struct EvalRunCommand: ParsableCommand {
         if let steps, steps < 1 || steps > 1000 { throw ValidationError("--steps must be 1…1000") }
         if let guidance, !(guidance.isFinite && guidance >= 0) { throw ValidationError("--guidance must be ≥ 0") }
         guard (1...100).contains(jpegQuality) else { throw ValidationError("--jpeg-quality must be 1…100") }
-        guard ["awgn", "rayleigh"].contains(channel) else { throw ValidationError("--channel must be awgn or rayleigh") }
-        guard SweepConvention(rawValue: convention) != nil else { throw ValidationError("--convention must be esn0 or psnr") }
+        guard ["awgn", "rayleigh"].contains(channel) else {
+            throw ValidationError("--channel must be awgn or rayleigh")
+        }
+        guard SweepConvention(rawValue: convention) != nil else {
+            throw ValidationError("--convention must be esn0 or psnr")
+        }
         guard coherence >= 2 else { throw ValidationError("--coherence must be at least 2 channel uses") }
         guard (0...16).contains(maxRetries) else { throw ValidationError("--max-retries must be 0…16") }
         if let shard { _ = try ShardSpec(parsing: shard) }
@@ -112,12 +123,15 @@ struct EvalRunCommand: ParsableCommand {
         let h = result.summary.headline
         print("eval finished in \(String(format: "%.0f", result.seconds)) s")
         if let clean = h.semanticCleanMIoU {
-            print("  analog semantic: clean mIoU \(String(format: "%.3f", clean)); ≥ 80 % of it from "
-                + "\(h.semanticHoldsFromDB.map { "\($0) dB" } ?? "—") up")
+            print(
+                "  analog semantic: clean mIoU \(String(format: "%.3f", clean)); ≥ 80 % of it from "
+                    + "\(h.semanticHoldsFromDB.map { "\($0) dB" } ?? "—") up")
         }
         if let c = h.classicalCollapsesAtDB { print("  classical JPEG: loses ≥ half the images at \(c) dB and below") }
         for (mode, bits) in h.bitsPerImage.sorted(by: { $0.key < $1.key }) {
-            print("  \(mode): \(Int(bits.rounded())) bits on air, \(Int((h.channelUsesPerImage[mode] ?? 0).rounded())) channel uses per image")
+            print(
+                "  \(mode): \(Int(bits.rounded())) bits on air, \(Int((h.channelUsesPerImage[mode] ?? 0).rounded())) channel uses per image"
+            )
         }
         print("results: \(result.csvPath)\nsummary: \(result.summaryPath)\nreport:  \(result.reportPath)")
     }
@@ -127,7 +141,9 @@ struct EvalRunCommand: ParsableCommand {
 struct EvalMergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge the folders of every `semcom eval --shard K/N` run of one sweep into results.csv, summary.json, report.html.")
+        abstract:
+            "Merge the folders of every `semcom eval --shard K/N` run of one sweep into results.csv, summary.json, report.html."
+    )
 
     @Argument(help: "The shard folders (each holds shard.json), in any order.") var shards: [String]
     @Option(help: "Output folder.") var out: String

@@ -10,7 +10,10 @@ import Randomness
 struct GenerationOptions: ParsableArguments {
     @Option(help: "Generator model folder (config.json + model.safetensors); default: the shipped model.")
     var model: String?
-    @Option(help: "Sampler: dpmpp2m (DPM-Solver++ 2M, few steps), ddim (deterministic) or ddpm (ancestral; GESCO uses 1000 steps); default: the model's.")
+    @Option(
+        help:
+            "Sampler: dpmpp2m (DPM-Solver++ 2M, few steps), ddim (deterministic) or ddpm (ancestral; GESCO uses 1000 steps); default: the model's."
+    )
     var sampler: ImageGenerator.Method?
     @Option(help: "Denoising steps, respaced over the 1000 of training (default: the model's, 12).") var steps: Int?
     @Option(help: "Classifier-free guidance scale (default: the model's).") var guidance: Float?
@@ -30,10 +33,12 @@ struct GenerationOptions: ParsableArguments {
     func stage(logger: Logger) throws -> DiffusionStage {
         let generator = try loadGenerator()
         let stage = DiffusionStage(generator: generator, steps: steps, guidance: guidance, seed: seed, method: sampler)
-        logger.info("generator loaded", metadata: [
-            "generator.size": "\(generator.height)x\(generator.width)", "generator.steps": "\(stage.steps)",
-            "generator.guidance": "\(stage.guidance)",
-        ])
+        logger.info(
+            "generator loaded",
+            metadata: [
+                "generator.size": "\(generator.height)x\(generator.width)", "generator.steps": "\(stage.steps)",
+                "generator.guidance": "\(stage.guidance)",
+            ])
         return stage
     }
 }
@@ -53,10 +58,13 @@ struct GenerateCommand: ParsableCommand {
         try map.validate(classCount: Cityscapes.classCount, source: labels)
         let generator = try generation.loadGenerator()
         let start = Date()
-        let image = try generator.generate(map: generator.conditioning(labels: map), seed: generation.seed,
-                                           steps: generation.steps, guidance: generation.guidance, method: generation.sampler)
+        let image = try generator.generate(
+            map: generator.conditioning(labels: map), seed: generation.seed,
+            steps: generation.steps, guidance: generation.guidance, method: generation.sampler)
         try PNG.write(image, to: out)
-        print("wrote \(out) (\(image.width)x\(image.height)) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        print(
+            "wrote \(out) (\(image.width)x\(image.height)) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
+        )
     }
 }
 
@@ -70,7 +78,8 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Segmenter model folder; default: the shipped model.") var model: String?
 
     func run() throws {
-        let segmenter = SegmenterLabels(segmenter: try Segmenter(folder: try ModelLocator.folder(model, kind: "segmenter")))
+        let segmenter = SegmenterLabels(
+            segmenter: try Segmenter(folder: try ModelLocator.folder(model, kind: "segmenter")))
         let labels = try segmenter.labels(of: try PNG.readRGB(path: image))
         try PNG.write(labels, to: out)
         if let color { try PNG.write(Cityscapes.colorize(labels), to: color) }

@@ -9,7 +9,8 @@ struct ImageSize: ExpressibleByArgument, CustomStringConvertible, Sendable {
     init(height: Int, width: Int) { self.height = height; self.width = width }
     init?(argument: String) {
         let parts = argument.lowercased().split(separator: "x")
-        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h >= 8, w >= 8, h <= 4096, w <= 4096 else {
+        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h >= 8, w >= 8, h <= 4096, w <= 4096
+        else {
             return nil
         }
         self.init(height: h, width: w)
@@ -44,8 +45,10 @@ struct ScenesCommand: ParsableCommand {
         print("classes present: \(present.count) of \(Cityscapes.classCount)")
         for id in present {
             let name = Cityscapes.classNames[id].padding(toLength: 14, withPad: " ", startingAt: 0)
-            print(String(format: "  %2d %@ in %4d scenes, %5.2f %% of pixels", id, name, summary.scenesWithClass[id],
-                         100 * summary.pixelShare[id]))
+            print(
+                String(
+                    format: "  %2d %@ in %4d scenes, %5.2f %% of pixels", id, name, summary.scenesWithClass[id],
+                    100 * summary.pixelShare[id]))
         }
         if let contactSheet {
             let rows = names.prefix(16).map { name -> [RGBImage] in

@@ -46,11 +46,14 @@ struct TLSConnectOptions: ParsableArguments {
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var key: String?
     @Option(
         name: .customLong("tls-server-name"),
-        help: "Name the server's certificate must carry (default: the host of --connect; an IP address is checked against the certificate's IP addresses).")
+        help:
+            "Name the server's certificate must carry (default: the host of --connect; an IP address is checked against the certificate's IP addresses)."
+    )
     var serverName: String?
 
     func security(to target: Endpoint) throws -> HopSecurity {
-        try Self.security(certificate: certificate, key: key, trustRoots: trustRoots, serverName: serverName, to: target)
+        try Self.security(
+            certificate: certificate, key: key, trustRoots: trustRoots, serverName: serverName, to: target)
     }
 
     /// The connecting side of a hop from its four flags (also the relay's `--forward-tls-*`).
@@ -107,7 +110,10 @@ enum Startup {
 
 /// The HTTP side port flags every daemon shares (`--http`; see `SidePort`).
 struct HTTPOptions: ParsableArguments {
-    @Option(help: "HTTP side port HOST:PORT: /metrics, /healthz, /readyz, /events (port 0 picks one and prints `http on HOST:PORT`).")
+    @Option(
+        help:
+            "HTTP side port HOST:PORT: /metrics, /healthz, /readyz, /events (port 0 picks one and prints `http on HOST:PORT`)."
+    )
     var http: Endpoint?
     @Option(help: "Bearer token for the side port's changes (default: $SEMCOM_HTTP_TOKEN); required off loopback.")
     var httpToken: String?

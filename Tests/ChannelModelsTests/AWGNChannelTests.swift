@@ -9,7 +9,8 @@ private func stripedOneHot(classCount: Int = 8, height: Int = 256, width: Int = 
     for y in 0..<height {
         for x in 0..<width { labels[y * width + x] = UInt8((x * classCount) / width) }
     }
-    return ClassPlanes.oneHot(labels: labels, width: width, height: height, classIDs: (0..<UInt8(classCount)).map { $0 })
+    return ClassPlanes.oneHot(
+        labels: labels, width: width, height: height, classIDs: (0..<UInt8(classCount)).map { $0 })
 }
 
 @Suite("AWGN on analog symbols")

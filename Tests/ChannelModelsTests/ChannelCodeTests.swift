@@ -1,8 +1,8 @@
+import Checksums
 import Randomness
 import Testing
 
 @testable import ChannelModels
-import Checksums
 
 @Suite("Channel codes: CRC, convolutional, LDPC")
 struct ChannelCodeTests {
@@ -56,7 +56,8 @@ struct ChannelCodeTests {
         #expect(code.decode(llrs, infoBits: info.count) == info)
     }
 
-    static let allLDPC: [(Int, LDPCCode.Rate)] = LDPCCode.lengths.flatMap { n in LDPCCode.Rate.allCases.map { (n, $0) } }
+    static let allLDPC: [(Int, LDPCCode.Rate)] = LDPCCode.lengths.flatMap { n in LDPCCode.Rate.allCases.map { (n, $0) }
+    }
 
     @Test("LDPC 802.11n: H·c = 0 for encoded words; sizes", arguments: allLDPC)
     func ldpcParity(_ n: Int, _ rate: LDPCCode.Rate) throws {
@@ -74,9 +75,11 @@ struct ChannelCodeTests {
         #expect(code.encode([UInt8](repeating: 0, count: code.k)).allSatisfy { $0 == 0 })
     }
 
-    @Test("LDPC decoder: corrects noise and erasures, stops early on a clean word", arguments: [
-        (648, LDPCCode.Rate.r12), (1944, .r56),
-    ])
+    @Test(
+        "LDPC decoder: corrects noise and erasures, stops early on a clean word",
+        arguments: [
+            (648, LDPCCode.Rate.r12), (1944, .r56),
+        ])
     func ldpcDecodes(_ n: Int, _ rate: LDPCCode.Rate) throws {
         let code = try #require(LDPCCode(n: n, rate: rate))
         let decoder = LDPCDecoder(code: code)

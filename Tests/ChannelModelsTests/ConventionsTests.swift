@@ -9,7 +9,8 @@ struct ConventionsTests {
         #expect(abs(ChannelConventions.linear(fromDecibels: 3) - 1.995_262_3) < 1e-6)
         #expect(ChannelConventions.decibels(fromLinear: 100) == 20)
         for dB in [-10.0, -1.5, 0, 2.5, 30] {
-            #expect(abs(ChannelConventions.decibels(fromLinear: ChannelConventions.linear(fromDecibels: dB)) - dB) < 1e-12)
+            #expect(
+                abs(ChannelConventions.decibels(fromLinear: ChannelConventions.linear(fromDecibels: dB)) - dB) < 1e-12)
         }
     }
 
@@ -24,7 +25,9 @@ struct ConventionsTests {
     /// GESCO's `SNR_DICT` verbatim, and the PSNR its σ really give: the table is powers of
     /// 0.6, not 10^(−PSNR/20), which is why it is a separate convention.
     @Test func gescoNoiseTableIsTheReferenceCodes() {
-        let expected: [(Double, Double)] = [(30, 0.05), (25, 0.08), (20, 0.13), (15, 0.22), (10, 0.36), (5, 0.6), (1, 0.9)]
+        let expected: [(Double, Double)] = [
+            (30, 0.05), (25, 0.08), (20, 0.13), (15, 0.22), (10, 0.36), (5, 0.6), (1, 0.9),
+        ]
         #expect(ChannelConventions.gescoNoiseTable.count == expected.count)
         for (entry, want) in zip(ChannelConventions.gescoNoiseTable, expected) {
             #expect(entry.psnrDB == want.0 && entry.noiseStd == want.1)
@@ -41,10 +44,16 @@ struct ConventionsTests {
     @Test func ebN0AndEsN0() {
         // Uncoded BPSK: equal. 16-QAM rate 1/2: 4·½ = 2 bits per use → 3.01 dB apart.
         #expect(ChannelConventions.ebN0DB(esN0DB: 7) == 7)
-        #expect(abs(ChannelConventions.ebN0DB(esN0DB: 10, codeRate: 0.5, bitsPerSymbol: 4) - (10 - 3.010_299_96)) < 1e-8)
-        #expect(abs(ChannelConventions.ebN0DB(esN0DB: 10, codeRate: 3.0 / 4, bitsPerSymbol: 6) - (10 - 6.532_125_14)) < 1e-8)
-        #expect(abs(ChannelConventions.esN0DB(ebN0DB: ChannelConventions.ebN0DB(esN0DB: 4, codeRate: 2.0 / 3, bitsPerSymbol: 2),
-                                              codeRate: 2.0 / 3, bitsPerSymbol: 2) - 4) < 1e-12)
+        #expect(
+            abs(ChannelConventions.ebN0DB(esN0DB: 10, codeRate: 0.5, bitsPerSymbol: 4) - (10 - 3.010_299_96)) < 1e-8)
+        #expect(
+            abs(ChannelConventions.ebN0DB(esN0DB: 10, codeRate: 3.0 / 4, bitsPerSymbol: 6) - (10 - 6.532_125_14)) < 1e-8
+        )
+        #expect(
+            abs(
+                ChannelConventions.esN0DB(
+                    ebN0DB: ChannelConventions.ebN0DB(esN0DB: 4, codeRate: 2.0 / 3, bitsPerSymbol: 2),
+                    codeRate: 2.0 / 3, bitsPerSymbol: 2) - 4) < 1e-12)
         #expect(abs(ChannelConventions.noiseDensity(esN0DB: 10) - 0.1) < 1e-15)
     }
 

@@ -89,8 +89,9 @@ struct FastDenoisingSemanticTests {
         // Pixel 0: planes tie at 0.5 → 0. Pixel 1: plane 2 wins. Pixel 2: planes 1 and 2 tie → 1.
         let planes = ClassPlanes(channels: 3, height: 1, width: 3, values: [0.5, 0, 0.1, 0.5, 0.2, 0.9, 0.5, 0.3, 0.9])
         #expect(FastDenoisingSemantic.argmax(planes) == [0, 2, 1])
-        #expect(FastDenoisingSemantic.labelIDs(classIndices: [0, 2, 1, 5, -1], presentClassIDs: [3, 19, 255])
-            == [3, 255, 19, 255, 255])
+        #expect(
+            FastDenoisingSemantic.labelIDs(classIndices: [0, 2, 1, 5, -1], presentClassIDs: [3, 19, 255])
+                == [3, 255, 19, 255, 255])
     }
 
     @Test func oneHotRoundTripsThroughArgmax() {

@@ -47,7 +47,8 @@ struct ModulationTests {
 
     /// Counts hard-decision bit errors of `modulation` over `channel` until `errors` errors.
     static func uncodedBER(
-        _ modulation: Modulation, esN0DB: Double, channel: RadioChannel = RadioChannel(), errors: Int = 2000, seed: UInt64
+        _ modulation: Modulation, esN0DB: Double, channel: RadioChannel = RadioChannel(), errors: Int = 2000,
+        seed: UInt64
     ) -> (ber: Double, errors: Int) {
         var rng = SeededGenerator(seed: seed)
         var wrong = 0, total = 0
@@ -62,9 +63,11 @@ struct ModulationTests {
         return (Double(wrong) / Double(total), wrong)
     }
 
-    @Test("uncoded BER on AWGN within 10 % of theory (≥ 2000 errors)", arguments: [
-        (Modulation.bpsk, 4.0), (.qpsk, 8.0), (.qam16, 14.0), (.qam64, 18.0),
-    ])
+    @Test(
+        "uncoded BER on AWGN within 10 % of theory (≥ 2000 errors)",
+        arguments: [
+            (Modulation.bpsk, 4.0), (.qpsk, 8.0), (.qam16, 14.0), (.qam64, 18.0),
+        ])
     func uncodedAWGN(_ modulation: Modulation, esN0DB: Double) {
         let ebN0 = ChannelConventions.ebN0DB(esN0DB: esN0DB, bitsPerSymbol: modulation.bitsPerSymbol)
         let theory = TheoreticalErrorRate.uncoded(modulation, fading: false, ebN0DB: ebN0)!

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Physical layer: segmentation, link, coded reference points, MCS")
 struct PhysicalLayerTests {
-    static let codes: [ChannelCode] = [.none, .convolutional(.r34), .ldpc(n: 648, rate: .r23), .ldpc(n: 1944, rate: .r12)]
+    static let codes: [ChannelCode] = [
+        .none, .convolutional(.r34), .ldpc(n: 648, rate: .r23), .ldpc(n: 1944, rate: .r12),
+    ]
 
     @Test("segmentation covers odd payload sizes with whole bytes, CRC and padding", arguments: codes)
     func segmentation(_ code: ChannelCode) {
@@ -15,7 +17,9 @@ struct PhysicalLayerTests {
             for (a, b) in zip(blocks, blocks.dropFirst()) { #expect(a.bytes.upperBound == b.bytes.lowerBound) }
             for block in blocks {
                 #expect(block.infoBits == 8 * block.bytes.count + 32 + block.paddingBits && block.paddingBits >= 0)
-                if case .ldpc(let n, let rate) = code { #expect(block.infoBits == n * rate.fraction.0 / rate.fraction.1) }
+                if case .ldpc(let n, let rate) = code {
+                    #expect(block.infoBits == n * rate.fraction.0 / rate.fraction.1)
+                }
             }
         }
     }
@@ -67,7 +71,8 @@ struct PhysicalLayerTests {
         let configuration = PhysicalLayerConfiguration(
             modulation: .qam16, code: .ldpc(n: 648, rate: .r12),
             channel: RadioChannel(fading: .rayleighBlock(coherence: 50), equalizer: .zf, csi: .pilots(count: 2)))
-        let simulation = LinkSimulation(configuration: configuration, frameBytes: 100, targetErrors: 50, maxBits: 20_000)
+        let simulation = LinkSimulation(
+            configuration: configuration, frameBytes: 100, targetErrors: 50, maxBits: 20_000)
         let a = simulation.run(esN0DB: 8, seed: 5), b = simulation.run(esN0DB: 8, seed: 5)
         let c = simulation.run(esN0DB: 8, seed: 6)
         #expect(a == b)
@@ -78,7 +83,8 @@ struct PhysicalLayerTests {
     static func codedBER(_ code: ChannelCode, ebN0DB: Double, frames: Int, bytes: Int) -> (ber: Double, bits: Int) {
         let configuration = PhysicalLayerConfiguration(modulation: .bpsk, code: code)
         let simulation = LinkSimulation(
-            configuration: configuration, frameBytes: bytes, targetErrors: .max, maxBits: frames * bytes * 8, minFrames: frames)
+            configuration: configuration, frameBytes: bytes, targetErrors: .max, maxBits: frames * bytes * 8,
+            minFrames: frames)
         let point = simulation.run(esN0DB: configuration.esN0DB(ebN0DB: ebN0DB), seed: 99)
         return (point.ber, point.totals.payloadBits)
     }
@@ -103,7 +109,8 @@ struct PhysicalLayerTests {
         let table = [
             MCSEntry(modulation: .bpsk, code: .convolutional(.r12), awgnThresholdDB: 1, rayleighThresholdDB: 8),
             MCSEntry(modulation: .qpsk, code: .convolutional(.r12), awgnThresholdDB: 4, rayleighThresholdDB: 11),
-            MCSEntry(modulation: .qam16, code: .ldpc(n: 1944, rate: .r12), awgnThresholdDB: 7, rayleighThresholdDB: nil),
+            MCSEntry(
+                modulation: .qam16, code: .ldpc(n: 1944, rate: .r12), awgnThresholdDB: 7, rayleighThresholdDB: nil),
         ]
         #expect(MCSTable.select(esN0DB: 5, fading: false, from: table)?.modulation == .qpsk)
         #expect(MCSTable.select(esN0DB: 9, fading: false, from: table)?.modulation == .qam16)

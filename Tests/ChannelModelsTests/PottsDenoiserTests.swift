@@ -44,7 +44,8 @@ struct PottsDenoiserTests {
     }
 
     @Test func cleanSymbolsDecideTheSentMapIncludingThinStructuresAndVoid() {
-        let planes = ClassPlanes.oneHot(labels: Self.labels, width: Self.width, height: Self.height, classIDs: Self.present)
+        let planes = ClassPlanes.oneHot(
+            labels: Self.labels, width: Self.width, height: Self.height, classIDs: Self.present)
         #expect(AnalogNoiseEstimate.standardDeviation(of: planes.values) == 0)
         #expect(Self.decodePotts(planes) == Self.labels)
         // FDS, for contrast, erases the pole entirely.
@@ -148,7 +149,9 @@ struct FadingEstimateTests {
         #expect(fit.family == .zeroForcing)
         for (channel, truth) in zip(fit.blocks, stds) {
             #expect(channel.level == 1)
-            #expect(abs(channel.variance.squareRoot() / truth - 1) < 0.15, "σ \(channel.variance.squareRoot()) for \(truth)")
+            #expect(
+                abs(channel.variance.squareRoot() / truth - 1) < 0.15, "σ \(channel.variance.squareRoot()) for \(truth)"
+            )
         }
     }
 

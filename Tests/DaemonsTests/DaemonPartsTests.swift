@@ -19,12 +19,14 @@ struct OutputNameTests {
 
     @Test(
         "names that could escape are refused",
-        arguments: ["", "../etc", "a/b", "..", "a..b", ".hidden", "a\\b", "nul\u{0}byte", "tab\there", "c1\u{85}",
-                    // Their files would be another frame's: the image of X.labels is X.labels.png (#7).
-                    "x.labels", "x.map", "x.LABELS",
-                    String(repeating: "x", count: 256),
-                    // Legal on the wire (≤ 255 bytes) but NAME.labels.png would pass the 255-byte file-name limit.
-                    String(repeating: "x", count: 245), String(repeating: "é", count: 123)])
+        arguments: [
+            "", "../etc", "a/b", "..", "a..b", ".hidden", "a\\b", "nul\u{0}byte", "tab\there", "c1\u{85}",
+            // Their files would be another frame's: the image of X.labels is X.labels.png (#7).
+            "x.labels", "x.map", "x.LABELS",
+            String(repeating: "x", count: 256),
+            // Legal on the wire (≤ 255 bytes) but NAME.labels.png would pass the 255-byte file-name limit.
+            String(repeating: "x", count: 245), String(repeating: "é", count: 123),
+        ])
     func refused(name: String) {
         #expect(throws: WireError.self) { try OutputNames(name: name, directory: "/tmp/out") }
     }
@@ -85,8 +87,9 @@ struct SendWindowTests {
             attempt = UInt16(retry)
         }
         _ = window.nextToSend()
-        guard case .lost(let entry, let attempts, _) = window.refuse(
-            frameID: 7, attempt: 2, reason: .undecodable, text: "zlib")
+        guard
+            case .lost(let entry, let attempts, _) = window.refuse(
+                frameID: 7, attempt: 2, reason: .undecodable, text: "zlib")
         else {
             Issue.record("expected LOST after 2 retries")
             return
@@ -103,7 +106,8 @@ struct SendWindowTests {
         let stale = window.refuse(frameID: 1, attempt: 5, reason: .payloadCRCMismatch, text: "")
         let unknown = window.refuse(frameID: 9, attempt: 0, reason: .payloadCRCMismatch, text: "")
         #expect(stale == .ignored && unknown == .ignored)
-        if case .lost = window.refuse(frameID: 1, attempt: 0, reason: .invalid, text: "id 77") {} else {
+        if case .lost = window.refuse(frameID: 1, attempt: 0, reason: .invalid, text: "id 77") {
+        } else {
             Issue.record("NACK invalid must report the frame lost")
         }
         #expect(window.isDone && window.lost == 1)
@@ -114,7 +118,8 @@ struct SendWindowTests {
         var window = SendWindow(capacity: 4, maxRetries: 3)
         window.enqueue(frameID: 1, name: "a")
         _ = window.nextToSend()
-        if case .lost = window.refuse(frameID: 1, attempt: 0, reason: NackReason(rawValue: 42), text: "new") {} else {
+        if case .lost = window.refuse(frameID: 1, attempt: 0, reason: NackReason(rawValue: 42), text: "new") {
+        } else {
             Issue.record("an unknown NACK reason must not be retransmitted")
         }
         #expect(window.isDone && window.lost == 1 && window.retransmissions == 0)
@@ -214,7 +219,9 @@ struct RelayChannelTests {
         #expect(auto.denoising == .fds)
         let raw = accuracy(try MapDecision.labels(of: noisy, denoiser: .none))
         #expect(accuracy(auto.labels) > raw)
-        #expect(accuracy(potts.labels) > accuracy(auto.labels), "Potts \(accuracy(potts.labels)) vs FDS \(accuracy(auto.labels))")
+        #expect(
+            accuracy(potts.labels) > accuracy(auto.labels),
+            "Potts \(accuracy(potts.labels)) vs FDS \(accuracy(auto.labels))")
     }
 
     @Test("digital: bit errors at the BPSK rate, CRC left as sent, so the receiver detects them")
@@ -260,7 +267,8 @@ struct SmallPartsTests {
         let metadata: Logger.Metadata = ["frame.id": "3", "channel.snr_db": .stringConvertible(10.0), "note": "a b"]
         let text = LiveLogHandler.format(
             date: date, level: .info, label: "relay", message: "frame relayed", metadata: metadata, format: .text)
-        #expect(text == "2026-11-25T10:00:00.250Z info relay: frame relayed channel.snr_db=10.0 frame.id=3 note=\"a b\"\n")
+        #expect(
+            text == "2026-11-25T10:00:00.250Z info relay: frame relayed channel.snr_db=10.0 frame.id=3 note=\"a b\"\n")
         let json = LiveLogHandler.format(
             date: date, level: .info, label: "relay", message: "frame \"x\"", metadata: metadata, format: .json)
         #expect(json.hasSuffix("}\n") && json.filter { $0 == "\n" }.count == 1)
@@ -271,7 +279,8 @@ struct SmallPartsTests {
         // Typed: numbers as numbers, absent values as null.
         let typed = LiveLogHandler.format(
             date: date, level: .info, label: "relay", message: "m",
-            metadata: ["frame.id": .stringConvertible(UInt64(7)), "channel.measured_snr_db": .decimal(nil)], format: .json)
+            metadata: ["frame.id": .stringConvertible(UInt64(7)), "channel.measured_snr_db": .decimal(nil)],
+            format: .json)
         #expect(typed.contains("\"frame.id\":7") && typed.contains("\"channel.measured_snr_db\":null"))
     }
 

@@ -20,15 +20,18 @@ struct HostileInputTests {
         _ out: String, stage: any ReconstructionStage = MapsOnlyStage(),
         configure: (inout ReceiverService.Configuration) -> Void = { _ in }
     ) async throws -> RunningService {
-        var configuration = ReceiverService.Configuration(listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: out)
+        var configuration = ReceiverService.Configuration(
+            listen: Endpoint(host: "127.0.0.1", port: 0), outputDirectory: out)
         configure(&configuration)
         return try await RunningService.start { listening in
-            ReceiverService(configuration: configuration, stage: stage, logger: Logger(label: "test"), onListening: listening)
+            ReceiverService(
+                configuration: configuration, stage: stage, logger: Logger(label: "test"), onListening: listening)
         }
     }
 
     static func scenes(_ root: String, count: Int = 2) throws -> [String] {
-        try SceneSet.write(count: count, seed: 1, generator: StreetSceneGenerator(width: 128, height: 64), to: root).names
+        try SceneSet.write(count: count, seed: 1, generator: StreetSceneGenerator(width: 128, height: 64), to: root)
+            .names
     }
 
     // #13: a stream that ends inside a frame is answered with ERROR truncated before the close.
@@ -99,7 +102,8 @@ struct HostileInputTests {
         }
         try await Task.sleep(for: .milliseconds(500))
         let asked = ContinuousClock.now
-        let answers = try await RawClient.exchange(try RawClient.hello(origin: "light"), with: receiver.endpoint, halfClose: true)
+        let answers = try await RawClient.exchange(
+            try RawClient.hello(origin: "light"), with: receiver.endpoint, halfClose: true)
         let answered = ContinuousClock.now
         var acked = 0
         var lastHeavyFinished = answered
@@ -127,7 +131,8 @@ struct HostileInputTests {
         let names = try Self.scenes(root + "/scenes", count: 1)
         for folder in [SceneFolder.images, SceneFolder.labels] {
             try FileManager.default.copyItem(
-                atPath: SceneFolder.path(root + "/scenes", folder, names[0]), toPath: SceneFolder.path(root + "/scenes", folder, "a\\b"))
+                atPath: SceneFolder.path(root + "/scenes", folder, names[0]),
+                toPath: SceneFolder.path(root + "/scenes", folder, "a\\b"))
         }
         let receiver = try await Self.receiver(root + "/out")
         let summary = try await runSender(
@@ -229,7 +234,8 @@ struct HostileInputTests {
                     channel: try! RelayChannel(setting: .esN0(dB: 20), seed: 1)),
                 logger: Logger(label: "test"), onListening: listening)
         }
-        var configuration = SenderService.Configuration(target: relay.endpoint, inputDirectory: root + "/scenes", origin: "t")
+        var configuration = SenderService.Configuration(
+            target: relay.endpoint, inputDirectory: root + "/scenes", origin: "t")
         configuration.maxUnavailableWait = .seconds(1)
         let summary = try await runSender(configuration, limit: .seconds(120))
         try await relay.stop()

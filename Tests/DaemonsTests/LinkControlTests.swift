@@ -22,7 +22,8 @@ struct SNRScheduleTests {
     }
 
     @Test func csvWithHeaderCommentsAnyOrderAndRepeats() throws {
-        let schedule = try SNRSchedule(csv: "seconds,snr_db\n# a drive test\n5, 3\n0,12\n\n5,4  # kept: the last at 5 s\n")
+        let schedule = try SNRSchedule(
+            csv: "seconds,snr_db\n# a drive test\n5, 3\n0,12\n\n5,4  # kept: the last at 5 s\n")
         #expect(schedule.points.map(\.seconds) == [0, 5])
         #expect(schedule.points.map(\.dB) == [12, 4])
     }
@@ -41,16 +42,21 @@ struct ChannelSettingsTests {
         #expect(next.snrDB == 3 && next.modulation == .qpsk && next.mode == .digital && next.convention == .psnr)
         #expect(next.code.description == "ldpc:1944:1/2")
         let channel = try next.makeChannel()
-        #expect(channel.setting == .psnr(dB: 3) && channel.radio?.modulation == .qpsk && channel.expectedMode == .digital)
+        #expect(
+            channel.setting == .psnr(dB: 3) && channel.radio?.modulation == .qpsk && channel.expectedMode == .digital)
         #expect(try next.applying(["mode": nil]).mode == nil)
     }
 
-    @Test("each bad field is named", arguments: [
-        (#"{"snr_db": "loud"}"#, "snr_db"), (#"{"snr_db": 1e300}"#, "snr_db"), (#"{"modulation": "8psk"}"#, "modulation"),
-        (#"{"code": "turbo"}"#, "code"), (#"{"coherence": 0}"#, "coherence"), (#"{"seed": -1}"#, "seed"),
-        (#"{"seed": 1.5}"#, "seed"), (#"{"pilots": true}"#, "pilots"), (#"{"colour": "red"}"#, "colour"),
-        (#"{"mcs": "maybe"}"#, "mcs"), (#"{"csi": "pilots", "fading": "rayleigh", "pilots": 200, "coherence": 100}"#, "pilots"),
-    ])
+    @Test(
+        "each bad field is named",
+        arguments: [
+            (#"{"snr_db": "loud"}"#, "snr_db"), (#"{"snr_db": 1e300}"#, "snr_db"),
+            (#"{"modulation": "8psk"}"#, "modulation"),
+            (#"{"code": "turbo"}"#, "code"), (#"{"coherence": 0}"#, "coherence"), (#"{"seed": -1}"#, "seed"),
+            (#"{"seed": 1.5}"#, "seed"), (#"{"pilots": true}"#, "pilots"), (#"{"colour": "red"}"#, "colour"),
+            (#"{"mcs": "maybe"}"#, "mcs"),
+            (#"{"csi": "pilots", "fading": "rayleigh", "pilots": 200, "coherence": 100}"#, "pilots"),
+        ])
     func refused(json: String, field: String) throws {
         let object = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
         #expect { try ChannelSettings().applying(object) } throws: { ($0 as? ChannelSettingsError)?.field == field }
@@ -64,15 +70,20 @@ struct ChannelSettingsTests {
         settings.pilotCSI = true
         settings.seed = 9_007_199_254_740_991
         let document = try JSONEncoder().encode(settings.document)
-        #expect(try ChannelSettings().applying(JSONDecoder().decode([String: JSONValue].self, from: document)) == settings)
+        #expect(
+            try ChannelSettings().applying(JSONDecoder().decode([String: JSONValue].self, from: document)) == settings)
         #expect(String(decoding: document, as: UTF8.self).contains("\"mode\":null"))
     }
 
     @Test("JSON values keep true apart from 1 and integers exact")
     func jsonValues() throws {
-        let values = try JSONDecoder().decode([JSONValue].self, from: Data("[true, 1, 1.5, 9007199254740993, null, \"x\"]".utf8))
-        #expect(values == [.bool(true), .integer(1), .number(1.5), .integer(9_007_199_254_740_993), .null, .string("x")])
-        #expect(JSONValue.bool(true).integer == nil && JSONValue.number(2).integer == 2 && JSONValue.number(2.5).integer == nil)
+        let values = try JSONDecoder().decode(
+            [JSONValue].self, from: Data("[true, 1, 1.5, 9007199254740993, null, \"x\"]".utf8))
+        #expect(
+            values == [.bool(true), .integer(1), .number(1.5), .integer(9_007_199_254_740_993), .null, .string("x")])
+        #expect(
+            JSONValue.bool(true).integer == nil && JSONValue.number(2).integer == 2
+                && JSONValue.number(2.5).integer == nil)
     }
 }
 
@@ -95,9 +106,13 @@ struct RelayChannelControlTests {
     func optimisticConcurrency() async throws {
         let control = try RelayChannelControl(settings: ChannelSettings())
         let read = control.snapshot.version
-        try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in try current.applying(["snr_db": 3]) }
+        try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in
+            try current.applying(["snr_db": 3])
+        }
         #expect(throws: RelayChannelControl.ChangeError.stale(current: read + 1)) {
-            try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in try current.applying(["snr_db": 30]) }
+            try control.change(expectedVersion: read) { current throws(ChannelSettingsError) in
+                try current.applying(["snr_db": 30])
+            }
         }
         #expect(control.snapshot.settings?.snrDB == 3 && control.snapshot.version == read + 1)
         // 64 writers, each changing its own field value: no change is lost (the seed counts them).
@@ -166,7 +181,8 @@ struct EventTests {
         events.observe { event in received.withLock { $0.append(event) } }
         let sink = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
         let logger = Logger(label: "relay") { label in
-            LiveLogHandler(label: label, format: .json, level: .warning, fileDescriptor: sink.fileDescriptor, events: events)
+            LiveLogHandler(
+                label: label, format: .json, level: .warning, fileDescriptor: sink.fileDescriptor, events: events)
         }
         for kind in FrameEvent.Kind.allCases {
             var frame = FrameEvent(kind, frameID: 7, name: "n")
@@ -183,7 +199,9 @@ struct EventTests {
             #expect(e["frame.id"] == "7")
         }
         #expect(got.last?.link == nil)
-        if case .connection(let connection)? = got[got.count - 2].link { #expect(connection.kind == .opened) } else {
+        if case .connection(let connection)? = got[got.count - 2].link {
+            #expect(connection.kind == .opened)
+        } else {
             Issue.record("no connection event")
         }
     }
@@ -193,7 +211,9 @@ struct EventTests {
         let peer: Logger.Metadata = ["peer": "127.0.0.1:5000"]
         func relayed(_ snr: Float, errors: UInt64) -> FrameEvent {
             var frame = FrameEvent(.relayed, frameID: 1)
-            frame.hops = [HopAnnotation(channelModel: .awgnPSNR, mode: .analog, snrDB: 10, measuredSNRDB: snr, bitErrors: errors)]
+            frame.hops = [
+                HopAnnotation(channelModel: .awgnPSNR, mode: .analog, snrDB: 10, measuredSNRDB: snr, bitErrors: errors)
+            ]
             return frame
         }
         var hello = ConnectionEvent(.hello)
@@ -231,7 +251,9 @@ struct EventTests {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0)
         #expect(SystemdNotify.send("READY=1", environment: ["NOTIFY_SOCKET": path]))
@@ -244,8 +266,10 @@ struct EventTests {
 
 @Suite("Endpoints that need no side-port token")
 struct LoopbackTests {
-    @Test(arguments: [("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("localhost", true),
-                      ("0.0.0.0", false), ("10.0.0.5", false), ("::", false), ("relay.example.net", false)])
+    @Test(arguments: [
+        ("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("localhost", true),
+        ("0.0.0.0", false), ("10.0.0.5", false), ("::", false), ("relay.example.net", false),
+    ])
     func loopback(host: String, expected: Bool) {
         #expect(Endpoint(host: host, port: 7201).isLoopback == expected)
     }

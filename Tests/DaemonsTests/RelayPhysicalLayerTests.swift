@@ -25,7 +25,8 @@ struct RelayPhysicalLayerTests {
         #expect(hop.codeRate == (3, 4) && hop.bitErrors == 0 && hop.fadingBlockLength == 0)
         let link = try #require(outcome.link)
         // The hop carries the payload's channel uses (protocol §5.2.1) and the bits of payload and header.
-        #expect(hop.bitsOnAir == UInt64(link.bitsOnAir + frame.headerBits) && hop.channelUses == UInt64(link.channelUses))
+        #expect(
+            hop.bitsOnAir == UInt64(link.bitsOnAir + frame.headerBits) && hop.channelUses == UInt64(link.channelUses))
         #expect(link.bitsOnAir == 4 * link.channelUses)
         // The ledger: header on the control channel at 3 bits per use (16-QAM × 3/4), apart from the payload.
         let ledger = outcome.ledger

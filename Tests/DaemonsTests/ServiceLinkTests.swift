@@ -12,11 +12,13 @@ import Testing
 /// callbacks), asserting on the sender's summary rather than on log text.
 @Suite("In-process link", .serialized)
 struct ServiceLinkTests {
-    @Test("a frame the relay's channel makes too big to forward is NACKed invalid and reported lost, not resent forever")
+    @Test(
+        "a frame the relay's channel makes too big to forward is NACKed invalid and reported lost, not resent forever")
     func oversizedAfterTheChannelIsLost() async throws {
         let root = NSTemporaryDirectory() + "semcom-services-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: root) }
-        _ = try SceneSet.write(count: 1, seed: 1, generator: StreetSceneGenerator(width: 128, height: 64), to: root + "/scenes")
+        _ = try SceneSet.write(
+            count: 1, seed: 1, generator: StreetSceneGenerator(width: 128, height: 64), to: root + "/scenes")
         let logger = Logger(label: "test")
         let (ports, portContinuation) = AsyncStream.makeStream(of: Endpoint.self)
         var portIterator = ports.makeAsyncIterator()
@@ -25,18 +27,24 @@ struct ServiceLinkTests {
             logger: logger, onListening: { portContinuation.yield($0) })
         let receiverGroup = ServiceGroup(services: [receiver], logger: logger)
         let summary = try await withThrowingTaskGroup(of: SenderService.Summary?.self) { group in
-            group.addTask { try await receiverGroup.run(); return nil }
+            group.addTask {
+                try await receiverGroup.run(); return nil
+            }
             let receiverEndpoint = try #require(await portIterator.next())
             var relayConfiguration = RelayService.Configuration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), forward: receiverEndpoint,
                 channel: try RelayChannel(setting: .psnr(dB: 10), seed: 1))
             // The analog frame arrives at ≈ 1.3 KB and leaves the 10 dB channel at ≈ 190 KB.
             relayConfiguration.limits = WireLimits(maxBodyLength: 64 << 10)
-            let relay = RelayService(configuration: relayConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
+            let relay = RelayService(
+                configuration: relayConfiguration, logger: logger, onListening: { portContinuation.yield($0) })
             let relayGroup = ServiceGroup(services: [relay], logger: logger)
-            group.addTask { try await relayGroup.run(); return nil }
+            group.addTask {
+                try await relayGroup.run(); return nil
+            }
             let relayEndpoint = try #require(await portIterator.next())
-            var configuration = SenderService.Configuration(target: relayEndpoint, inputDirectory: root + "/scenes", origin: "t")
+            var configuration = SenderService.Configuration(
+                target: relayEndpoint, inputDirectory: root + "/scenes", origin: "t")
             configuration.encoding = .analog
             let (finished, finish) = AsyncStream.makeStream(of: SenderService.Summary.self)
             let sender = SenderService(configuration: configuration, logger: logger, onFinish: { finish.yield($0) })

@@ -38,7 +38,8 @@ struct SessionStateTests {
         var open = ServerSession(role: .relay, peerName: "relay@test")
         _ = open.receive(.hello(.offer(role: .sender, peerName: "s", origin: "o")))
         for message: WireMessage in [
-            .hello(.offer(role: .sender, peerName: "s", origin: "o")), .ack(Ack(frameID: 1, attempt: 0, status: .accepted)),
+            .hello(.offer(role: .sender, peerName: "s", origin: "o")),
+            .ack(Ack(frameID: 1, attempt: 0, status: .accepted)),
         ] {
             guard case .control(.refuse(let error, _)) = open.receive(message) else {
                 Issue.record("\(message.type) was not refused")
@@ -73,7 +74,9 @@ struct SessionStateTests {
         #expect(session.receive(.ack(ack), finished: false, idle: false) == .acknowledged(ack))
         session.sentBye(at: start)
         #expect(session.deadline == start + .seconds(2) && !session.isOpen)
-        guard case .end(.finished, nil, _) = session.receive(.bye(Bye(reason: .done, text: "")), finished: true, idle: true)
+        guard
+            case .end(.finished, nil, _) = session.receive(
+                .bye(Bye(reason: .done, text: "")), finished: true, idle: true)
         else {
             Issue.record("the BYE exchange did not finish the session")
             return
@@ -102,7 +105,9 @@ struct SessionStateTests {
     func senderEnds() {
         var session = SenderSession(now: .now, helloTimeout: .seconds(10), shutdownGrace: .seconds(2))
         _ = session.receive(.hello(.answer(version: 1, role: .receiver, peerName: "r")), finished: false, idle: false)
-        guard case .end(.lost, .bye?, _) = session.receive(.bye(Bye(reason: .shuttingDown, text: "")), finished: false, idle: false)
+        guard
+            case .end(.lost, .bye?, _) = session.receive(
+                .bye(Bye(reason: .shuttingDown, text: "")), finished: false, idle: false)
         else {
             Issue.record("the peer's BYE was not answered")
             return
@@ -116,7 +121,9 @@ struct SessionStateTests {
             Issue.record("a timeout with frames outstanding is not a lost connection")
             return
         }
-        guard case .end(.lost, .error(let refusal)?, _) = session.receive(.mapFrame(Self.frame), finished: false, idle: false)
+        guard
+            case .end(.lost, .error(let refusal)?, _) = session.receive(
+                .mapFrame(Self.frame), finished: false, idle: false)
         else {
             Issue.record("a MAP_FRAME to a sender was not refused")
             return
@@ -128,7 +135,8 @@ struct SessionStateTests {
     func senderVersion() {
         var session = SenderSession(now: .now, helloTimeout: .seconds(10), shutdownGrace: .seconds(2))
         let future = Hello(minVersion: 9, maxVersion: 9, role: .receiver, peerName: "r", origin: "")
-        guard case .end(.lost, .error(let error)?, _) = session.receive(.hello(future), finished: false, idle: false) else {
+        guard case .end(.lost, .error(let error)?, _) = session.receive(.hello(future), finished: false, idle: false)
+        else {
             Issue.record("HELLO v9 accepted")
             return
         }
@@ -148,16 +156,23 @@ struct SessionStateTests {
     @Test("relay downstream: no common version, an answer before HELLO, BYE and ERROR end both sides")
     func downstreamEnds() {
         var future = DownstreamSession()
-        guard case .end(_, let reply?, let upstream?) = future.receive(
-            .hello(Hello(minVersion: 9, maxVersion: 9, role: .receiver, peerName: "r", origin: "")))
+        guard
+            case .end(_, let reply?, let upstream?) = future.receive(
+                .hello(Hello(minVersion: 9, maxVersion: 9, role: .receiver, peerName: "r", origin: "")))
         else {
             Issue.record("an unknown version was accepted")
             return
         }
-        if case .error(let error) = reply { #expect(error.code == .unsupportedVersion) } else { Issue.record("no ERROR") }
+        if case .error(let error) = reply {
+            #expect(error.code == .unsupportedVersion)
+        } else {
+            Issue.record("no ERROR")
+        }
         if case .error = upstream {} else { Issue.record("upstream not told") }
         var early = DownstreamSession()
-        guard case .end(_, .error(let unexpected)?, nil) = early.receive(.ack(Ack(frameID: 1, attempt: 0, status: .accepted)))
+        guard
+            case .end(_, .error(let unexpected)?, nil) = early.receive(
+                .ack(Ack(frameID: 1, attempt: 0, status: .accepted)))
         else {
             Issue.record("an ACK before HELLO was forwarded")
             return
@@ -169,7 +184,8 @@ struct SessionStateTests {
             Issue.record("downstream's BYE not passed upstream")
             return
         }
-        guard case .end(let note, .error(let timeout)?, nil) = DownstreamSession.helloTimedOut(after: .seconds(10)) else {
+        guard case .end(let note, .error(let timeout)?, nil) = DownstreamSession.helloTimedOut(after: .seconds(10))
+        else {
             Issue.record("no timeout ERROR")
             return
         }

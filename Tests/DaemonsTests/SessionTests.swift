@@ -45,7 +45,8 @@ struct SessionTests {
             target: receiver.endpoint, inputDirectory: root + "/scenes", origin: "same")
         configuration.encoding = .digital
         let first = try await runSender(configuration)
-        let labels = root + "/out/same/" + (try FileManager.default.contentsOfDirectory(atPath: root + "/out/same").sorted()[0])
+        let labels =
+            root + "/out/same/" + (try FileManager.default.contentsOfDirectory(atPath: root + "/out/same").sorted()[0])
         let written = try FileManager.default.attributesOfItem(atPath: labels)[.modificationDate] as? Date
         let second = try await runSender(configuration)
         try await receiver.stop()

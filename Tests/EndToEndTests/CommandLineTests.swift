@@ -17,14 +17,19 @@ struct CommandLineTests {
     func portTaken() async throws {
         let out = NSTemporaryDirectory() + "semcom-cli-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let first = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", out, "--no-generate"])
+        let first = try DaemonProcess(
+            "receiver", ["receive", "--listen", "127.0.0.1:0", "--out", out, "--no-generate"])
         let port = try await first.listeningPort()
         let second = try DaemonProcess(
-            "receiver2", ["receive", "--listen", "127.0.0.1:\(port)", "--out", out, "--no-generate", "--log-level", "error"])
+            "receiver2",
+            ["receive", "--listen", "127.0.0.1:\(port)", "--out", out, "--no-generate", "--log-level", "error"])
         #expect(try await second.waitForExit() == 78)
         let errors = second.output.filter { $0.hasPrefix("error: ") }
         #expect(errors.count == 1)
-        #expect(errors.allSatisfy { !$0.contains("descriptor") && !$0.contains("errno") && $0.contains("address already in use") })
+        #expect(
+            errors.allSatisfy {
+                !$0.contains("descriptor") && !$0.contains("errno") && $0.contains("address already in use")
+            })
         first.signal(SIGTERM)
         _ = try await first.waitForExit()
     }
@@ -35,7 +40,10 @@ struct CommandLineTests {
         defer { workspace.remove() }
         let sender = try DaemonProcess(
             "sender",
-            ["send", "--connect", "127.0.0.1:1", "--input", workspace.scenes, "--max-reconnect", "1", "--log-format", "json"])
+            [
+                "send", "--connect", "127.0.0.1:1", "--input", workspace.scenes, "--max-reconnect", "1", "--log-format",
+                "json",
+            ])
         #expect(try await sender.waitForExit() == 1)
         #expect(sender.output.last == "error: 2 of 2 frames were lost")
         let lost = sender.output.filter { $0.contains("\"event\":\"frame.lost\"") }

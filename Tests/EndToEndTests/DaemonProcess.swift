@@ -147,7 +147,9 @@ struct Workspace {
     var output: String { root + "/out" }
     /// The folder the receiver wrote this workspace's frames to: `out/ORIGIN` of its one sender.
     var received: String {
-        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { !$0.hasPrefix(".") }
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter {
+            !$0.hasPrefix(".")
+        }
         return output + "/" + (folders.sorted().first ?? "no-origin-yet")
     }
     let names: [String]

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Generator
 import Imaging
 import Scenes
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The receiver regenerates images with the shipped diffusion model; the sender segments images
 /// itself when no map is given.
@@ -18,7 +19,9 @@ struct GenerationTests {
     static func meanIoU(_ a: LabelMap, _ b: LabelMap) -> Double {
         var inter = [Int](repeating: 0, count: 19), union = [Int](repeating: 0, count: 19)
         for (x, y) in zip(a.ids, b.ids) where x != LabelMap.void {
-            if x == y { inter[Int(x)] += 1; union[Int(x)] += 1 } else {
+            if x == y {
+                inter[Int(x)] += 1; union[Int(x)] += 1
+            } else {
                 union[Int(x)] += 1
                 if y < 19 { union[Int(y)] += 1 }
             }
@@ -31,15 +34,18 @@ struct GenerationTests {
     func regeneratedSceneMatchesItsMap() async throws {
         let workspace = try Workspace(count: 1, seed: 4)
         defer { workspace.remove() }
-        let receiver = try DaemonProcess("receiver", [
-            "receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--model", Self.models + "/generator",
-            "--steps", "20",
-        ])
+        let receiver = try DaemonProcess(
+            "receiver",
+            [
+                "receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--model", Self.models + "/generator",
+                "--steps", "20",
+            ])
         let receiverPort = try await receiver.listeningPort()
         let relay = try DaemonProcess(
             "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "30"])
         let relayPort = try await relay.listeningPort()
-        let sender = try DaemonProcess("sender", ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes])
+        let sender = try DaemonProcess(
+            "sender", ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes])
         #expect(try await sender.waitForExit(timeout: 60) == 0)
         let line = try await receiver.waitForLine(containing: "event=frame.generated", timeout: 240)
         #expect(line.contains("duration_ms"))
@@ -60,14 +66,18 @@ struct GenerationTests {
         let workspace = try Workspace(count: 3, seed: 6)
         defer { workspace.remove() }
         try FileManager.default.removeItem(atPath: workspace.scenes + "/labels")
-        let receiver = try DaemonProcess("receiver", [
-            "receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate",
-        ])
+        let receiver = try DaemonProcess(
+            "receiver",
+            [
+                "receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate",
+            ])
         let port = try await receiver.listeningPort()
-        let sender = try DaemonProcess("sender", [
-            "send", "--connect", "127.0.0.1:\(port)", "--input", workspace.scenes, "--encoding", "digital",
-            "--segmenter", Self.models + "/segmenter",
-        ])
+        let sender = try DaemonProcess(
+            "sender",
+            [
+                "send", "--connect", "127.0.0.1:\(port)", "--input", workspace.scenes, "--encoding", "digital",
+                "--segmenter", Self.models + "/segmenter",
+            ])
         #expect(try await sender.waitForExit(timeout: 60) == 0)
         #expect(try sender.summary()["acknowledged"] == 3)
         // The maps the receiver got are the segmenter's: close to the scenes' ground truth.

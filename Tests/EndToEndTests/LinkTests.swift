@@ -1,9 +1,10 @@
 import Foundation
+import SemanticWire
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import SemanticWire
-import Testing
 
 /// The real `semcom send`, `relay` and `receive` processes on 127.0.0.1 with ports picked by the system.
 @Suite("End to end: real processes on loopback", .serialized)
@@ -12,7 +13,8 @@ struct LinkTests {
     func startLink(_ workspace: Workspace, channel: [String], extra: [String] = []) async throws
         -> (receiver: DaemonProcess, relay: DaemonProcess, relayPort: Int)
     {
-        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
+        let receiver = try DaemonProcess(
+            "receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
         let receiverPort = try await receiver.listeningPort()
         let relay = try DaemonProcess(
             "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)"] + channel + extra)
@@ -29,12 +31,14 @@ struct LinkTests {
         for process in processes { #expect(try await process.waitForExit() == 0, "\(process.name) exit status") }
     }
 
-    @Test("analog at 30 dB PSNR: all acknowledged, maps ≥ 99 % accurate; at 5 dB still > 80 % after FDS",
-          arguments: [(30.0, 0.99), (5.0, 0.80)])
+    @Test(
+        "analog at 30 dB PSNR: all acknowledged, maps ≥ 99 % accurate; at 5 dB still > 80 % after FDS",
+        arguments: [(30.0, 0.99), (5.0, 0.80)])
     func analogLink(psnr: Double, minimumAccuracy: Double) async throws {
         let workspace = try Workspace(count: 8)
         defer { workspace.remove() }
-        let (receiver, relay, port) = try await startLink(workspace, channel: ["--psnr", "\(psnr)", "--mode", "analog"])
+        let (receiver, relay, port) = try await startLink(
+            workspace, channel: ["--psnr", "\(psnr)", "--mode", "analog"])
         let sender = try send(workspace, port: port, ["--encoding", "analog"])
         #expect(try await sender.waitForExit() == 0)
         let summary = try sender.summary()
@@ -77,11 +81,15 @@ struct LinkTests {
         try await stop(relay, receiver)
     }
 
-    @Test("coded digital link: QPSK + LDPC 1944 r=1/2 on Rayleigh at 12 dB and MCS auto on AWGN at 3 dB deliver every map exactly",
-          arguments: [
-            ["--snr", "12", "--mode", "digital", "--modulation", "qpsk", "--code", "ldpc:1944:1/2", "--fading", "rayleigh"],
+    @Test(
+        "coded digital link: QPSK + LDPC 1944 r=1/2 on Rayleigh at 12 dB and MCS auto on AWGN at 3 dB deliver every map exactly",
+        arguments: [
+            [
+                "--snr", "12", "--mode", "digital", "--modulation", "qpsk", "--code", "ldpc:1944:1/2", "--fading",
+                "rayleigh",
+            ],
             ["--snr", "3", "--mode", "digital", "--mcs", "auto"],
-          ])
+        ])
     func codedDigitalLink(channel: [String]) async throws {
         let workspace = try Workspace(count: 4)
         defer { workspace.remove() }
@@ -114,7 +122,8 @@ struct LinkTests {
         // then its reconnection attempts fail while the relay is down.
         try await sender.waitForLine(containing: "cannot connect; retrying")
         let restarted = try DaemonProcess(
-            "relay2", ["relay", "--listen", "127.0.0.1:\(port)", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "20"])
+            "relay2",
+            ["relay", "--listen", "127.0.0.1:\(port)", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "20"])
         _ = try await restarted.listeningPort()
         #expect(try await sender.waitForExit(timeout: 30) == 0)
         let summary = try sender.summary()
@@ -131,7 +140,8 @@ struct LinkTests {
     func badConnections() async throws {
         let workspace = try Workspace(count: 2)
         defer { workspace.remove() }
-        let receiver = try DaemonProcess("receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
+        let receiver = try DaemonProcess(
+            "receiver", ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate"])
         let port = try await receiver.listeningPort()
         // An open connection that stays quiet must not block anyone.
         let idle = try RawConnection(port: port)

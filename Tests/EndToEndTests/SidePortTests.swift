@@ -1,11 +1,12 @@
 import Foundation
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 
 /// The daemons' HTTP side ports during a real link: Prometheus text that counts what happened, health,
 /// readiness and the live event stream.
@@ -27,7 +28,8 @@ struct SidePortTests {
     /// Parses Prometheus text exposition: every sample line must be `name{labels} value`.
     static func samples(_ text: String) throws -> [String: Double] {
         var samples: [String: Double] = [:]
-        let pattern = try Regex(#"^([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})?) (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$"#)
+        let pattern = try Regex(
+            #"^([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})?) (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$"#)
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let match = String(line).wholeMatch(of: pattern), let key = match.output[1].substring,
                 let value = match.output[4].substring.flatMap({ Double($0) })
@@ -77,8 +79,10 @@ struct SidePortTests {
         let receiverPort = try await receiver.listeningPort(), receiverHTTP = try await Self.httpPort(receiver)
         let relay = try DaemonProcess(
             "relay",
-            ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)", "--snr", "30",
-             "--mode", "digital", "--http", "127.0.0.1:0", "--log-level", "warning"])
+            [
+                "relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)", "--snr", "30",
+                "--mode", "digital", "--http", "127.0.0.1:0", "--log-level", "warning",
+            ])
         let relayPort = try await relay.listeningPort(), relayHTTP = try await Self.httpPort(relay)
 
         let ready = try await Self.get("http://127.0.0.1:\(relayHTTP)/readyz")
@@ -89,8 +93,10 @@ struct SidePortTests {
         // --watch keeps the sender (and its side port) up after the 64 frames.
         let sender = try DaemonProcess(
             "sender",
-            ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--encoding", "digital",
-             "--http", "127.0.0.1:0", "--watch"])
+            [
+                "send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--encoding", "digital",
+                "--http", "127.0.0.1:0", "--watch",
+            ])
         let senderHTTP = try await Self.httpPort(sender)
         try await sender.waitForLine(containing: "event=frame.acked", count: 64)
         try await receiver.waitForLine(containing: "event=frame.written", count: 64)
@@ -126,7 +132,8 @@ struct SidePortTests {
         #expect(relay.lines(containing: "event=frame.relayed").isEmpty)
 
         // The readiness of a relay whose receiver is gone: failing once a sender needs it.
-        let events = try await Self.eventsPrefix("http://127.0.0.1:\(receiverHTTP)/events", containing: "\"event\":\"frame.written\"")
+        let events = try await Self.eventsPrefix(
+            "http://127.0.0.1:\(receiverHTTP)/events", containing: "\"event\":\"frame.written\"")
         #expect(events.contains("\"message\":\"frame written\""))  // the line's words travel too
         for process in [relay, receiver] { process.signal(SIGTERM) }
         for process in [relay, receiver] { #expect(try await process.waitForExit() == 0) }
@@ -151,7 +158,9 @@ struct SidePortTests {
         address.sin_port = in_port_t(UInt16(parts.port!).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw TestFailure("cannot connect to \(url)") }
         let request = Array("GET \(parts.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8)
@@ -180,8 +189,11 @@ struct SidePortTests {
     func tokenRequiredOffLoopback() async throws {
         let receiver = try DaemonProcess(
             "receiver",
-            ["receive", "--listen", "127.0.0.1:0", "--out", NSTemporaryDirectory() + "semcom-unused", "--no-generate",
-             "--http", "0.0.0.0:0"])
+            [
+                "receive", "--listen", "127.0.0.1:0", "--out", NSTemporaryDirectory() + "semcom-unused",
+                "--no-generate",
+                "--http", "0.0.0.0:0",
+            ])
         #expect(try await receiver.waitForExit() == 78)
         #expect(!receiver.lines(containing: "is not on loopback: give a bearer token").isEmpty)
     }

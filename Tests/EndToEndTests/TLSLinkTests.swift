@@ -1,9 +1,10 @@
 import Foundation
+import Testing
+import TransportSecurity
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-import TransportSecurity
 
 /// Mutual TLS on every hop with the real processes: `semcom certs`, a TLS receiver and relay, a TLS
 /// sender; peers that must not get in are refused with a log line naming why, and the daemons go on.
@@ -17,7 +18,8 @@ struct TLSLinkTests {
         // the expired one comes from a second CA whose name the test controls — and one more, untrusted.
         let ca = try CertificateAuthority()
         let expired = try ca.issue(
-            name: "sender", notBefore: Date().addingTimeInterval(-10 * 86_400), notAfter: Date().addingTimeInterval(-86_400))
+            name: "sender", notBefore: Date().addingTimeInterval(-10 * 86_400),
+            notAfter: Date().addingTimeInterval(-86_400))
         try CertificateAuthority.write(expired, name: "expired", to: folder)
         let stranger = try CertificateAuthority(name: "untrusted CA")
         try CertificateAuthority.write(stranger.issue(name: "sender", days: 1), name: "foreign", to: folder)
@@ -29,10 +31,15 @@ struct TLSLinkTests {
     }
 
     func tls(_ folder: String, _ name: String) -> [String] {
-        ["--tls-cert", "\(folder)/\(name).crt", "--tls-key", "\(folder)/\(name).key", "--tls-ca", "\(folder)/trusted.crt"]
+        [
+            "--tls-cert", "\(folder)/\(name).crt", "--tls-key", "\(folder)/\(name).key", "--tls-ca",
+            "\(folder)/trusted.crt",
+        ]
     }
 
-    @Test("a TLS link delivers every frame; plaintext, an unknown CA, an expired certificate and a wrong name are refused")
+    @Test(
+        "a TLS link delivers every frame; plaintext, an unknown CA, an expired certificate and a wrong name are refused"
+    )
     func mutualTLSLink() async throws {
         let workspace = try Workspace(count: 6)
         defer { workspace.remove() }
@@ -41,14 +48,19 @@ struct TLSLinkTests {
 
         let receiver = try DaemonProcess(
             "receiver",
-            ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate", "--tls-allow", "relay,sender"]
+            [
+                "receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate", "--tls-allow",
+                "relay,sender",
+            ]
                 + tls(certs, "receiver"))
         let receiverPort = try await receiver.listeningPort()
         let relay = try DaemonProcess(
             "relay",
-            ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "30",
-             "--forward-tls-ca", "\(certs)/ca.crt", "--forward-tls-cert", "\(certs)/relay.crt",
-             "--forward-tls-key", "\(certs)/relay.key", "--forward-tls-server-name", "receiver"]
+            [
+                "relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(receiverPort)", "--psnr", "30",
+                "--forward-tls-ca", "\(certs)/ca.crt", "--forward-tls-cert", "\(certs)/relay.crt",
+                "--forward-tls-key", "\(certs)/relay.key", "--forward-tls-server-name", "receiver",
+            ]
                 + tls(certs, "relay"))
         let relayPort = try await relay.listeningPort()
 
@@ -60,7 +72,10 @@ struct TLSLinkTests {
         for (name, reason) in [("foreign", "not signed by the trusted CA"), ("expired", "expired on")] {
             let sender = try DaemonProcess(
                 "\(name) sender",
-                ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--tls-server-name", "relay"]
+                [
+                    "send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--tls-server-name",
+                    "relay",
+                ]
                     + tls(certs, name))
             try await relay.waitForLine(containing: reason)
             sender.signal(SIGTERM)
@@ -68,7 +83,10 @@ struct TLSLinkTests {
         }
         let misdirected = try DaemonProcess(
             "misdirected sender",
-            ["send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--tls-server-name", "receiver"]
+            [
+                "send", "--connect", "127.0.0.1:\(relayPort)", "--input", workspace.scenes, "--tls-server-name",
+                "receiver",
+            ]
                 + tls(certs, "sender"))
         try await misdirected.waitForLine(containing: "is not for receiver (--tls-server-name)")
         misdirected.signal(SIGTERM)
@@ -93,15 +111,19 @@ struct TLSLinkTests {
 
     @Test("a missing input folder stops the sender at start with exit 78 and one line naming it")
     func missingInputFolder() async throws {
-        let sender = try DaemonProcess("sender", ["send", "--connect", "127.0.0.1:9", "--input", "/nonexistent/scenes"])
+        let sender = try DaemonProcess(
+            "sender", ["send", "--connect", "127.0.0.1:9", "--input", "/nonexistent/scenes"])
         #expect(try await sender.waitForExit() == 78)
-        #expect(!sender.lines(containing: "error: --input /nonexistent/scenes: no folder /nonexistent/scenes/images").isEmpty)
+        #expect(
+            !sender.lines(containing: "error: --input /nonexistent/scenes: no folder /nonexistent/scenes/images")
+                .isEmpty)
     }
 
     @Test("negative SNRs need no '=' (`--snr -5`)")
     func negativeSNRWithoutEquals() async throws {
         let relay = try DaemonProcess(
-            "relay", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:9", "--snr", "-5", "--mode", "digital"])
+            "relay",
+            ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:9", "--snr", "-5", "--mode", "digital"])
         let line = try await relay.waitForLine(containing: "relay configured")
         #expect(line.contains("Es/N0 -5.0 dB"))
         relay.signal(SIGTERM)
@@ -112,8 +134,10 @@ struct TLSLinkTests {
     func missingCertificateIsAConfigurationError() async throws {
         let receiver = try DaemonProcess(
             "receiver",
-            ["receive", "--listen", "127.0.0.1:0", "--out", NSTemporaryDirectory() + "semcom-unused",
-             "--no-generate", "--tls-cert", "/nonexistent/receiver.crt", "--tls-key", "/nonexistent/receiver.key"])
+            [
+                "receive", "--listen", "127.0.0.1:0", "--out", NSTemporaryDirectory() + "semcom-unused",
+                "--no-generate", "--tls-cert", "/nonexistent/receiver.crt", "--tls-key", "/nonexistent/receiver.key",
+            ])
         #expect(try await receiver.waitForExit() == 78)
         #expect(!receiver.lines(containing: "error: /nonexistent/receiver.crt: no readable certificate file").isEmpty)
     }

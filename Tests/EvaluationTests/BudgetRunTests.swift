@@ -42,8 +42,10 @@ struct BudgetRunTests {
     @Test func everyFittingRowStaysWithinItsBudget() async throws {
         let (first, _, _) = try await onOwnThread { try TinyBudgetRun.runs.get() }
         let rows = try ResultsTable.parse(try String(contentsOfFile: first.csvPath, encoding: .utf8))
-        for column in ["mode", "scene", "seed", "snr_db", "budget_rho", "rho", "channel_uses", "header_channel_uses",
-                       "payload_bits", "bpp", "mcs", "codec_quality", "fits", "lost"] {
+        for column in [
+            "mode", "scene", "seed", "snr_db", "budget_rho", "rho", "channel_uses", "header_channel_uses",
+            "payload_bits", "bpp", "mcs", "codec_quality", "fits", "lost",
+        ] {
             #expect(rows.allSatisfy { $0.text[column] != nil }, "column \(column)")
         }
         for mode in TinyBudgetRun.modes {

@@ -1,11 +1,11 @@
 import ChannelModels
 import Imaging
-@testable import Link
 import Scenes
 import SemanticWire
 import Testing
 
 @testable import Evaluation
+@testable import Link
 
 /// The receiver's default map decision (Potts with each fading block's channel fitted) against GESCO's FDS
 /// on analog frames that crossed the relay's Rayleigh block fading: 20 generated scenes, the whole sweep
@@ -15,11 +15,14 @@ struct FadingDecisionTests {
     static let scenes: [Scene] = (0..<20).map { StreetSceneGenerator().scene(seed: 29, index: $0) }
 
     /// Mean pixel accuracy over the scenes of (default decision, FDS), one frame per scene.
-    static func accuracies(snrDB: Double, radio: RadioChannel, scenes: [Scene] = scenes) throws -> (potts: Double, fds: Double) {
+    static func accuracies(snrDB: Double, radio: RadioChannel, scenes: [Scene] = scenes) throws -> (
+        potts: Double, fds: Double
+    ) {
         var potts = 0.0, fds = 0.0
         for (index, scene) in scenes.enumerated() {
             let frame = try MapFrame.analog(
-                frameID: UInt64(index + 1), name: scene.name, map: scene.labels, classCount: UInt8(Cityscapes.classCount))
+                frameID: UInt64(index + 1), name: scene.name, map: scene.labels,
+                classCount: UInt8(Cityscapes.classCount))
             let relay = try RelayChannel(
                 setting: .esN0(dB: snrDB), seed: 3, radio: RelayRadio(channel: radio))
             let noisy = try relay.apply(to: frame).frame
@@ -46,7 +49,8 @@ struct FadingDecisionTests {
     func pottsDecidesAtLeastAsWellAsFDSWithOtherEqualisers(equalizer: Equalizer, csi: ChannelStateInformation) throws {
         for snrDB in [0.0, 10, 20] {
             let (potts, fds) = try Self.accuracies(
-                snrDB: snrDB, radio: RadioChannel(fading: .rayleighBlock(coherence: 64), equalizer: equalizer, csi: csi),
+                snrDB: snrDB,
+                radio: RadioChannel(fading: .rayleighBlock(coherence: 64), equalizer: equalizer, csi: csi),
                 scenes: Array(Self.scenes.prefix(8)))
             print(String(format: "rayleigh \(equalizer) \(csi) %5.1f dB: potts %.4f  fds %.4f", snrDB, potts, fds))
             #expect(potts >= fds, "\(equalizer) \(csi) at \(snrDB) dB: Potts \(potts), FDS \(fds)")
@@ -58,24 +62,30 @@ struct FadingDecisionTests {
 @Suite("Fading block length from the hop annotations")
 struct FadingBlockLengthTests {
     static func hop(coherence: UInt32, channelUses: UInt64) -> HopAnnotation {
-        HopAnnotation(channelModel: .rayleighSNR, mode: .analog, snrDB: 5, channelUses: channelUses,
-                      fadingBlockLength: coherence)
+        HopAnnotation(
+            channelModel: .rayleighSNR, mode: .analog, snrDB: 5, channelUses: channelUses,
+            fadingBlockLength: coherence)
     }
 
     @Test func pilotsAreRecoveredFromTheChannelUses() {
         let symbols = 19 * 64 * 128
         for pilots in [0, 1, 4, 10] {
-            let uses = RadioChannel(fading: .rayleighBlock(coherence: 64), csi: pilots == 0 ? .perfect : .pilots(count: pilots))
-                .channelUses(dataSymbols: (symbols + 1) / 2)
-            #expect(MapDecision.fadingBlockSymbols([Self.hop(coherence: 64, channelUses: UInt64(uses))], symbolCount: symbols)
-                == 2 * (64 - pilots))
+            let uses = RadioChannel(
+                fading: .rayleighBlock(coherence: 64), csi: pilots == 0 ? .perfect : .pilots(count: pilots)
+            )
+            .channelUses(dataSymbols: (symbols + 1) / 2)
+            #expect(
+                MapDecision.fadingBlockSymbols(
+                    [Self.hop(coherence: 64, channelUses: UInt64(uses))], symbolCount: symbols)
+                    == 2 * (64 - pilots))
         }
     }
 
     /// Blocks shorter than `FadingEstimate.minimumBlockLength` are not fitted: one σ for the frame.
     @Test func tinyBlocksFallBackToOneSigma() throws {
         let scene = FadingDecisionTests.scenes[0]
-        var frame = try MapFrame.analog(frameID: 1, name: "tiny", map: scene.labels, classCount: UInt8(Cityscapes.classCount))
+        var frame = try MapFrame.analog(
+            frameID: 1, name: "tiny", map: scene.labels, classCount: UInt8(Cityscapes.classCount))
         let planes = try frame.decodeAnalogSymbols().planes
         frame.hops.append(Self.hop(coherence: 8, channelUses: UInt64((planes.values.count + 1) / 2)))
         #expect(MapDecision.symbolNoise(frame, planes: planes, noiseStd: 0.1) == .uniform(std: 0.1))

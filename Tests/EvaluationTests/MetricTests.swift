@@ -59,7 +59,8 @@ struct MetricTests {
         #expect(perfect.meanIoU == 1 && perfect.pixelAccuracy == 1)
         // A class only the prediction has lowers mIoU.
         let invented = MapAgreement(
-            predicted: LabelMap(width: 2, height: 1, ids: [0, 5]), reference: LabelMap(width: 2, height: 1, ids: [0, 0]))
+            predicted: LabelMap(width: 2, height: 1, ids: [0, 5]),
+            reference: LabelMap(width: 2, height: 1, ids: [0, 0]))
         #expect(invented.classes == 2 && abs(invented.meanIoU - 0.25) < 1e-12)
     }
 

@@ -66,14 +66,22 @@ struct ShardTests {
         let report = try String(contentsOfFile: merged.reportPath, encoding: .utf8)
         for snr in settings.snrs { #expect(report.contains("id=\"grid-rho1_3-\(SNRList.label(snr))\"")) }
         #expect(merged.gridPath != nil)
-        let images = try FileManager.default.subpathsOfDirectory(atPath: root + "/merged/images").filter { $0.hasSuffix(".png") }
-        let wholeImages = try FileManager.default.subpathsOfDirectory(atPath: root + "/whole/images").filter { $0.hasSuffix(".png") }
+        let images = try FileManager.default.subpathsOfDirectory(atPath: root + "/merged/images").filter {
+            $0.hasSuffix(".png")
+        }
+        let wholeImages = try FileManager.default.subpathsOfDirectory(atPath: root + "/whole/images").filter {
+            $0.hasSuffix(".png")
+        }
         #expect(images.sorted() == wholeImages.sorted())
 
-        #expect(throws: EvaluationError.self) { try EvaluationJob.merge(shardFolders: Array(folders.prefix(2)), into: root + "/x") }
+        #expect(throws: EvaluationError.self) {
+            try EvaluationJob.merge(shardFolders: Array(folders.prefix(2)), into: root + "/x")
+        }
         #expect(throws: EvaluationError.self) {
             try EvaluationJob.merge(shardFolders: folders + [folders[0]], into: root + "/y")
         }
-        #expect(throws: EvaluationError.self) { try EvaluationJob.merge(shardFolders: [root + "/whole"], into: root + "/z") }
+        #expect(throws: EvaluationError.self) {
+            try EvaluationJob.merge(shardFolders: [root + "/whole"], into: root + "/z")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Randomness
-import Testing
 import Tensor
+import Testing
+
 @testable import Generator
 
 extension Tensor {
@@ -45,7 +46,8 @@ extension Tensor {
         norm.apply(&planar, scale: scale, shift: shift, activation: .silu)
         norm.apply(&blocked, scale: scale, shift: shift, activation: .silu)
         Self.expectSame(blocked, planar, "group norm")
-        let stats = GroupNorm.statistics(x, groups: 8, eps: 1e-5), blockedStats = GroupNorm.statistics(x.converted(to: .blocked16), groups: 8, eps: 1e-5)
+        let stats = GroupNorm.statistics(x, groups: 8, eps: 1e-5),
+            blockedStats = GroupNorm.statistics(x.converted(to: .blocked16), groups: 8, eps: 1e-5)
         for (a, b) in zip(stats, blockedStats) {
             #expect(abs(a.0 - b.0) <= 1e-6 && abs(a.1 / b.1 - 1) <= 1e-5, "statistics \(a) vs \(b)")
         }
@@ -56,24 +58,32 @@ extension Tensor {
     @Test(arguments: [16, 8])
     func spadeWithGroupsAcrossBlocks(hidden: Int) {
         let conv = { (cout: Int, cin: Int, seed: UInt64) in
-            Conv2D(weight: Self.random([cout, cin, 3, 3], seed: seed).scaled(0.1), bias: (0..<cout).map { Float($0) / 100 })
+            Conv2D(
+                weight: Self.random([cout, cin, 3, 3], seed: seed).scaled(0.1), bias: (0..<cout).map { Float($0) / 100 }
+            )
         }
-        let spade = SPADEGroupNorm(groups: 8, shared: conv(hidden, 5, 20), gamma: conv(48, hidden, 21), beta: conv(48, hidden, 22))
+        let spade = SPADEGroupNorm(
+            groups: 8, shared: conv(hidden, 5, 20), gamma: conv(48, hidden, 21), beta: conv(48, hidden, 22))
         let x = Self.random([2, 48, 6, 10], seed: 23), map = Self.random([2, 5, 12, 20], seed: 24)
         var rng = SeededGenerator(seed: 25)
         let scale = (0..<96).map { _ in rng.nextFloat() - 0.5 }, shift = (0..<96).map { _ in rng.nextFloat() - 0.5 }
         var planar = x, blocked = x.converted(to: .blocked16)
-        spade.apply(&planar, spade.modulation(map: map, height: 6, width: 10, layout: .planar), scale: scale, shift: shift,
-                    activation: .silu)
-        spade.apply(&blocked, spade.modulation(map: map, height: 6, width: 10, layout: .blocked16), scale: scale, shift: shift,
-                    activation: .silu)
+        spade.apply(
+            &planar, spade.modulation(map: map, height: 6, width: 10, layout: .planar), scale: scale, shift: shift,
+            activation: .silu)
+        spade.apply(
+            &blocked, spade.modulation(map: map, height: 6, width: 10, layout: .blocked16), scale: scale, shift: shift,
+            activation: .silu)
         Self.expectSame(blocked, planar, "SPADE")
     }
 
     @Test func resamplingOddSizes() {
         let x = Self.random([2, 32, 5, 7], seed: 4)
-        Self.expectSame(Resample.upsampleNearest2x(x.converted(to: .blocked16)), Resample.upsampleNearest2x(x), "upsample", tolerance: 0)
-        Self.expectSame(Resample.averagePool2x2(x.converted(to: .blocked16)), Resample.averagePool2x2(x), "average pool")
+        Self.expectSame(
+            Resample.upsampleNearest2x(x.converted(to: .blocked16)), Resample.upsampleNearest2x(x), "upsample",
+            tolerance: 0)
+        Self.expectSame(
+            Resample.averagePool2x2(x.converted(to: .blocked16)), Resample.averagePool2x2(x), "average pool")
     }
 
     @Test func emptyTensorsAndTinyPlanes() {
@@ -88,7 +98,8 @@ extension Tensor {
         let ab = Ops.concatChannels(a.converted(to: .blocked16), b.converted(to: .blocked16))
         Self.expectSame(ab, Ops.concatChannels(a, b), "concat", tolerance: 0)
         let c = Self.random([2, 32, 3, 4], seed: 7)
-        Self.expectSame(Ops.add(a.converted(to: .blocked16), c.converted(to: .blocked16)), Ops.add(a, c), "add", tolerance: 0)
+        Self.expectSame(
+            Ops.add(a.converted(to: .blocked16), c.converted(to: .blocked16)), Ops.add(a, c), "add", tolerance: 0)
     }
 
     @Test(arguments: [ConvolutionBackend.onednn, .im2col])
@@ -99,7 +110,8 @@ extension Tensor {
                 let weight = Self.random([cout, 32, kernel, kernel], seed: UInt64(cout * 10 + kernel))
                 let conv = Conv2D(weight: weight, bias: (0..<cout).map { Float($0) / 100 }, stride: stride)
                 let planar = conv(x)
-                Self.expectSame(conv(x.converted(to: .blocked16)), planar, "\(kernel)x\(kernel)/\(stride) blocked → blocked")
+                Self.expectSame(
+                    conv(x.converted(to: .blocked16)), planar, "\(kernel)x\(kernel)/\(stride) blocked → blocked")
                 Self.expectSame(conv(x, output: .blocked16), planar, "\(kernel)x\(kernel)/\(stride) planar → blocked")
                 let out = conv(x.converted(to: .blocked16), output: .planar)
                 #expect(out.layout == .planar)

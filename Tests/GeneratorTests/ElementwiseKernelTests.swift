@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 /// The C kernels of the norms (`CKernels`) against plain Double arithmetic.
 @Suite("Element-wise kernels")
@@ -9,7 +9,9 @@ struct ElementwiseKernelTests {
     @Test func siluMatchesTheExactFunction() {
         let xs = stride(from: -100.0, through: 100.0, by: 0.0137).map { Float($0) } + [0, -0.0, 1e-30, 88, -88]
         var values = xs
-        values.withUnsafeMutableBufferPointer { Elementwise.affine($0.baseAddress!, count: $0.count, a: 1, b: 0, activation: .silu) }
+        values.withUnsafeMutableBufferPointer {
+            Elementwise.affine($0.baseAddress!, count: $0.count, a: 1, b: 0, activation: .silu)
+        }
         for (x, y) in zip(xs, values) {
             let exact = Double(x) / (1 + Foundation.exp(-Double(x)))
             #expect(abs(Double(y) - exact) <= 1e-6 * max(1, abs(exact)), "silu(\(x)) = \(y), exact \(exact)")
@@ -29,7 +31,9 @@ struct ElementwiseKernelTests {
             let m = row.max()!, total = row.reduce(0) { $0 + Foundation.exp($1 - m) }
             for (j, x) in row.enumerated() {
                 let exact = Foundation.exp(x - m) / total
-                #expect(abs(Double(values[r * columns + j]) - exact) <= 1e-6, "row \(r) column \(j): \(values[r * columns + j]) vs \(exact)")
+                #expect(
+                    abs(Double(values[r * columns + j]) - exact) <= 1e-6,
+                    "row \(r) column \(j): \(values[r * columns + j]) vs \(exact)")
             }
         }
     }
@@ -39,10 +43,13 @@ struct ElementwiseKernelTests {
         let xs = (0..<count).map { Float($0) * 0.25 - 4 }
         let gamma = (0..<count).map { Float($0) * 0.01 }, beta = (0..<count).map { Float(-$0) * 0.02 }
         var relu = xs, spade = xs
-        relu.withUnsafeMutableBufferPointer { Elementwise.affine($0.baseAddress!, count: count, a: 2, b: 1, activation: .relu) }
+        relu.withUnsafeMutableBufferPointer {
+            Elementwise.affine($0.baseAddress!, count: count, a: 2, b: 1, activation: .relu)
+        }
         spade.withUnsafeMutableBufferPointer { p in
-            Elementwise.spade(p.baseAddress!, gamma: gamma, beta: beta, count: count, mean: 0.5, inverseStd: 2,
-                              scale: 1.5, shift: -0.25, activation: .none)
+            Elementwise.spade(
+                p.baseAddress!, gamma: gamma, beta: beta, count: count, mean: 0.5, inverseStd: 2,
+                scale: 1.5, shift: -0.25, activation: .none)
         }
         for i in 0..<count {
             #expect(relu[i] == max(0, xs[i] * 2 + 1))

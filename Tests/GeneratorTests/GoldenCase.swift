@@ -1,11 +1,13 @@
 import Foundation
-import Testing
-@testable import Generator
 import Tensor
+import Testing
+
+@testable import Generator
 
 /// A golden-vector case written by `training/semcom_train/golden.py` from the PyTorch reference.
 struct GoldenCase {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+        .path
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -16,7 +18,8 @@ struct GoldenCase {
     init(_ name: String) throws {
         self.name = name
         file = try SafeTensorsFile(path: "\(GoldenCase.folder)/\(name).safetensors")
-        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(GoldenCase.folder)/cases.json")))
+        let cases = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: "\(GoldenCase.folder)/cases.json")))
         info = (cases as? [String: Any])?[name] as? [String: Any] ?? [:]
     }
 
@@ -29,14 +32,17 @@ struct GoldenCase {
     }
 
     /// The tolerance the engine must meet: max |Δ| ≤ 1e-3 of the output's scale (its max |value|, at least 1).
-    static func expectClose(_ actual: Tensor, _ expected: Tensor, _ what: String, relative: Float = 1e-3,
-                            sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectClose(
+        _ actual: Tensor, _ expected: Tensor, _ what: String, relative: Float = 1e-3,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let actual = actual.converted(to: .planar)  // the references are NCHW
         #expect(actual.shape == expected.shape, "\(what): shape", sourceLocation: sourceLocation)
         guard actual.shape == expected.shape else { return }
         let error = actual.maxAbsDifference(expected), scale = max(1, expected.maxAbs)
-        #expect(error <= relative * scale, "\(what): max abs error \(error) for output scale \(scale)",
-                sourceLocation: sourceLocation)
+        #expect(
+            error <= relative * scale, "\(what): max abs error \(error) for output scale \(scale)",
+            sourceLocation: sourceLocation)
     }
 }
 

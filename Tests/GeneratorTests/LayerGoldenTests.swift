@@ -1,8 +1,9 @@
 import ChannelModels
 import Foundation
-import Testing
-@testable import Generator
 import Tensor
+import Testing
+
+@testable import Generator
 
 /// Every layer type against the PyTorch reference (random weights, fixed seeds).
 @Suite struct LayerGoldenTests {
@@ -17,7 +18,8 @@ import Tensor
 
     @Test func groupNormAffineAndPlain() throws {
         let a = try GoldenCase("groupnorm_affine")
-        let gn = GroupNorm(groups: 4, weight: try a.tensor("weight.weight").data, bias: try a.tensor("weight.bias").data)
+        let gn = GroupNorm(
+            groups: 4, weight: try a.tensor("weight.weight").data, bias: try a.tensor("weight.bias").data)
         GoldenCase.expectClose(gn(try a.tensor("input.x")), try a.tensor("output"), "groupnorm affine")
         let p = try GoldenCase("groupnorm_plain")
         GoldenCase.expectClose(GroupNorm(groups: 4)(try p.tensor("input.x")), try p.tensor("output"), "groupnorm plain")
@@ -47,7 +49,8 @@ import Tensor
     func encoderResBlockWithAndWithoutDownsampling(layout: Tensor.Layout) throws {
         for (name, cout, r) in [("resblock_encoder_down", 64, Resampling.down), ("resblock_encoder", 32, .none)] {
             let g = try GoldenCase(name)
-            let block = try WeightLoader(golden: g).resBlock("weight", config: Self.tinyConfig, in: 32, out: cout, resampling: r)
+            let block = try WeightLoader(golden: g).resBlock(
+                "weight", config: Self.tinyConfig, in: 32, out: cout, resampling: r)
             let emb = Ops.silu(try g.tensor("input.emb"))
             let y = block(try g.tensor("input.x").converted(to: layout), emb: emb)
             #expect(y.layout == layout)
@@ -58,7 +61,8 @@ import Tensor
     @Test(arguments: layouts)
     func decoderResBlockWithUpsampling(layout: Tensor.Layout) throws {
         let g = try GoldenCase("resblock_decoder_up")
-        let block = try WeightLoader(golden: g).sdmResBlock("weight", config: Self.tinyConfig, in: 64, out: 32, resampling: .up)
+        let block = try WeightLoader(golden: g).sdmResBlock(
+            "weight", config: Self.tinyConfig, in: 64, out: 32, resampling: .up)
         let x = try g.tensor("input.x").converted(to: layout)
         let m = block.modulations(map: try g.tensor("input.map"), height: x.shape[2], width: x.shape[3], layout: layout)
         let y = block(x, emb: Ops.silu(try g.tensor("input.emb")), m)
@@ -81,8 +85,9 @@ import Tensor
         let t = try g.tensor("input.t").data
         GoldenCase.expectClose(timestepFeatures(t, dim: 32), try g.tensor("sinusoidal"), "sinusoidal")
         let w = WeightLoader(golden: g)
-        let mlp = TimestepEmbedding(first: try w.linear("weight.0", in: 32, out: 128), second: try w.linear("weight.2", in: 128, out: 128),
-                                    channels: 32)
+        let mlp = TimestepEmbedding(
+            first: try w.linear("weight.0", in: 32, out: 128), second: try w.linear("weight.2", in: 128, out: 128),
+            channels: 32)
         GoldenCase.expectClose(mlp(t), try g.tensor("output"), "timestep MLP")
     }
 
@@ -91,12 +96,14 @@ import Tensor
         GoldenCase.expectClose(Resample.upsampleNearest2x(try up.tensor("input.x")), try up.tensor("output"), "up")
         GoldenCase.expectClose(Resample.averagePool2x2(try down.tensor("input.x")), try down.tensor("output"), "down")
         let r = try GoldenCase("resize_nearest")
-        GoldenCase.expectClose(Resample.resizeNearest(try r.tensor("input.x"), height: 4, width: 8), try r.tensor("output"), "resize")
+        GoldenCase.expectClose(
+            Resample.resizeNearest(try r.tensor("input.x"), height: 4, width: 8), try r.tensor("output"), "resize")
         let f = try GoldenCase("fds")
         // The receiver's FDS (ChannelModels) filters each plane on its own, so N×C planes of the
         // NCHW golden input are one ClassPlanes.
         let x = try f.tensor("input.x")
-        let planes = ClassPlanes(channels: x.shape[0] * x.shape[1], height: x.shape[2], width: x.shape[3], values: x.data)
+        let planes = ClassPlanes(
+            channels: x.shape[0] * x.shape[1], height: x.shape[2], width: x.shape[3], values: x.data)
         let fds = Tensor(shape: x.shape, data: FastDenoisingSemantic.apply(planes).values)
         GoldenCase.expectClose(fds, try f.tensor("output"), "FDS")
     }
@@ -106,7 +113,8 @@ import Tensor
     @Test func pottsDenoiserAndNoiseEstimate() throws {
         let g = try GoldenCase("potts")
         let input = try g.tensor("input.planes")
-        let planes = ClassPlanes(channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
+        let planes = ClassPlanes(
+            channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
         let sigma = AnalogNoiseEstimate.standardDeviation(of: planes.values)
         let expectedSigma = try g.tensor("noise_std").data[0]
         #expect(abs(sigma - expectedSigma) < 1e-5 * expectedSigma, "σ \(sigma) vs \(expectedSigma)")
@@ -121,7 +129,8 @@ import Tensor
     @Test func pottsDenoiserUnderBlockFading() throws {
         let g = try GoldenCase("potts_fading")
         let input = try g.tensor("input.planes")
-        let planes = ClassPlanes(channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
+        let planes = ClassPlanes(
+            channels: input.shape[0], height: input.shape[1], width: input.shape[2], values: input.data)
         let length = try #require(g.info["block_length"] as? Int)
         let fit = FadingEstimate.fit(planes.values, blockLength: length, classCount: planes.channels)
         #expect(fit.family.rawValue == g.info["family"] as? String)
@@ -129,7 +138,9 @@ import Tensor
         #expect(fit.blocks.count == levels.count)
         for (b, channel) in fit.blocks.enumerated() {
             #expect(abs(channel.level - levels[b]) < 2e-3, "block \(b) level \(channel.level) vs \(levels[b])")
-            #expect(abs(channel.variance / variances[b] - 1) < 1e-2, "block \(b) variance \(channel.variance) vs \(variances[b])")
+            #expect(
+                abs(channel.variance / variances[b] - 1) < 1e-2,
+                "block \(b) variance \(channel.variance) vs \(variances[b])")
         }
         let logLikelihood = try #require(g.info["log_likelihood"] as? Double)
         #expect(abs(fit.logLikelihood - logLikelihood) < 1e-3 * abs(logLikelihood))

@@ -1,15 +1,19 @@
 import Foundation
 import Imaging
-import Testing
-@testable import Generator
 import Tensor
+import Testing
+
+@testable import Generator
 
 /// Whole networks and the sampler against the PyTorch reference.
 @Suite struct ModelGoldenTests {
     func tinyUNet(memory: SpadeUNet.MemoryPlan? = nil) throws -> (SpadeUNet, GoldenCase) {
         let g = try GoldenCase("unet_forward")
-        return (try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
-                              requireAllUsed: false, memory: memory), g)
+        return (
+            try SpadeUNet(
+                config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
+                requireAllUsed: false, memory: memory), g
+        )
     }
 
     @Test func unetForward() throws {
@@ -25,8 +29,9 @@ import Tensor
         let (lean, g) = try tinyUNet(memory: .lean)
         #expect(lean.memory == .lean)
         let x = try g.tensor("input.x"), t = try g.tensor("input.t").data, map = try g.tensor("input.map")
-        GoldenCase.expectClose(lean.forward(x, timesteps: t, conditioning: try lean.condition(on: map)),
-                               try g.tensor("output"), "U-Net forward (lean)")
+        GoldenCase.expectClose(
+            lean.forward(x, timesteps: t, conditioning: try lean.condition(on: map)),
+            try g.tensor("output"), "U-Net forward (lean)")
         let (resident, _) = try tinyUNet(memory: .resident)
         #expect(resident.memory == .resident)
         // Guidance: one image, its map then a null map.
@@ -42,8 +47,9 @@ import Tensor
     func unetForwardIm2col() throws {
         let (unet, g) = try tinyUNet()
         let out = try ConvolutionBackend.with(.im2col) {
-            unet.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
-                         conditioning: try unet.condition(on: try g.tensor("input.map")))
+            unet.forward(
+                try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
+                conditioning: try unet.condition(on: try g.tensor("input.map")))
         }
         GoldenCase.expectClose(out, try g.tensor("output"), "U-Net forward (im2col)")
     }
@@ -51,21 +57,24 @@ import Tensor
     /// bf16 rounds inputs and weights to 8 significant bits: a whole network agrees with the fp32 reference to
     /// a few per cent of its output scale, while a wrong layer (a swapped weight, a missing bias) is off by
     /// the scale itself. The result must also differ from fp32's, or bf16 did not run.
-    @Test("U-Net and segmenter forward in bf16: close to the reference, not identical to fp32",
-          .enabled(if: OneDNN.cpuHasBF16, "this CPU has no bf16 instructions"))
+    @Test(
+        "U-Net and segmenter forward in bf16: close to the reference, not identical to fp32",
+        .enabled(if: OneDNN.cpuHasBF16, "this CPU has no bf16 instructions"))
     func bf16Forwards() throws {
         let (unet, g) = try tinyUNet()
         func forward() throws -> Tensor {
-            unet.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
-                         conditioning: try unet.condition(on: try g.tensor("input.map")))
+            unet.forward(
+                try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
+                conditioning: try unet.condition(on: try g.tensor("input.map")))
         }
         let bf16 = try OneDNN.withPrecision(.bf16) { try forward() }
         let fp32 = try OneDNN.withPrecision(.fp32) { try forward() }
         GoldenCase.expectClose(bf16, try g.tensor("output"), "U-Net forward (bf16)", relative: 3e-2)
         #expect(bf16 != fp32, "bf16 and fp32 gave identical outputs: bf16 did not run")
         let s = try GoldenCase("segmenter_forward")
-        let seg = try Segmenter(config: try s.config(Segmenter.Config.self), weights: s.file, prefix: "weight.",
-                                requireAllUsed: false)
+        let seg = try Segmenter(
+            config: try s.config(Segmenter.Config.self), weights: s.file, prefix: "weight.",
+            requireAllUsed: false)
         let logits = OneDNN.withPrecision(.bf16) { seg.logits(try! s.tensor("input.x")) }
         GoldenCase.expectClose(logits, try s.tensor("output"), "segmenter (bf16)", relative: 3e-2)
     }
@@ -76,10 +85,14 @@ import Tensor
         let sampler = DiffusionSampler(config: unet.config)
         #expect(sampler.respaced(5) == (g.info["timesteps"] as! [Int]))
         var steps: [Tensor] = []
-        let out = try sampler.ddim(unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
-                                   guidance: Float(g.info["guidance"] as! Double)) { _, x in steps.append(x) }
+        let out = try sampler.ddim(
+            unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
+            guidance: Float(g.info["guidance"] as! Double)
+        ) { _, x in steps.append(x) }
         #expect(steps.count == 5)
-        for (i, x) in steps.enumerated() { GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "DDIM step \(i)") }
+        for (i, x) in steps.enumerated() {
+            GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "DDIM step \(i)")
+        }
         GoldenCase.expectClose(out, try g.tensor("output"), "DDIM output")
     }
 
@@ -90,8 +103,9 @@ import Tensor
     @Test(arguments: ["dpmpp2m_5_steps", "dpmpp2m_5_steps_options"])
     func dpmSolverTrajectory(_ name: String) throws {
         let g = try GoldenCase(name)
-        let unet = try SpadeUNet(config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
-                                 requireAllUsed: false)
+        let unet = try SpadeUNet(
+            config: try g.config(GeneratorConfig.self), weights: g.file, prefix: "weight.",
+            requireAllUsed: false)
         let sampler = DiffusionSampler(config: unet.config)
         #expect(sampler.dpmSolverTimesteps(5) == (g.info["timesteps"] as! [Int]))
         let remedy = g.info["remedy"] as? [String: Any] ?? [:]
@@ -105,10 +119,14 @@ import Tensor
         if let quantile = remedy["dynamic_quantile"] as? Double { settings.dynamicQuantile = Float(quantile) }
         settings.dynamicMinT = remedy["dynamic_min_t"] as? Int ?? 0
         var steps: [Tensor] = []
-        let out = try sampler.dpmSolver(unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
-                                        settings: settings) { _, x in steps.append(x) }
+        let out = try sampler.dpmSolver(
+            unet, maps: try g.tensor("input.map"), noise: try g.tensor("input.noise"), count: 5,
+            settings: settings
+        ) { _, x in steps.append(x) }
         #expect(steps.count == 5)
-        for (i, x) in steps.enumerated() { GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "\(name) step \(i)") }
+        for (i, x) in steps.enumerated() {
+            GoldenCase.expectClose(x, try g.tensor("trajectory.\(i)"), "\(name) step \(i)")
+        }
         GoldenCase.expectClose(out, try g.tensor("output"), "\(name) output")
     }
 
@@ -121,8 +139,9 @@ import Tensor
 
     @Test func segmenterForward() throws {
         let g = try GoldenCase("segmenter_forward")
-        let seg = try Segmenter(config: try g.config(Segmenter.Config.self), weights: g.file, prefix: "weight.",
-                                requireAllUsed: false)
+        let seg = try Segmenter(
+            config: try g.config(Segmenter.Config.self), weights: g.file, prefix: "weight.",
+            requireAllUsed: false)
         GoldenCase.expectClose(seg.logits(try g.tensor("input.x")), try g.tensor("output"), "segmenter")
     }
 
@@ -130,8 +149,9 @@ import Tensor
         let models = GoldenCase.repositoryRoot + "/models"
         let gen = try SpadeUNet(folder: models + "/generator")
         let g = try GoldenCase("shipped_generator_forward")
-        let out = gen.forward(try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
-                              conditioning: try gen.condition(on: try g.tensor("input.map")))
+        let out = gen.forward(
+            try g.tensor("input.x"), timesteps: try g.tensor("input.t").data,
+            conditioning: try gen.condition(on: try g.tensor("input.map")))
         GoldenCase.expectClose(out, try g.tensor("output"), "shipped generator")
         let s = try GoldenCase("shipped_segmenter_forward")
         let seg = try Segmenter(folder: models + "/segmenter")

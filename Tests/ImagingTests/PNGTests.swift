@@ -65,7 +65,8 @@ import Testing
         let bytes = try JPEG.encode(image, quality: 90)
         let decoded = try JPEG.decode(bytes)
         #expect(decoded.width == 32 && decoded.height == 16)
-        let meanError = zip(image.pixels, decoded.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / image.pixels.count
+        let meanError =
+            zip(image.pixels, decoded.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / image.pixels.count
         #expect(meanError < 6)
     }
 
@@ -101,7 +102,9 @@ import Testing
     @Test func validateRejectsOutOfRangeIDs() {
         let map = LabelMap(width: 2, height: 1, ids: [3, 40])
         #expect(throws: ImagingError.self) { try map.validate(classCount: 19, source: "m") }
-        #expect(throws: Never.self) { try LabelMap(width: 1, height: 1, ids: [255]).validate(classCount: 19, source: "m") }
+        #expect(throws: Never.self) {
+            try LabelMap(width: 1, height: 1, ids: [255]).validate(classCount: 19, source: "m")
+        }
     }
 }
 
@@ -128,7 +131,8 @@ import Testing
     @Test func chunkPastTheEndIsRefusedWithoutAllocating() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let bytes = try [UInt8](Data(contentsOf: root.appendingPathComponent("Fuzz/regressions/png/chunk-length-past-end.png")))
+        let bytes = try [UInt8](
+            Data(contentsOf: root.appendingPathComponent("Fuzz/regressions/png/chunk-length-past-end.png")))
         #expect(bytes.count < 200)
         #expect(throws: ImagingError.self) { try PNG.decodeLabels(bytes) }
         #expect(throws: ImagingError.self) { try PNG.decodeRGB(bytes) }
@@ -144,7 +148,9 @@ import Testing
             }
             return ~c
         }
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func be(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+        }
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
             let body = Array(type.utf8) + data
             return be(UInt32(data.count)) + body + be(crc(body))
@@ -153,7 +159,9 @@ import Testing
         var a: UInt32 = 1, b: UInt32 = 0
         for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
         let length = UInt16(raw.count)
-        let stored: [UInt8] = [0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
+        let stored: [UInt8] = [
+            0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8),
+        ]
         let zlib: [UInt8] = stored + raw + be(b << 16 | a)
         let header: [UInt8] = be(UInt32(width)) + be(UInt32(height)) + [bitDepth, colorType, 0, 0, 0]
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]

@@ -11,10 +11,12 @@ import Testing
         // Two cities; label ids include ignored ones (0 unlabeled, 9 parking) and evaluated ones.
         let ids: [UInt8] = [7, 8, 26, 24, 0, 9, 23, 33]
         for (city, frame) in [("aachen", "aachen_000000_000019"), ("bremen", "bremen_000001_000019")] {
-            try PNG.write(RGBImage(width: 4, height: 2, fill: (10, 20, 30)),
-                          to: "\(root)/cs/leftImg8bit/val/\(city)/\(frame)_leftImg8bit.png")
-            try PNG.write(LabelMap(width: 4, height: 2, ids: ids),
-                          to: "\(root)/cs/gtFine/val/\(city)/\(frame)_gtFine_labelIds.png")
+            try PNG.write(
+                RGBImage(width: 4, height: 2, fill: (10, 20, 30)),
+                to: "\(root)/cs/leftImg8bit/val/\(city)/\(frame)_leftImg8bit.png")
+            try PNG.write(
+                LabelMap(width: 4, height: 2, ids: ids),
+                to: "\(root)/cs/gtFine/val/\(city)/\(frame)_gtFine_labelIds.png")
         }
     }
 
@@ -39,8 +41,10 @@ import Testing
     @Test func cocoStuffLayoutWithJPEGImages() throws {
         let image = RGBImage(width: 8, height: 8, fill: (200, 100, 50))
         try writeFile(try JPEG.encode(image, quality: 95), to: "\(root)/coco/images/val2017/000000000139.jpg")
-        try PNG.write(LabelMap(width: 8, height: 8, ids: [UInt8](repeating: 0, count: 32) + [UInt8](repeating: 181, count: 31) + [255]),
-                      to: "\(root)/coco/stuffthingmaps_trainval2017/val2017/000000000139.png")
+        try PNG.write(
+            LabelMap(
+                width: 8, height: 8, ids: [UInt8](repeating: 0, count: 32) + [UInt8](repeating: 181, count: 31) + [255]),
+            to: "\(root)/coco/stuffthingmaps_trainval2017/val2017/000000000139.png")
         let data = try LabeledImageFolder.cocoStuff(root: root + "/coco", split: "val2017")
         #expect(data.count == 1 && data.labelSpace.classCount == 182)
         let sample = try data.load(0)

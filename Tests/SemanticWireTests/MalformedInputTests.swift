@@ -216,8 +216,11 @@ struct SplitMix {
     }
 
     @Test func aHugeMapWithoutPlanesIsRefused() {
-        #expect(throws: WireError.lengthOverLimit(what: "MAP_FRAME map 65535×65535 pixels", declared: 65535 * 65535,
-                                                  limit: 2048 * 2048)) {
+        #expect(
+            throws: WireError.lengthOverLimit(
+                what: "MAP_FRAME map 65535×65535 pixels", declared: 65535 * 65535,
+                limit: 2048 * 2048)
+        ) {
             try frame(width: 65535, height: 65535).validate()
         }
         #expect(WireError.lengthOverLimit(what: "", declared: 0, limit: 0).nackReason == .invalid)
@@ -225,6 +228,8 @@ struct SplitMix {
 
     @Test func theLimitIsConfigurableAndFullCityscapesFits() throws {
         #expect(throws: Never.self) { try frame(width: 2048, height: 1024, downsample: 4).validate() }
-        #expect(throws: WireError.self) { try frame(width: 128, height: 64).validate(limits: WireLimits(maxMapPixels: 4096)) }
+        #expect(throws: WireError.self) {
+            try frame(width: 128, height: 64).validate(limits: WireLimits(maxMapPixels: 4096))
+        }
     }
 }

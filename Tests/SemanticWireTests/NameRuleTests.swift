@@ -23,7 +23,8 @@ struct NameRuleTests {
         #expect(throws: WireError.self) { try WireMessage.mapFrame(frame).encodedBytes() }
     }
 
-    @Test("accepted: NFC text of any script", arguments: ["\u{E9}t\u{E9}", "東京_0001", "frankfurt_000000_000294", "a b-c"])
+    @Test(
+        "accepted: NFC text of any script", arguments: ["\u{E9}t\u{E9}", "東京_0001", "frankfurt_000000_000294", "a b-c"])
     func accepted(name: String) throws {
         try Self.frame(named: name).validate()
     }

@@ -20,7 +20,8 @@ struct ControlRouterTests {
     static func application(control: RelayChannelControl, token: String? = token) -> some ApplicationProtocol {
         let sidePort = SidePort(
             configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), daemon: "relay", token: token),
-            readiness: Readiness(checks: ["listening"]), events: DaemonEvents(), registry: PrometheusCollectorRegistry(),
+            readiness: Readiness(checks: ["listening"]), events: DaemonEvents(),
+            registry: PrometheusCollectorRegistry(),
             logger: Logger(label: "test"),
             routes: { router in
                 RelayControlRoutes.add(
@@ -101,7 +102,8 @@ struct ControlRouterTests {
                 body: ByteBuffer(string: #"{"snr_db": 40}"#)
             ) { response in
                 #expect(response.status == .preconditionFailed)
-                let problem = try JSONDecoder().decode(SidePortAPI.Problem.self, from: Data(response.body.readableBytesView))
+                let problem = try JSONDecoder().decode(
+                    SidePortAPI.Problem.self, from: Data(response.body.readableBytesView))
                 #expect(problem.field == "If-Match")
             }
             try await client.execute(
@@ -112,11 +114,13 @@ struct ControlRouterTests {
         #expect(control.snapshot.settings?.snrDB == 4 && control.snapshot.version == 2)
     }
 
-    @Test("bad bodies name the field and change nothing", arguments: [
-        (#"{"snr_db": "loud"}"#, "snr_db"), (#"{"pilots": true}"#, "pilots"), (#"[1]"#, "body"),
-        (#"{"settings": 3}"#, "settings"), (#"{"settings": {}, "extra": 1}"#, "extra"),
-        (#"{"settings": {"colour": "red"}}"#, "colour"),
-    ])
+    @Test(
+        "bad bodies name the field and change nothing",
+        arguments: [
+            (#"{"snr_db": "loud"}"#, "snr_db"), (#"{"pilots": true}"#, "pilots"), (#"[1]"#, "body"),
+            (#"{"settings": 3}"#, "settings"), (#"{"settings": {}, "extra": 1}"#, "extra"),
+            (#"{"settings": {"colour": "red"}}"#, "colour"),
+        ])
     func badBodies(body: String, field: String) async throws {
         let control = try RelayChannelControl(settings: ChannelSettings())
         try await Self.application(control: control).test(.router) { client in
@@ -124,7 +128,8 @@ struct ControlRouterTests {
                 uri: "/channel", method: .put, headers: Self.authorized(), body: ByteBuffer(string: body)
             ) { response in
                 #expect(response.status == .badRequest)
-                let problem = try JSONDecoder().decode(SidePortAPI.Problem.self, from: Data(response.body.readableBytesView))
+                let problem = try JSONDecoder().decode(
+                    SidePortAPI.Problem.self, from: Data(response.body.readableBytesView))
                 #expect(problem.field == field)
             }
         }
@@ -147,7 +152,8 @@ struct ControlRouterTests {
                 uri: "/channel/schedule", method: .post, headers: Self.authorized(),
                 body: ByteBuffer(string: #"{"points": [], "loop": 1}"#)
             ) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/channel/schedule", method: .delete, headers: Self.authorized()) { response in
+            try await client.execute(uri: "/channel/schedule", method: .delete, headers: Self.authorized()) {
+                response in
                 let state = try Self.channel(response)
                 #expect(state.schedule == nil)
             }

@@ -34,10 +34,12 @@ struct OpenAPIDocumentTests {
 
     static let point = SidePortAPI.SchedulePoint(seconds: 1, snrDB: 2)
 
-    @Test("each schema has the type's fields", arguments: [
-        "ChannelSettings", "Channel", "Schedule", "SchedulePoint", "ScheduleState", "Problem", "Readiness",
-        "Connection",
-    ])
+    @Test(
+        "each schema has the type's fields",
+        arguments: [
+            "ChannelSettings", "Channel", "Schedule", "SchedulePoint", "ScheduleState", "Problem", "Readiness",
+            "Connection",
+        ])
     func schemaMatchesType(name: String) throws {
         let schema = Self.schema(name)
         #expect(!schema.isEmpty, "no schema \(name)")
@@ -45,12 +47,15 @@ struct OpenAPIDocumentTests {
         switch name {
         case "ChannelSettings": expected = Set(ChannelSettings.Document.keys)
         case "Channel": expected = Set(SidePortAPI.Channel.CodingKeys.allCases.map(\.rawValue))
-        case "Schedule": expected = try Self.keys(of: SidePortAPI.Schedule(points: [Self.point], interpolation: "step", loop: true))
+        case "Schedule":
+            expected = try Self.keys(of: SidePortAPI.Schedule(points: [Self.point], interpolation: "step", loop: true))
         case "SchedulePoint": expected = try Self.keys(of: Self.point)
         case "ScheduleState":
-            expected = try Self.keys(of: SidePortAPI.ScheduleState(points: [], interpolation: "step", loop: false, elapsedS: 0))
+            expected = try Self.keys(
+                of: SidePortAPI.ScheduleState(points: [], interpolation: "step", loop: false, elapsedS: 0))
         case "Problem": expected = try Self.keys(of: SidePortAPI.Problem(error: "e", field: "f"))
-        case "Readiness": expected = try Self.keys(of: SidePortAPI.ReadinessReport(ready: true, daemon: "relay", checks: [:]))
+        case "Readiness":
+            expected = try Self.keys(of: SidePortAPI.ReadinessReport(ready: true, daemon: "relay", checks: [:]))
         case "Connection": expected = try Self.keys(of: UpstreamStatistics.Connection(peer: "p"))
         default: expected = []
         }
@@ -62,7 +67,9 @@ struct OpenAPIDocumentTests {
         let paths = try #require(Self.document["paths"] as? [String: Any])
         let put = try #require((paths["/channel"] as? [String: Any])?["put"] as? [String: Any])
         let text = String(describing: put)
-        #expect(text.contains("#/components/schemas/ChannelSettings") && text.contains("#/components/schemas/ChannelUpdate"))
+        #expect(
+            text.contains("#/components/schemas/ChannelSettings") && text.contains("#/components/schemas/ChannelUpdate")
+        )
         let responses = try #require(put["responses"] as? [String: Any])
         #expect(responses["412"] != nil)
         let parameters = try #require(put["parameters"] as? [[String: Any]])

@@ -75,10 +75,12 @@ import Testing
     @Test func mutualTLSAcceptsAnAllowedClientAndNamesIt() async throws {
         let m = try Material()
         let result = try await handshake(
-            server: .init(certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
-                          trustRootsPath: m.path("ca.crt"), allowedNames: ["sender"]),
-            client: .init(certificatePath: m.path("sender.crt"), keyPath: m.path("sender.key"),
-                          trustRootsPath: m.path("ca.crt")),
+            server: .init(
+                certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
+                trustRootsPath: m.path("ca.crt"), allowedNames: ["sender"]),
+            client: .init(
+                certificatePath: m.path("sender.crt"), keyPath: m.path("sender.key"),
+                trustRootsPath: m.path("ca.crt")),
             serverName: "receiver")
         #expect(try result.server.get() == TLSPeer(commonName: "sender"))
         #expect(result.clientOK)
@@ -92,10 +94,12 @@ import Testing
     func refusedClientCertificatesAreNamedWithTheirReason(name: String, reason: String) async throws {
         let m = try Material()
         let result = try await handshake(
-            server: .init(certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
-                          trustRootsPath: m.path("ca.crt"), allowedNames: ["sender"]),
-            client: .init(certificatePath: m.path("\(name).crt"), keyPath: m.path("\(name).key"),
-                          trustRootsPath: m.path("ca.crt")))
+            server: .init(
+                certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
+                trustRootsPath: m.path("ca.crt"), allowedNames: ["sender"]),
+            client: .init(
+                certificatePath: m.path("\(name).crt"), keyPath: m.path("\(name).key"),
+                trustRootsPath: m.path("ca.crt")))
         guard case .failure(let error) = result.server else {
             Issue.record("the server accepted \(name)")
             return
@@ -108,8 +112,9 @@ import Testing
     @Test func aClientWithoutCertificateIsRefusedByMutualTLS() async throws {
         let m = try Material()
         let result = try await handshake(
-            server: .init(certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
-                          trustRootsPath: m.path("ca.crt")),
+            server: .init(
+                certificatePath: m.path("receiver.crt"), keyPath: m.path("receiver.key"),
+                trustRootsPath: m.path("ca.crt")),
             client: .init(trustRootsPath: m.path("ca.crt")))
         guard case .failure = result.server else {
             Issue.record("the server accepted a client without a certificate")

@@ -34,7 +34,9 @@ import SemanticWire
                 payload: CompressedPayload(
                     uncompressedLength: 0, crc32: CRC32.checksum(compressed), bytes: compressed))
             // `expectedUncompressedLength` needs a valid factor (it divides by it); `validate` refuses the rest.
-            if AnalogLayout.factors.contains(Int(downsample)) { frame.payload.uncompressedLength = frame.expectedUncompressedLength }
+            if AnalogLayout.factors.contains(Int(downsample)) {
+                frame.payload.uncompressedLength = frame.expectedUncompressedLength
+            }
             do { try frame.validate() } catch { return fuzzTrace("frame refused: \(error)") }
             let symbols: AnalogSymbols
             do {
@@ -61,7 +63,8 @@ import SemanticWire
                 return
             }
             let labels = decision.labels
-            fuzzCheck(labels.width == width && labels.height == height, "decided map is \(labels.width)×\(labels.height)")
+            fuzzCheck(
+                labels.width == width && labels.height == height, "decided map is \(labels.width)×\(labels.height)")
             fuzzCheck(
                 labels.ids.allSatisfy { $0 == LabelMap.void || symbols.classes.contains($0) },
                 "the decision chose a class without a plane")

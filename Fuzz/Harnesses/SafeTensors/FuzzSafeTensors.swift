@@ -28,7 +28,8 @@ import Glibc
                     continue
                 }
                 fuzzCheck(
-                    tensor.shape == entry.shape, "tensor \(name) read with shape \(tensor.shape), listed \(entry.shape)")
+                    tensor.shape == entry.shape, "tensor \(name) read with shape \(tensor.shape), listed \(entry.shape)"
+                )
                 fuzzCheck(
                     tensor.data.count == entry.shape.reduce(1, *), "tensor \(name) has \(tensor.data.count) values")
             }

@@ -48,7 +48,8 @@ public struct AWGNChannel: Sendable, Hashable {
     public init(_ convention: AnalogNoiseConvention) throws(ChannelConfigurationError) {
         let dB = convention.settingDB
         guard dB.isFinite else {
-            throw ChannelConfigurationError("channel setting \(dB) dB is not a finite number; give a value in dB such as 10")
+            throw ChannelConfigurationError(
+                "channel setting \(dB) dB is not a finite number; give a value in dB such as 10")
         }
         if case .gescoTable = convention, ChannelConventions.gescoNoiseStd(psnrDB: dB) == nil {
             let valid = ChannelConventions.gescoNoiseTable.map { "\(Int($0.psnrDB))" }.joined(separator: ", ")
@@ -89,7 +90,8 @@ public struct AWGNChannel: Sendable, Hashable {
     }
 
     /// Adds noise to `symbols` in place and reports what the channel did.
-    public func apply(to symbols: UnsafeMutableBufferPointer<Float>, using rng: inout SeededGenerator) -> AWGNStatistics {
+    public func apply(to symbols: UnsafeMutableBufferPointer<Float>, using rng: inout SeededGenerator) -> AWGNStatistics
+    {
         let n = symbols.count
         var signalEnergy = 0.0
         for x in symbols { signalEnergy += Double(x) * Double(x) }
@@ -125,7 +127,9 @@ public struct AWGNChannel: Sendable, Hashable {
     }
 
     /// A noisy copy of `symbols` and what the channel did.
-    public func transmit(_ symbols: [Float], using rng: inout SeededGenerator) -> (symbols: [Float], statistics: AWGNStatistics) {
+    public func transmit(_ symbols: [Float], using rng: inout SeededGenerator) -> (
+        symbols: [Float], statistics: AWGNStatistics
+    ) {
         var copy = symbols
         let statistics = apply(to: &copy, using: &rng)
         return (copy, statistics)

@@ -9,7 +9,9 @@ import Randomness
 /// The sequence is a pure function of the generator's state, so noise stays reproducible.
 public enum GaussianNoise {
     /// Fills `buffer` with independent N(0, 1) draws.
-    public static func fillStandardNormal(_ buffer: UnsafeMutableBufferPointer<Double>, using rng: inout SeededGenerator) {
+    public static func fillStandardNormal(
+        _ buffer: UnsafeMutableBufferPointer<Double>, using rng: inout SeededGenerator
+    ) {
         let n = buffer.count
         var i = 0
         while i < n {

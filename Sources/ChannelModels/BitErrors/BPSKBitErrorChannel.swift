@@ -34,7 +34,9 @@ public struct BPSKBitErrorChannel: Sendable, Hashable {
     }
 
     /// Flips bits of `bytes` in place; one BPSK channel use per bit.
-    public func apply(to bytes: UnsafeMutableBufferPointer<UInt8>, using rng: inout SeededGenerator) -> BitErrorStatistics {
+    public func apply(to bytes: UnsafeMutableBufferPointer<UInt8>, using rng: inout SeededGenerator)
+        -> BitErrorStatistics
+    {
         bits.apply(to: bytes, using: &rng)
     }
 }

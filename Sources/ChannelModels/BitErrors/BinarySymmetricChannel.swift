@@ -26,7 +26,9 @@ public struct BinarySymmetricChannel: Sendable, Hashable {
     }
 
     /// Flips bits of `bytes` in place.
-    public func apply(to bytes: UnsafeMutableBufferPointer<UInt8>, using rng: inout SeededGenerator) -> BitErrorStatistics {
+    public func apply(to bytes: UnsafeMutableBufferPointer<UInt8>, using rng: inout SeededGenerator)
+        -> BitErrorStatistics
+    {
         let totalBits = bytes.count * 8
         let p = crossoverProbability
         var flipped = 0

@@ -60,12 +60,14 @@ public struct LDPCCode: Sendable, Hashable {
         let first = base.map { $0[kb] }
         precondition(first[0] == 1 && first[baseRows - 1] == 1, "802.11n parity column must start and end with shift 1")
         let middles = (1..<(baseRows - 1)).filter { first[$0] >= 0 }
-        precondition(middles.count == 1 && first[middles[0]] == 0, "802.11n parity column must have one unshifted middle entry")
+        precondition(
+            middles.count == 1 && first[middles[0]] == 0, "802.11n parity column must have one unshifted middle entry")
         middleRow = middles[0]
         for i in 0..<baseRows {
             for j in (kb + 1)..<24 {
                 let onDiagonal = j - kb - 1 == i || j - kb == i
-                precondition(onDiagonal ? base[i][j] == 0 : base[i][j] < 0, "802.11n parity part must be a dual diagonal")
+                precondition(
+                    onDiagonal ? base[i][j] == 0 : base[i][j] < 0, "802.11n parity part must be a dual diagonal")
             }
         }
         var starts: [Int32] = [0]

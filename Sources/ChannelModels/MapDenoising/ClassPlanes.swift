@@ -24,8 +24,9 @@ public struct ClassPlanes: Sendable, Equatable {
 
     /// All-zero planes.
     public init(channels: Int, height: Int, width: Int) {
-        self.init(channels: channels, height: height, width: width,
-                  values: [Float](repeating: 0, count: channels * height * width))
+        self.init(
+            channels: channels, height: height, width: width,
+            values: [Float](repeating: 0, count: channels * height * width))
     }
 
     /// Pixels per plane (H·W).

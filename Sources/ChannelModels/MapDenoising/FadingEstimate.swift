@@ -107,7 +107,8 @@ public enum FadingEstimate {
     }
 
     /// The channel of one block in one family, and its log-likelihood.
-    static func fitBlock(_ block: UnsafeBufferPointer<Float>, family: Family, share: Double) -> (SymbolChannel, Double) {
+    static func fitBlock(_ block: UnsafeBufferPointer<Float>, family: Family, share: Double) -> (SymbolChannel, Double)
+    {
         // One parameter t per family: the logit of the level (MMSE), the log of the noise std (ZF).
         let range: ClosedRange<Double> =
             family == .mmse ? -9...9 : libmLog(Double(PottsDenoiser.minimumNoiseStd))...libmLog(10)
@@ -148,7 +149,8 @@ public enum FadingEstimate {
 
     /// The maximum of `f` over `range`: the best of `gridPoints` evenly spaced points, then a golden-section
     /// search between that point's neighbours.
-    static func maximise(over range: ClosedRange<Double>, _ f: (Double) -> Double) -> (argument: Double, value: Double) {
+    static func maximise(over range: ClosedRange<Double>, _ f: (Double) -> Double) -> (argument: Double, value: Double)
+    {
         let step = (range.upperBound - range.lowerBound) / Double(gridPoints - 1)
         var best = (argument: range.lowerBound, value: -Double.infinity)
         for i in 0..<gridPoints {

@@ -58,8 +58,10 @@ public enum PottsDenoiser {
     }
 
     /// The mean-field marginals: K + 1 planes (the last is void) of label probabilities.
-    public static func marginals(_ planes: ClassPlanes, noise: SymbolNoise,
-                                 coupling: Float = coupling, iterations: Int = iterations) -> ClassPlanes {
+    public static func marginals(
+        _ planes: ClassPlanes, noise: SymbolNoise,
+        coupling: Float = coupling, iterations: Int = iterations
+    ) -> ClassPlanes {
         let unary = unary(planes, noise: noise)
         var q = softmax(unary)
         for _ in 0..<iterations {

@@ -37,7 +37,8 @@ public struct EqualizedSymbols: Sendable {
     public var noiseVariances: [Float]
 
     public init(symbols: [ComplexSymbol], gains: [Float], noiseVariances: [Float]) {
-        precondition(symbols.count == gains.count && gains.count == noiseVariances.count, "one gain and variance per symbol")
+        precondition(
+            symbols.count == gains.count && gains.count == noiseVariances.count, "one gain and variance per symbol")
         self.symbols = symbols
         self.gains = gains
         self.noiseVariances = noiseVariances

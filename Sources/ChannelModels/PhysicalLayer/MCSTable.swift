@@ -34,7 +34,8 @@ public enum MCSTable {
     /// The frame size of the table, bytes (≈ a digital 64×128 map).
     public static let frameBytes = 500
     /// The fading channel the Rayleigh thresholds were measured on: coherence 128 channel uses, perfect CSI, MMSE.
-    public static let rayleighChannel = RadioChannel(fading: .rayleighBlock(coherence: 128), equalizer: .mmse, csi: .perfect)
+    public static let rayleighChannel = RadioChannel(
+        fading: .rayleighBlock(coherence: 128), equalizer: .mmse, csi: .perfect)
     /// The candidates measured: every modulation with no code, the convolutional code at 1/2, 2/3, 3/4 and
     /// LDPC n = 1944 at 1/2, 2/3, 3/4, 5/6.
     public static let candidateCodes: [ChannelCode] = [

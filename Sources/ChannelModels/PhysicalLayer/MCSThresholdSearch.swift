@@ -1,3 +1,5 @@
+import Randomness
+
 /// Finds the lowest Es/N0 at which a frame error rate falls under a target, for the MCS table.
 ///
 /// A scan upwards in `coarseStepDB` steps from `startDB` finds the first grid point with FER < target (each
@@ -48,5 +50,3 @@ public struct MCSThresholdSearch: Sendable {
         return nil
     }
 }
-
-import Randomness

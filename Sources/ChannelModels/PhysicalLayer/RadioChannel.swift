@@ -115,7 +115,9 @@ public struct RadioChannel: Sendable, Hashable {
                         let amplitude = es.squareRoot()
                         var sum = ComplexSymbol.zero
                         for p in 0..<pilots {
-                            let y = h * amplitude + ComplexSymbol(sigma * Float(draws[2 * p]), sigma * Float(draws[2 * p + 1]))
+                            let y =
+                                h * amplitude
+                                + ComplexSymbol(sigma * Float(draws[2 * p]), sigma * Float(draws[2 * p + 1]))
                             sum = sum + y
                         }
                         estimate = sum * (1 / (Float(pilots) * amplitude))
@@ -126,12 +128,15 @@ public struct RadioChannel: Sendable, Hashable {
                         for j in 0..<m {
                             let s = x[start + j]
                             z[start + j] = ComplexSymbol(
-                                s.re + sigma * Float(draws[offset + 2 * j]), s.im + sigma * Float(draws[offset + 2 * j + 1]))
+                                s.re + sigma * Float(draws[offset + 2 * j]),
+                                s.im + sigma * Float(draws[offset + 2 * j + 1]))
                         }
                     } else {
                         for j in 0..<m {
-                            let y = h * x[start + j]
-                                + ComplexSymbol(sigma * Float(draws[offset + 2 * j]), sigma * Float(draws[offset + 2 * j + 1]))
+                            let y =
+                                h * x[start + j]
+                                + ComplexSymbol(
+                                    sigma * Float(draws[offset + 2 * j]), sigma * Float(draws[offset + 2 * j + 1]))
                             let e = equalizer.equalize(y, h: estimate, n0: n0f, es: es)
                             z[start + j] = e.z
                             gains[start + j] = e.gain

@@ -40,8 +40,12 @@ public enum SoftDemapper {
                             var p = 0
                             for i in 0..<n {
                                 let inv = 1 / (2 * max(v[i], 1e-30))
-                                axis(z[i].re, gain: g[i], inv2s2: inv, bits: b, table: table, method: method, out: out, at: p)
-                                axis(z[i].im, gain: g[i], inv2s2: inv, bits: b, table: table, method: method, out: out, at: p + b)
+                                axis(
+                                    z[i].re, gain: g[i], inv2s2: inv, bits: b, table: table, method: method, out: out,
+                                    at: p)
+                                axis(
+                                    z[i].im, gain: g[i], inv2s2: inv, bits: b, table: table, method: method, out: out,
+                                    at: p + b)
                                 p += perSymbol
                             }
                         }
@@ -84,7 +88,11 @@ public enum SoftDemapper {
                 if method == .exact {
                     var s0: Float = 0, s1: Float = 0
                     for label in 0..<levels {
-                        if label & mask == 0 { s0 += libmExpf(m[label] - best0) } else { s1 += libmExpf(m[label] - best1) }
+                        if label & mask == 0 {
+                            s0 += libmExpf(m[label] - best0)
+                        } else {
+                            s1 += libmExpf(m[label] - best1)
+                        }
                     }
                     llr += libmLogf(s0) - libmLogf(s1)
                 }

@@ -119,11 +119,15 @@ public struct ChannelSettings: Sendable, Equatable {
         var next = self
         for (key, value) in object.sorted(by: { $0.key < $1.key }) {
             func text() throws(ChannelSettingsError) -> String {
-                guard let text = value.string else { throw ChannelSettingsError(field: key, message: "must be a string") }
+                guard let text = value.string else {
+                    throw ChannelSettingsError(field: key, message: "must be a string")
+                }
                 return text
             }
             func number() throws(ChannelSettingsError) -> Double {
-                guard let number = value.number else { throw ChannelSettingsError(field: key, message: "must be a number") }
+                guard let number = value.number else {
+                    throw ChannelSettingsError(field: key, message: "must be a number")
+                }
                 return number
             }
             func integer(_ range: ClosedRange<Int64>) throws(ChannelSettingsError) -> Int64 {
@@ -137,7 +141,8 @@ public struct ChannelSettings: Sendable, Equatable {
                 let given = try text()
                 guard let chosen = options[given] else {
                     throw ChannelSettingsError(
-                        field: key, message: "'\(given)' is not one of \(options.keys.sorted().joined(separator: ", "))")
+                        field: key, message: "'\(given)' is not one of \(options.keys.sorted().joined(separator: ", "))"
+                    )
                 }
                 return chosen
             }
@@ -151,7 +156,8 @@ public struct ChannelSettings: Sendable, Equatable {
                     next.mode = try choice(["analog": PayloadEncoding.analog, "digital": .digital, "any": nil]) ?? nil
                 }
             case "modulation":
-                next.modulation = try choice(Dictionary(uniqueKeysWithValues: Modulation.allCases.map { ($0.rawValue, $0) }))
+                next.modulation = try choice(
+                    Dictionary(uniqueKeysWithValues: Modulation.allCases.map { ($0.rawValue, $0) }))
             case "code":
                 let given = try text()
                 do { next.code = try ChannelCode(parsing: given) } catch {
@@ -161,7 +167,8 @@ public struct ChannelSettings: Sendable, Equatable {
             case "fading": next.rayleigh = try choice(["none": false, "rayleigh": true])
             case "coherence": next.coherence = Int(try integer(1...1_000_000))
             case "equalizer":
-                next.equalizer = try choice(Dictionary(uniqueKeysWithValues: Equalizer.allCases.map { ($0.rawValue, $0) }))
+                next.equalizer = try choice(
+                    Dictionary(uniqueKeysWithValues: Equalizer.allCases.map { ($0.rawValue, $0) }))
             case "csi": next.pilotCSI = try choice(["perfect": false, "pilots": true])
             case "pilots": next.pilots = Int(try integer(1...1_000_000))
             case "seed": next.seed = UInt64(try integer(0...(1 << 53) - 1))  // exact in every JSON reader

@@ -76,7 +76,8 @@ public enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStringLiteral,
         case .number(let number): "\(number)"
         case .string(let text): text
         case .array(let items): "[" + items.map(\.description).joined(separator: ",") + "]"
-        case .object(let entries): "{" + entries.keys.sorted().map { "\($0)=\(entries[$0]!.description)" }.joined(separator: ",") + "}"
+        case .object(let entries):
+            "{" + entries.keys.sorted().map { "\($0)=\(entries[$0]!.description)" }.joined(separator: ",") + "}"
         }
     }
 

@@ -24,8 +24,12 @@ public struct SNRSchedule: Sendable, Equatable {
     public init(points: [(seconds: Double, dB: Double)], interpolation: Interpolation = .step, loops: Bool = false)
         throws(ChannelSettingsError)
     {
-        guard !points.isEmpty else { throw ChannelSettingsError(field: "points", message: "a schedule needs at least one point") }
-        guard points.count <= 100_000 else { throw ChannelSettingsError(field: "points", message: "at most 100000 points") }
+        guard !points.isEmpty else {
+            throw ChannelSettingsError(field: "points", message: "a schedule needs at least one point")
+        }
+        guard points.count <= 100_000 else {
+            throw ChannelSettingsError(field: "points", message: "at most 100000 points")
+        }
         for (i, p) in points.enumerated() {
             guard p.seconds.isFinite, p.seconds >= 0, p.seconds <= 1e9, p.dB.isFinite, abs(p.dB) <= 200 else {
                 throw ChannelSettingsError(
@@ -45,7 +49,9 @@ public struct SNRSchedule: Sendable, Equatable {
     }
 
     /// Parses `seconds,snr_db` lines.
-    public init(csv text: String, interpolation: Interpolation = .step, loops: Bool = false) throws(ChannelSettingsError) {
+    public init(csv text: String, interpolation: Interpolation = .step, loops: Bool = false)
+        throws(ChannelSettingsError)
+    {
         var points: [(Double, Double)] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
@@ -54,7 +60,8 @@ public struct SNRSchedule: Sendable, Equatable {
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == 2, let t = Double(fields[0]), let db = Double(fields[1]) else {
                 if points.isEmpty && number == 0 && fields.count == 2 { continue }  // a header line
-                throw ChannelSettingsError(field: "points", message: "line \(number + 1): expected seconds,snr_db, got '\(line)'")
+                throw ChannelSettingsError(
+                    field: "points", message: "line \(number + 1): expected seconds,snr_db, got '\(line)'")
             }
             points.append((t, db))
         }

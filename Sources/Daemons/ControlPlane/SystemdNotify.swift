@@ -6,7 +6,9 @@ import Foundation
 public enum SystemdNotify {
     /// Sends `state` (e.g. `READY=1`, `STOPPING=1`); returns whether it was delivered.
     @discardableResult
-    public static func send(_ state: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    public static func send(_ state: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Bool
+    {
         guard var path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return false }
         // A leading '@' names a socket in the abstract namespace (a NUL byte in sun_path).
         let abstract = path.hasPrefix("@")

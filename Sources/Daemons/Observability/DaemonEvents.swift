@@ -74,7 +74,8 @@ public final class DaemonEvents: Sendable {
     /// Every event from now on, after the recent ones (`replay`). A slow reader loses the oldest events
     /// it has not read beyond `buffer`, never blocks the daemon.
     public func subscribe(replay: Bool = true, buffer: Int = 1024) -> AsyncStream<DaemonEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: DaemonEvent.self, bufferingPolicy: .bufferingNewest(buffer))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: DaemonEvent.self, bufferingPolicy: .bufferingNewest(buffer))
         let id = state.withLock { state -> UInt64 in
             state.active = true
             if replay { for event in state.recent { continuation.yield(event) } }
@@ -101,7 +102,9 @@ public final class DaemonEvents: Sendable {
         let observers = state.withLock { state -> [@Sendable (DaemonEvent) -> Void] in
             guard state.active else { return [] }
             state.recent.append(event)
-            if state.recent.count > Self.replayCapacity { state.recent.removeFirst(state.recent.count - Self.replayCapacity) }
+            if state.recent.count > Self.replayCapacity {
+                state.recent.removeFirst(state.recent.count - Self.replayCapacity)
+            }
             for continuation in state.subscribers.values { continuation.yield(event) }
             return state.observers
         }

@@ -20,8 +20,10 @@ public enum ErrorText {
             return "cannot connect to \(error.host):\(error.port)"
         case let error as ChannelError:
             switch error {
-            case .connectTimeout(let limit): return "no answer within \(limit.nanoseconds / 1_000_000) ms (connect timeout)"
-            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed, .eof: return "the connection is closed"
+            case .connectTimeout(let limit):
+                return "no answer within \(limit.nanoseconds / 1_000_000) ms (connect timeout)"
+            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed, .eof:
+                return "the connection is closed"
             default: return "\(error)"
             }
         case let error as CocoaError:

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Link
+import Logging
 import SemanticWire
 
 /// The metadata keys of the live logs, in one place.
@@ -26,7 +26,8 @@ enum FrameMetadata {
         [
             "channel.model": "\(hop.channelModel)", "channel.snr_db": .decimal(hop.snrDB.map(Double.init)),
             "channel.measured_snr_db": .decimal(hop.measuredSNRDB.map(Double.init)),
-            "channel.bit_errors": .stringConvertible(hop.bitErrors), "channel.uses": .stringConvertible(hop.channelUses),
+            "channel.bit_errors": .stringConvertible(hop.bitErrors),
+            "channel.uses": .stringConvertible(hop.channelUses),
             "channel.seed": .stringConvertible(hop.seed),
         ]
     }
@@ -37,7 +38,8 @@ enum FrameMetadata {
         [
             "channel.payload_uses": .stringConvertible(ledger.payloadChannelUses),
             "channel.header_uses": .stringConvertible(ledger.headerChannelUses),
-            "channel.rho": .decimal(ledger.rho, digits: 5), "channel.payload_bits": .stringConvertible(ledger.payloadBits),
+            "channel.rho": .decimal(ledger.rho, digits: 5),
+            "channel.payload_bits": .stringConvertible(ledger.payloadBits),
             "channel.bpp": .decimal(ledger.bitsPerPixel, digits: 4),
         ]
     }

@@ -60,7 +60,8 @@ public struct LiveLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let now = Date()
         if let events, event.level >= .info {
-            events.publish(DaemonEvent(date: now, level: event.level, label: label, message: "\(event.message)", metadata: merged))
+            events.publish(
+                DaemonEvent(date: now, level: event.level, label: label, message: "\(event.message)", metadata: merged))
         }
         guard event.level >= writtenLevel else { return }
         let line = Self.format(
@@ -137,7 +138,8 @@ public struct LiveLogHandler: LogHandler {
         case .array(let items):
             return "[" + items.map(jsonValue).joined(separator: ",") + "]"
         case .dictionary(let entries):
-            return "{" + entries.keys.sorted().map { "\(jsonString($0)):\(jsonValue(entries[$0]!))" }
+            return "{"
+                + entries.keys.sorted().map { "\(jsonString($0)):\(jsonValue(entries[$0]!))" }
                 .joined(separator: ",") + "}"
         }
     }

@@ -20,7 +20,9 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
     private let queue = DispatchQueue(label: "semcom.generator", qos: .userInitiated)
 
     /// nil settings are the model's defaults (its config).
-    public init(generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64, method: ImageGenerator.Method? = nil) {
+    public init(
+        generator: ImageGenerator, steps: Int?, guidance: Float?, seed: UInt64, method: ImageGenerator.Method? = nil
+    ) {
         self.generator = generator
         self.method = method ?? generator.defaultMethod
         self.steps = steps ?? generator.config.default_steps
@@ -37,9 +39,10 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         let start = DispatchTime.now()
         let image: RGBImage = try await withCheckedThrowingContinuation { continuation in
             queue.async { [generator, steps, guidance, method] in
-                continuation.resume(with: Result {
-                    try generator.generate(input, seed: frameSeed, steps: steps, guidance: guidance, method: method)
-                })
+                continuation.resume(
+                    with: Result {
+                        try generator.generate(input, seed: frameSeed, steps: steps, guidance: guidance, method: method)
+                    })
             }
         }
         try PNG.write(image, to: map.files.reconstructionPath)
@@ -55,4 +58,3 @@ public final class DiffusionStage: ReconstructionStage, @unchecked Sendable {
         logger.emit(event)
     }
 }
-

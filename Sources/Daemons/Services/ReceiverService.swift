@@ -3,8 +3,8 @@ import Imaging
 import Link
 import Logging
 import NIOCore
-import ServiceLifecycle
 import SemanticWire
+import ServiceLifecycle
 import Synchronization
 
 /// `semcom receive`: accepts MAP_FRAMEs, decides each map (the denoiser + argmax for analog frames), writes
@@ -74,12 +74,14 @@ public struct ReceiverService: Service {
             try FileManager.default.createDirectory(
                 atPath: configuration.outputDirectory, withIntermediateDirectories: true)
         } catch {
-            throw DaemonError.configuration("cannot create the output folder \(configuration.outputDirectory): \(error)")
+            throw DaemonError.configuration(
+                "cannot create the output folder \(configuration.outputDirectory): \(error)")
         }
         // Temporary files of writes a killed receiver did not finish (their frames were never acknowledged).
         let stale = ReceiverStore.removeInterruptedWrites(in: configuration.outputDirectory)
         if stale > 0 {
-            logger.notice("removed temporary files of interrupted writes", metadata: ["files": .stringConvertible(stale)])
+            logger.notice(
+                "removed temporary files of interrupted writes", metadata: ["files": .stringConvertible(stale)])
         }
         let server = try await WireConnections.listen(
             at: configuration.listen, limits: configuration.limits, security: configuration.security,
@@ -100,7 +102,8 @@ public struct ReceiverService: Service {
                 of: server, maxConnections: configuration.maxConnections, logger: logger,
                 onGracefulShutdown: {
                     logger.info(
-                        "shutting down: no new connections; open ones finish their frames and say BYE; the image in progress is finished")
+                        "shutting down: no new connections; open ones finish their frames and say BYE; the image in progress is finished"
+                    )
                     stopping.set()
                 }, serve: { await self.serve($0, queue: queue) })
             await queue.finish()
@@ -150,14 +153,16 @@ public struct ReceiverService: Service {
         let pending = ReceiverStore.mapsWithoutImages(in: configuration.outputDirectory)
         guard !pending.isEmpty else { return }
         logger.notice(
-            "stored maps without an image: generating them", metadata: ["images.pending": .stringConvertible(pending.count)])
+            "stored maps without an image: generating them",
+            metadata: ["images.pending": .stringConvertible(pending.count)])
         for map in pending {
             let labels: LabelMap
             do {
                 labels = try await configuration.workers.run { try PNG.readLabels(path: map.files.labelsPath) }
             } catch {
                 logger.error(
-                    "cannot read a stored map; skipped", metadata: ["file": "\(map.files.labelsPath)", "error": "\(error)"])
+                    "cannot read a stored map; skipped",
+                    metadata: ["file": "\(map.files.labelsPath)", "error": "\(error)"])
                 continue
             }
             TransmissionMetrics.queueDepth(daemon: "receiver").increment()
@@ -193,7 +198,8 @@ public struct ReceiverService: Service {
                     }
                 } onGracefulShutdown: {
                     state.shutDown(
-                        connection, outbound: outbound, text: "receiver shutting down", grace: configuration.shutdownGrace)
+                        connection, outbound: outbound, text: "receiver shutting down",
+                        grace: configuration.shutdownGrace)
                 }
             }
         } catch {
@@ -217,7 +223,8 @@ public struct ReceiverService: Service {
                 watch.handling()
                 switch session.receive(message) {
                 case .frame(let frame):
-                    try await outbound.write(await receive(frame, origin: session.origin ?? "", queue: queue, logger: logger))
+                    try await outbound.write(
+                        await receive(frame, origin: session.origin ?? "", queue: queue, logger: logger))
                 case .lost(let lost):
                     logger.emit(FrameEvent(lost: lost))
                 case .bye(let bye):
@@ -241,27 +248,31 @@ public struct ReceiverService: Service {
     enum StoreFailure: Error { case decode(WireError), other(any Error), store(any Error) }
 
     /// Decides `frame`'s map and writes its files, on the workers (seconds for a large map).
-    private func decideAndStore(_ frame: MapFrame, files: OutputNames) async -> Result<MapDecision.Decision, StoreFailure> {
+    private func decideAndStore(_ frame: MapFrame, files: OutputNames) async -> Result<
+        MapDecision.Decision, StoreFailure
+    > {
         let configuration = self.configuration
         do {
-            return .success(try await configuration.workers.run(cost: FrameWorkers.cost(of: frame)) {
-                () throws(StoreFailure) -> MapDecision.Decision in
-                let decision: MapDecision.Decision
-                do {
-                    decision = try MapDecision.decide(frame, denoiser: configuration.denoiser, limits: configuration.limits)
-                } catch let error as WireError {
-                    throw .decode(error)
-                } catch {
-                    throw .other(error)
-                }
-                do {
-                    try PNG.write(decision.labels, to: files.labelsPath)
-                    try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
-                } catch {
-                    throw .store(error)
-                }
-                return decision
-            })
+            return .success(
+                try await configuration.workers.run(cost: FrameWorkers.cost(of: frame)) {
+                    () throws(StoreFailure) -> MapDecision.Decision in
+                    let decision: MapDecision.Decision
+                    do {
+                        decision = try MapDecision.decide(
+                            frame, denoiser: configuration.denoiser, limits: configuration.limits)
+                    } catch let error as WireError {
+                        throw .decode(error)
+                    } catch {
+                        throw .other(error)
+                    }
+                    do {
+                        try PNG.write(decision.labels, to: files.labelsPath)
+                        try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
+                    } catch {
+                        throw .store(error)
+                    }
+                    return decision
+                })
         } catch let failure as StoreFailure {
             return .failure(failure)
         } catch {
@@ -278,8 +289,10 @@ public struct ReceiverService: Service {
         logger.emit(event.crossing(frame.hops, frame: frame))
         func nack(_ reason: NackReason, _ text: String) -> WireMessage {
             logger.emit(event.refused(reason, text))
-            return .nack(Nack(frameID: frame.frameID, attempt: frame.attempt, reason: reason,
-                              text: ErrorMessage.fitting(text)))
+            return .nack(
+                Nack(
+                    frameID: frame.frameID, attempt: frame.attempt, reason: reason,
+                    text: ErrorMessage.fitting(text)))
         }
         let folder = OriginFolder.path(for: origin, in: configuration.outputDirectory)
         let files: OutputNames
@@ -316,8 +329,9 @@ public struct ReceiverService: Service {
             }
         }
         await deduplication.finish(origin: origin, frameID: frame.frameID, stored: true)
-        return await accepted(frame, decision: decision, files: files, origin: origin, event: event, since: start,
-                              queue: queue, logger: logger)
+        return await accepted(
+            frame, decision: decision, files: files, origin: origin, event: event, since: start,
+            queue: queue, logger: logger)
     }
 
     /// Logs a stored frame, queues its map for the reconstruction stage and answers ACK.

@@ -1,6 +1,6 @@
 import Imaging
-import Logging
 import Link
+import Logging
 
 /// A map the receiver accepted and wrote, handed to the reconstruction stage.
 public struct ReceivedMap: Sendable {

@@ -2,8 +2,8 @@ import Foundation
 import Link
 import Logging
 import NIOCore
-import ServiceLifecycle
 import SemanticWire
+import ServiceLifecycle
 import Synchronization
 
 /// `semcom relay`: for every upstream connection it opens its own downstream connection (HELLO with the
@@ -47,7 +47,9 @@ public struct RelayService: Service {
         /// Where the channel (decoding, the physical layer, re-encoding) runs.
         public var workers: FrameWorkers = .shared
 
-        public init(listen: Endpoint, forward: Endpoint, channel: RelayChannel, peerName: String = "relay@\(HostName.current)") {
+        public init(
+            listen: Endpoint, forward: Endpoint, channel: RelayChannel, peerName: String = "relay@\(HostName.current)"
+        ) {
             self.listen = listen
             self.forward = forward
             self.channel = channel
@@ -117,11 +119,13 @@ public struct RelayService: Service {
                             try await self.relay(hop, messages: &messages, session: &session, logger: &logger)
                         }
                     } onGracefulShutdown: {
-                        flags.shutDown(upstream, outbound: upOut, text: "relay shutting down", grace: configuration.shutdownGrace)
+                        flags.shutDown(
+                            upstream, outbound: upOut, text: "relay shutting down", grace: configuration.shutdownGrace)
                     }
                 } catch let error as WireError {
                     // Bytes after a framing error cannot be trusted: answer ERROR, close this connection only.
-                    _ = try await ServerSession.refusal(of: error).perform(outbound: upOut, flags: flags, logger: &logger)
+                    _ = try await ServerSession.refusal(of: error).perform(
+                        outbound: upOut, flags: flags, logger: &logger)
                 }
             }
         } catch {
@@ -157,12 +161,15 @@ public struct RelayService: Service {
     ) async throws {
         guard let first = try await hop.next(from: &messages, timeout: configuration.helloTimeout),
             case .control(let greeting) = session.receive(first),
-            try await greeting.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger), let origin = session.origin
+            try await greeting.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger),
+            let origin = session.origin
         else { return }
         while true {
             guard let downstream = await connectDownstream(logger: logger) else {
                 let retryAt = ContinuousClock.now + configuration.reconnectInterval
-                guard try await answerUnavailable(hop, messages: &messages, session: &session, until: retryAt, logger: &logger)
+                guard
+                    try await answerUnavailable(
+                        hop, messages: &messages, session: &session, until: retryAt, logger: &logger)
                 else { return }
                 continue
             }
@@ -237,7 +244,8 @@ public struct RelayService: Service {
     private func connectDownstream(logger: Logger) async -> WireConnection? {
         do {
             let downstream = try await WireConnections.connect(
-                to: configuration.forward, timeout: TimeAmount(configuration.connectTimeout), limits: configuration.limits,
+                to: configuration.forward, timeout: TimeAmount(configuration.connectTimeout),
+                limits: configuration.limits,
                 security: configuration.forwardSecurity,
                 traffic: WireTraffic(daemon: "relay", side: "downstream"))
             configuration.readiness?.set("downstream", true, detail: "\(configuration.forward)")
@@ -261,8 +269,11 @@ public struct RelayService: Service {
             switch session.receive(message) {
             case .frame(let frame):
                 if hop.flags.isShuttingDown {
-                    try await hop.outbound.write(.nack(Nack(
-                        frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable, text: "relay shutting down")))
+                    try await hop.outbound.write(
+                        .nack(
+                            Nack(
+                                frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
+                                text: "relay shutting down")))
                     continue
                 }
                 // The channel takes milliseconds to seconds per frame: on the workers.
@@ -283,7 +294,9 @@ public struct RelayService: Service {
                 logger.info("bye", metadata: ["bye.reason": "\(bye.reason)"])
                 try await downOut.write(.bye(Bye(reason: bye.reason, text: "relay: upstream said \(bye.text)")))
             case .control(let control):
-                guard try await control.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger) else { return }
+                guard try await control.perform(outbound: hop.outbound, flags: hop.flags, logger: &logger) else {
+                    return
+                }
             }
         }
     }
@@ -380,14 +393,19 @@ public struct RelayService: Service {
             let controlAllowance = 16 << 10  // header fields, name, hop annotations: a few hundred bytes
             if outcome.frame.payload.bytes.count + controlAllowance > configuration.limits.maxBodyLength {
                 event.context = metadata
-                logger.emit(event.refused(
-                    .invalid,
-                    "re-encoded after the channel it is \(outcome.frame.payload.bytes.count) bytes; the limit is \(configuration.limits.maxBodyLength)"))
-                return .answer(.nack(Nack(
-                    frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
-                    text: ErrorMessage.fitting(
-                        "relay: the frame as it leaves the channel would be \(outcome.frame.payload.bytes.count) bytes, "
-                            + "over the \(configuration.limits.maxBodyLength)-byte frame limit; send it downsampled or digital"))))
+                logger.emit(
+                    event.refused(
+                        .invalid,
+                        "re-encoded after the channel it is \(outcome.frame.payload.bytes.count) bytes; the limit is \(configuration.limits.maxBodyLength)"
+                    ))
+                return .answer(
+                    .nack(
+                        Nack(
+                            frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
+                            text: ErrorMessage.fitting(
+                                "relay: the frame as it leaves the channel would be \(outcome.frame.payload.bytes.count) bytes, "
+                                    + "over the \(configuration.limits.maxBodyLength)-byte frame limit; send it downsampled or digital"
+                            ))))
             }
             if outcome.modeMismatch {
                 metadata["relay.mode"] = "\(channel.expectedMode.map { "\($0)" } ?? "any")"
@@ -400,12 +418,17 @@ public struct RelayService: Service {
             return .forward(outcome.frame)
         } catch let error as WireError {
             logger.emit(FrameEvent(.nacked, frame: frame).refused(error.nackReason, "\(error)"))
-            return .answer(.nack(Nack(
-                frameID: frame.frameID, attempt: frame.attempt, reason: error.nackReason,
-                text: ErrorMessage.fitting("relay: \(error)"))))
+            return .answer(
+                .nack(
+                    Nack(
+                        frameID: frame.frameID, attempt: frame.attempt, reason: error.nackReason,
+                        text: ErrorMessage.fitting("relay: \(error)"))))
         } catch {
-            return .answer(.nack(Nack(
-                frameID: frame.frameID, attempt: frame.attempt, reason: .invalid, text: ErrorMessage.fitting("relay: \(error)"))))
+            return .answer(
+                .nack(
+                    Nack(
+                        frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
+                        text: ErrorMessage.fitting("relay: \(error)"))))
         }
     }
 
@@ -419,11 +442,14 @@ public struct RelayService: Service {
         while let message = try await hop.next(from: &messages, timeout: configuration.idleTimeout) {
             switch session.receive(message) {
             case .frame(let frame):
-                try await hop.outbound.write(.nack(Nack(
-                    frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
-                    text: "relay: downstream \(configuration.forward) unreachable")))
+                try await hop.outbound.write(
+                    .nack(
+                        Nack(
+                            frameID: frame.frameID, attempt: frame.attempt, reason: .unavailable,
+                            text: "relay: downstream \(configuration.forward) unreachable")))
                 logger.emit(
-                    FrameEvent(.nacked, frame: frame).refused(.unavailable, "downstream \(configuration.forward) unreachable"),
+                    FrameEvent(.nacked, frame: frame).refused(
+                        .unavailable, "downstream \(configuration.forward) unreachable"),
                     level: .info)
                 if ContinuousClock.now >= deadline && !hop.flags.isShuttingDown { return true }
             case .bye:

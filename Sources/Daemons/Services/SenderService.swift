@@ -2,8 +2,8 @@ import Foundation
 import Imaging
 import Logging
 import NIOCore
-import ServiceLifecycle
 import SemanticWire
+import ServiceLifecycle
 import TransportSecurity
 
 /// `semcom send`: reads `DIR/images/*.png` with their maps, sends each as a MAP_FRAME, keeps at most
@@ -192,8 +192,10 @@ final class SenderRunner {
             "sender starting",
             metadata: [
                 "input": "\(configuration.inputDirectory)", "connect": "\(configuration.target)",
-                "frame.encoding": "\(configuration.encoding)", "downsample": .stringConvertible(configuration.downsample),
-                "window": .stringConvertible(configuration.window), "max_retries": .stringConvertible(configuration.maxRetries),
+                "frame.encoding": "\(configuration.encoding)",
+                "downsample": .stringConvertible(configuration.downsample),
+                "window": .stringConvertible(configuration.window),
+                "max_retries": .stringConvertible(configuration.maxRetries),
                 "watch": "\(configuration.watch)", "origin": "\(configuration.origin)",
             ])
         SystemdNotify.send("READY=1")  // a sender serves once it runs; /readyz tells whether it is connected
@@ -211,8 +213,9 @@ final class SenderRunner {
             let end = await use(connection, events: &iterator)
             let resent = window.connectionLost()
             if resent > 0 {
-                logger.info("connection closed with frames unacknowledged; they will be resent",
-                            metadata: ["frames": .stringConvertible(resent)])
+                logger.info(
+                    "connection closed with frames unacknowledged; they will be resent",
+                    metadata: ["frames": .stringConvertible(resent)])
             } else {
                 logger.info("connection closed")
             }
@@ -245,8 +248,10 @@ final class SenderRunner {
         logger.log(
             level: level, "sender finished",
             metadata: [
-                "frames": .stringConvertible(summary.frames), "sent": .stringConvertible(summary.sent), "acknowledged": .stringConvertible(summary.acknowledged),
-                "lost": .stringConvertible(summary.lost), "retransmissions": .stringConvertible(summary.retransmissions),
+                "frames": .stringConvertible(summary.frames), "sent": .stringConvertible(summary.sent),
+                "acknowledged": .stringConvertible(summary.acknowledged),
+                "lost": .stringConvertible(summary.lost),
+                "retransmissions": .stringConvertible(summary.retransmissions),
                 "unacknowledged": .stringConvertible(summary.unacknowledged),
             ])
         if summary.unacknowledged > 0 {
@@ -276,7 +281,8 @@ final class SenderRunner {
                             }
                             continuation.yield(.closed(generation: generation, reason: nil))
                         } catch {
-                            continuation.yield(.closed(generation: generation, reason: TLSHandshake.explain(error, side: "server")))
+                            continuation.yield(
+                                .closed(generation: generation, reason: TLSHandshake.explain(error, side: "server")))
                         }
                     }
                     defer {
@@ -340,7 +346,8 @@ final class SenderRunner {
     ) async throws -> SessionEnd {
         try await outbound.write(
             .hello(.offer(role: .sender, peerName: configuration.peerName, origin: configuration.origin)))
-        var session = SenderSession(now: .now, helloTimeout: configuration.helloTimeout, shutdownGrace: configuration.shutdownGrace)
+        var session = SenderSession(
+            now: .now, helloTimeout: configuration.helloTimeout, shutdownGrace: configuration.shutdownGrace)
         connected = false
         while true {
             if session.isOpen { try await sendWhatIsDue(outbound: outbound, session: &session) }
@@ -372,7 +379,8 @@ final class SenderRunner {
         guard isFinished || shuttingDown else { return }
         let reason: ByeReason = shuttingDown ? .shuttingDown : .done
         try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
-        logger.info("bye", metadata: ["bye.reason": "\(reason)", "outstanding": .stringConvertible(window.outstanding)])
+        logger.info(
+            "bye", metadata: ["bye.reason": "\(reason)", "outstanding": .stringConvertible(window.outstanding)])
         session.sentBye(at: .now)
     }
 
@@ -394,7 +402,9 @@ final class SenderRunner {
             refused(nack)
             return nil
         case .end(let end, let reply, let note):
-            if let note { logger.log(level: note.level, "\(note.message)", metadata: note.metadata.mapValues { .string($0) }) }
+            if let note {
+                logger.log(level: note.level, "\(note.message)", metadata: note.metadata.mapValues { .string($0) })
+            }
             if let reply { try? await outbound.write(reply) }
             return end
         }
@@ -446,7 +456,9 @@ final class SenderRunner {
     }
 
     private func build(_ entry: SendWindow.Entry) async throws -> MapFrame {
-        guard let file = files[entry.frameID] else { throw DaemonError.noLabels("no image file for frame \(entry.frameID)") }
+        guard let file = files[entry.frameID] else {
+            throw DaemonError.noLabels("no image file for frame \(entry.frameID)")
+        }
         let map = try await source.labels(name: file.name, imagePath: file.path)
         switch configuration.encoding {
         case .digital:
@@ -502,7 +514,9 @@ final class SenderRunner {
             {
                 event.context["then"] = "give-up"
                 logger.emit(event)
-                reportLost(entry, attempts: attempt, text: "peer unavailable for longer than \(bound) (--max-wait): \(nack.text)")
+                reportLost(
+                    entry, attempts: attempt,
+                    text: "peer unavailable for longer than \(bound) (--max-wait): \(nack.text)")
                 return
             }
             event.context["then"] = "retransmit-after-pause"

@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SemanticWire
 import ServiceLifecycle
 import TransportSecurity
-import NIOSSL
 
 /// A TCP connection speaking wire protocol v1: the frame codec handlers in its pipeline, messages in
 /// and out through `executeThenClose`.
@@ -77,7 +77,9 @@ public enum WireConnections {
                         if case .tlsServer(let server) = security {
                             handshake = try TLSHandshake.install(on: channel, with: server)
                         }
-                        if let traffic { try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first) }
+                        if let traffic {
+                            try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first)
+                        }
                         return AcceptedConnection(wire: try configure(channel, limits: limits), handshake: handshake)
                     }
                 }
@@ -90,7 +92,8 @@ public enum WireConnections {
 
     /// Connects to `endpoint` within `timeout` (over TLS: the handshake too, the server verified).
     public static func connect(
-        to endpoint: Endpoint, timeout: TimeAmount = TimeAmount(LinkDefaults.connectTimeout), limits: WireLimits = .default,
+        to endpoint: Endpoint, timeout: TimeAmount = TimeAmount(LinkDefaults.connectTimeout),
+        limits: WireLimits = .default,
         security: HopSecurity = .plaintext, traffic: WireTraffic? = nil
     ) async throws -> WireConnection {
         let (connection, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -102,7 +105,9 @@ public enum WireConnections {
                     if case .tlsClient(let context, let serverName) = security {
                         handshake = try TLSHandshake.install(on: channel, with: context, serverName: serverName)
                     }
-                    if let traffic { try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first) }
+                    if let traffic {
+                        try channel.pipeline.syncOperations.addHandler(traffic.handler(), position: .first)
+                    }
                     return (try configure(channel, limits: limits), handshake)
                 }
             }
@@ -176,8 +181,11 @@ public enum WireConnections {
         logger.warning(
             "connection refused: too many connections open", metadata: ["connections.limit": .stringConvertible(limit)])
         try? await connection.executeThenClose { _, outbound in
-            try await outbound.write(.error(ErrorMessage(
-                code: .busy, text: "\(limit) connections are open, the limit (--max-connections); try again later")))
+            try await outbound.write(
+                .error(
+                    ErrorMessage(
+                        code: .busy,
+                        text: "\(limit) connections are open, the limit (--max-connections); try again later")))
         }
     }
 

@@ -49,10 +49,12 @@ struct SPADEGroupNorm {
 
     /// Normalises `x` and applies the map modulation, then the timestep modulation
     /// ((1 + scale)·v + shift, per sample and channel) and the activation, in one pass.
-    func apply(_ x: inout Tensor, _ m: Modulation, scale: [Float]? = nil, shift: [Float]? = nil, activation: Activation) {
+    func apply(_ x: inout Tensor, _ m: Modulation, scale: [Float]? = nil, shift: [Float]? = nil, activation: Activation)
+    {
         let n = x.shape[0], c = x.shape[1], hw = x.count / (n * c), cpg = c / groups
-        precondition(m.gamma.shape == x.shape && m.gamma.layout == x.layout,
-                     "SPADE modulation \(m.gamma.shape) does not match features \(x.shape)")
+        precondition(
+            m.gamma.shape == x.shape && m.gamma.layout == x.layout,
+            "SPADE modulation \(m.gamma.shape) does not match features \(x.shape)")
         let stats = GroupNorm.statistics(x, groups: groups, eps: 1e-5)
         let layout = x.layout, planes = x.blockPlanes
         x.data.withUnsafeMutableBufferPointer { p in
@@ -68,7 +70,8 @@ struct SPADEGroupNorm {
                                 let k = 1 + (scale?[sc] ?? 0), t = shift?[sc] ?? 0
                                 let start = sc * hw
                                 Elementwise.spade(
-                                    pp + start, gamma: gg + start, beta: bb + start, count: hw, mean: mean, inverseStd: inv,
+                                    pp + start, gamma: gg + start, beta: bb + start, count: hw, mean: mean,
+                                    inverseStd: inv,
                                     scale: k, shift: t, activation: activation)
                             }
                         }
@@ -165,7 +168,8 @@ struct SDMResBlock {
         )
     }
 
-    func callAsFunction(_ x: Tensor, emb: Tensor, _ m: (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)) -> Tensor {
+    func callAsFunction(_ x: Tensor, emb: Tensor, _ m: (SPADEGroupNorm.Modulation, SPADEGroupNorm.Modulation)) -> Tensor
+    {
         var h = x
         inNorm.apply(&h, m.0, activation: .silu)
         h = inConv(resampling(h))

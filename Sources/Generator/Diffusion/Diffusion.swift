@@ -33,7 +33,8 @@ public struct DiffusionSampler: Sendable {
     /// Guided ε for x [N,3,H,W] at timestep t. `conditioning` holds the maps followed by the
     /// null maps (batch 2N) when guidance ≠ 1, else the maps alone.
     func guidedEpsilon(
-        _ model: SpadeUNet, _ x: Tensor, t: Int, conditioning: SpadeUNet.Conditioning, guidance: Float, rescale: Float = 0,
+        _ model: SpadeUNet, _ x: Tensor, t: Int, conditioning: SpadeUNet.Conditioning, guidance: Float,
+        rescale: Float = 0,
         highFrequency: (guidance: Float, pool: Int)? = nil
     ) -> Tensor {
         let n = x.shape[0], per = x.count / n
@@ -54,7 +55,11 @@ public struct DiffusionSampler: Sendable {
                 for by in stride(from: 0, to: h, by: k) {
                     for bx in stride(from: 0, to: w, by: k) {
                         var mean: Float = 0
-                        for y in by..<(by + k) { for x in bx..<(bx + k) { mean += eps.data[base + y * w + x] - eps.data[n * per + base + y * w + x] } }
+                        for y in by..<(by + k) {
+                            for x in bx..<(bx + k) {
+                                mean += eps.data[base + y * w + x] - eps.data[n * per + base + y * w + x]
+                            }
+                        }
                         mean /= Float(k * k)
                         for y in by..<(by + k) {
                             for x in bx..<(bx + k) {
@@ -103,7 +108,8 @@ public struct DiffusionSampler: Sendable {
 
     /// Batches maps with their null maps for guidance (or not, when guidance is 1).
     public func conditioning(_ model: SpadeUNet, maps: Tensor, guidance: Float) throws -> SpadeUNet.Conditioning {
-        guidance == 1 ? try model.condition(on: maps)
+        guidance == 1
+            ? try model.condition(on: maps)
             : try model.condition(on: Ops.concatBatch([maps, Tensor(zeros: maps.shape)]))
     }
 
@@ -132,7 +138,8 @@ public struct DiffusionSampler: Sendable {
 
     /// Ancestral DDPM over `count` respaced steps (all T by default), posterior variance β̃.
     public func ddpm(
-        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int? = nil, guidance: Float, settings: SamplerSettings? = nil,
+        _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int? = nil, guidance: Float,
+        settings: SamplerSettings? = nil,
         rng: inout SeededGenerator
     ) throws -> Tensor {
         let settings = settings ?? SamplerSettings(guidance: guidance)
@@ -169,7 +176,8 @@ public struct DiffusionSampler: Sendable {
         var x0 = [Float](repeating: 0, count: x.count)
         for j in 0..<x.count { x0[j] = (x.data[j] - s1a * eps.data[j]) / sa }
         switch settings.x0 {
-        case .clip, .dynamic where t < settings.dynamicMinT:
+        case .clip,
+            .dynamic where t < settings.dynamicMinT:
             for j in x0.indices { x0[j] = min(1, max(-1, x0[j])) }
         case .dynamic:
             let n = x.shape[0], per = x.count / n

@@ -71,23 +71,30 @@ public final class ImageGenerator: @unchecked Sendable {
 
     /// Samples one image over `steps` steps with guidance (defaults: the model's config, including its x0
     /// treatment), from noise drawn with `seed` (DDPM's per-step noise comes from the same seeded stream).
-    public func generate(map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil, method: Method? = nil,
-                         onStep: ((Int) -> Void)? = nil) throws -> RGBImage {
+    public func generate(
+        map: Tensor, seed: UInt64, steps: Int? = nil, guidance: Float? = nil, method: Method? = nil,
+        onStep: ((Int) -> Void)? = nil
+    ) throws -> RGBImage {
         let noise = DiffusionSampler.noise(shape: [1, 3, height, width], seed: seed)
         let count = steps ?? config.default_steps
         let settings = config.samplerSettings(guidance: guidance)
         let x: Tensor
         switch method ?? defaultMethod {
         case .ddim:
-            x = try sampler.ddim(model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings) {
+            x = try sampler.ddim(
+                model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings
+            ) {
                 i, _ in onStep?(i)
             }
         case .ddpm:
             var rng = SeededGenerator(seed: seed, stream: 1)
             x = try sampler.ddpm(
-                model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings, rng: &rng)
+                model, maps: map, noise: noise, count: count, guidance: settings.guidance, settings: settings, rng: &rng
+            )
         case .dpmpp2m:
-            x = try sampler.dpmSolver(model, maps: map, noise: noise, count: count, settings: settings) { i, _ in onStep?(i) }
+            x = try sampler.dpmSolver(model, maps: map, noise: noise, count: count, settings: settings) { i, _ in
+                onStep?(i)
+            }
         }
         return ImageTensor.toImage(x)
     }

@@ -65,13 +65,18 @@ public final class SpadeUNet: @unchecked Sendable {
         func sdm(_ p: String, _ cin: Int, _ cout: Int, _ r: Resampling) throws -> SDMResBlock {
             try w.sdmResBlock(p, config: config, in: cin, out: cout, resampling: r)
         }
-        func attention(_ p: String, _ c: Int) throws -> AttentionBlock { try w.attentionBlock(p, config: config, channels: c) }
+        func attention(_ p: String, _ c: Int) throws -> AttentionBlock {
+            try w.attentionBlock(p, config: config, channels: c)
+        }
         let g = config.num_groups
         let P = prefix
         timeEmbedding = TimestepEmbedding(
-            first: try w.linear(P + "time_embed.0", in: ch0, out: emb), second: try w.linear(P + "time_embed.2", in: emb, out: emb),
+            first: try w.linear(P + "time_embed.0", in: ch0, out: emb),
+            second: try w.linear(P + "time_embed.2", in: emb, out: emb),
             channels: ch0)
-        var input: [[Layer]] = [[.conv(try w.conv(P + "input_blocks.0.0", in: config.in_channels, out: ch0, kernel: 3))]]
+        var input: [[Layer]] = [
+            [.conv(try w.conv(P + "input_blocks.0.0", in: config.in_channels, out: ch0, kernel: 3))]
+        ]
         var skips = [ch0]
         var ch = ch0, ds = 1
         for (level, mult) in config.channel_mult.enumerated() {
@@ -90,8 +95,10 @@ public final class SpadeUNet: @unchecked Sendable {
             }
         }
         inputBlocks = input
-        middleBlock = [.sdm(try sdm(P + "middle_block.0", ch, ch, .none)), .attention(try attention(P + "middle_block.1", ch)),
-                       .sdm(try sdm(P + "middle_block.2", ch, ch, .none))]
+        middleBlock = [
+            .sdm(try sdm(P + "middle_block.0", ch, ch, .none)), .attention(try attention(P + "middle_block.1", ch)),
+            .sdm(try sdm(P + "middle_block.2", ch, ch, .none)),
+        ]
         var output: [[Layer]] = []
         for (level, mult) in config.channel_mult.enumerated().reversed() {
             for i in 0...config.num_res_blocks {
@@ -99,7 +106,9 @@ public final class SpadeUNet: @unchecked Sendable {
                 let skip = skips.removeLast()
                 var layers: [Layer] = [.sdm(try sdm(p + ".0", ch + skip, ch0 * mult, .none))]
                 ch = ch0 * mult
-                if config.attention_resolutions.contains(ds) { layers.append(.attention(try attention(p + ".\(layers.count)", ch))) }
+                if config.attention_resolutions.contains(ds) {
+                    layers.append(.attention(try attention(p + ".\(layers.count)", ch)))
+                }
                 if level > 0 && i == config.num_res_blocks {
                     layers.append(.sdm(try sdm(p + ".\(layers.count)", ch, ch, .up)))
                     ds /= 2
@@ -131,9 +140,11 @@ public final class SpadeUNet: @unchecked Sendable {
 
     public func condition(on map: Tensor) throws -> Conditioning {
         guard map.shape.count == 4, map.shape[1] == config.num_classes,
-              map.shape[2] == config.image_height, map.shape[3] == config.image_width
+            map.shape[2] == config.image_height, map.shape[3] == config.image_width
         else {
-            throw ModelError("semantic map has shape \(map.shape), the generator expects [N, \(config.num_classes), \(config.image_height), \(config.image_width)]")
+            throw ModelError(
+                "semantic map has shape \(map.shape), the generator expects [N, \(config.num_classes), \(config.image_height), \(config.image_width)]"
+            )
         }
         let layout = activationLayout
         guard memory == .resident else { return Conditioning(map: map, modulations: nil, layout: layout) }
@@ -174,9 +185,13 @@ public final class SpadeUNet: @unchecked Sendable {
             skips.append(h)
         }
         if let modulations = c.modulations {
-            let repeatBatch = { (a: Tensor) in repeats == 1 ? a : Ops.concatBatch([Tensor](repeating: a, count: repeats)) }
+            let repeatBatch = { (a: Tensor) in
+                repeats == 1 ? a : Ops.concatBatch([Tensor](repeating: a, count: repeats))
+            }
             var mods = modulations.makeIterator()
-            return decode(repeatBatch(h), skips: skips.map(repeatBatch), emb: repeatBatch(emb)) { _, _, _ in mods.next()! }
+            return decode(repeatBatch(h), skips: skips.map(repeatBatch), emb: repeatBatch(emb)) { _, _, _ in
+                mods.next()!
+            }
         }
         let outputs = (0..<repeats).map { r in
             let map = c.map.slice(batch: r * n..<(r + 1) * n)

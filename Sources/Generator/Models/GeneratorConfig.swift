@@ -78,7 +78,8 @@ public struct GeneratorConfig: Codable, Sendable, Equatable {
         guard kind == "spade-unet" else { throw ModelError("\(source): kind \(kind) is not spade-unet") }
         guard resblock_updown else { throw ModelError("\(source): only resblock_updown=true is supported") }
         guard out_channels == (learn_sigma ? 6 : 3), in_channels == 3 else {
-            throw ModelError("\(source): in/out channels \(in_channels)/\(out_channels) do not match learn_sigma=\(learn_sigma)")
+            throw ModelError(
+                "\(source): in/out channels \(in_channels)/\(out_channels) do not match learn_sigma=\(learn_sigma)")
         }
         if let default_sampler, ImageGenerator.Method(rawValue: default_sampler) == nil {
             throw ModelError("\(source): default_sampler \(default_sampler) is not ddim, ddpm or dpmpp2m")
@@ -89,10 +90,13 @@ public struct GeneratorConfig: Codable, Sendable, Equatable {
         if let pool = default_guidance_high_frequency_pool {
             let levels = channel_mult.count - 1
             guard pool >= 1, image_height % pool == 0, image_width % pool == 0, levels >= 0 else {
-                throw ModelError("\(source): default_guidance_high_frequency_pool \(pool) does not divide the image size")
+                throw ModelError(
+                    "\(source): default_guidance_high_frequency_pool \(pool) does not divide the image size")
             }
         }
-        guard model_channels % num_groups == 0 else { throw ModelError("\(source): model_channels not divisible by num_groups") }
+        guard model_channels % num_groups == 0 else {
+            throw ModelError("\(source): model_channels not divisible by num_groups")
+        }
         let levels = channel_mult.count - 1
         guard image_height % (1 << levels) == 0, image_width % (1 << levels) == 0 else {
             throw ModelError("\(source): image size \(image_height)x\(image_width) not divisible by 2^\(levels)")

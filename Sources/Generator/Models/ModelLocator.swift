@@ -22,6 +22,7 @@ public enum ModelLocator {
             folder = folder.deletingLastPathComponent()
         }
         for c in candidates where FileManager.default.fileExists(atPath: c + "/config.json") { return c }
-        throw ModelError("no \(kind) model found (looked in $SEMCOM_MODELS, ./models and above the executable); pass --model DIR")
+        throw ModelError(
+            "no \(kind) model found (looked in $SEMCOM_MODELS, ./models and above the executable); pass --model DIR")
     }
 }

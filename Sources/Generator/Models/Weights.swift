@@ -41,21 +41,27 @@ final class WeightLoader {
     }
 
     func groupNorm(_ prefix: String, channels: Int, groups: Int) throws -> GroupNorm {
-        GroupNorm(groups: groups, weight: try vector(prefix + ".weight", channels), bias: try vector(prefix + ".bias", channels))
+        GroupNorm(
+            groups: groups, weight: try vector(prefix + ".weight", channels),
+            bias: try vector(prefix + ".bias", channels))
     }
 
     /// Throws if the file holds tensors the model did not use (a config mismatch).
     func checkAllUsed() throws {
         let extra = Set(file.entries.keys).subtracting(used)
         if let name = extra.sorted().first {
-            throw ModelError("\(file.path): tensor \(name) is not part of the model the config describes (\(extra.count) unused tensors)")
+            throw ModelError(
+                "\(file.path): tensor \(name) is not part of the model the config describes (\(extra.count) unused tensors)"
+            )
         }
     }
 }
 
 /// Builders of the generator's blocks from weights under a name prefix.
 extension WeightLoader {
-    func resBlock(_ p: String, config: GeneratorConfig, in cin: Int, out cout: Int, resampling: Resampling) throws -> ResBlock {
+    func resBlock(_ p: String, config: GeneratorConfig, in cin: Int, out cout: Int, resampling: Resampling) throws
+        -> ResBlock
+    {
         let g = config.num_groups, emb = 4 * config.model_channels
         return ResBlock(
             inNorm: try groupNorm(p + ".in_layers.0", channels: cin, groups: g),
@@ -75,7 +81,9 @@ extension WeightLoader {
             beta: try conv(p + ".mlp_beta", in: hid, out: c, kernel: 3))
     }
 
-    func sdmResBlock(_ p: String, config: GeneratorConfig, in cin: Int, out cout: Int, resampling: Resampling) throws -> SDMResBlock {
+    func sdmResBlock(_ p: String, config: GeneratorConfig, in cin: Int, out cout: Int, resampling: Resampling) throws
+        -> SDMResBlock
+    {
         let emb = 4 * config.model_channels
         return SDMResBlock(
             inNorm: try spadeNorm(p + ".in_norm", config: config, channels: cin),

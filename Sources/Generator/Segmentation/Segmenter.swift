@@ -24,13 +24,19 @@ public final class Segmenter: @unchecked Sendable {
 
     public convenience init(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError("\(path): segmenter config not found") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError("\(path): segmenter config not found")
+        }
         let config: Config
         do { config = try JSONDecoder().decode(Config.self, from: data) } catch {
             throw ModelError("\(path): not a valid segmenter config (\(error))")
         }
-        guard config.kind == "unet-segmenter" else { throw ModelError("\(path): kind \(config.kind) is not unet-segmenter") }
-        try self.init(config: config, weights: try SafeTensorsFile(path: (folder as NSString).appendingPathComponent("model.safetensors")))
+        guard config.kind == "unet-segmenter" else {
+            throw ModelError("\(path): kind \(config.kind) is not unet-segmenter")
+        }
+        try self.init(
+            config: config,
+            weights: try SafeTensorsFile(path: (folder as NSString).appendingPathComponent("model.safetensors")))
     }
 
     public init(config: Config, weights: SafeTensorsFile, prefix P: String = "", requireAllUsed: Bool = true) throws {
@@ -38,8 +44,9 @@ public final class Segmenter: @unchecked Sendable {
         let w = WeightLoader(file: weights)
         let g = config.num_groups
         func stage(_ p: String, _ cin: Int, _ cout: Int, stride: Int = 1) throws -> Stage {
-            Stage(conv: try w.conv(p + ".0", in: cin, out: cout, kernel: 3, stride: stride),
-                  norm: try w.groupNorm(p + ".1", channels: cout, groups: g))
+            Stage(
+                conv: try w.conv(p + ".0", in: cin, out: cout, kernel: 3, stride: stride),
+                norm: try w.groupNorm(p + ".1", channels: cout, groups: g))
         }
         var enc: [[Stage]] = [], down: [Stage] = [], dec: [[Stage]] = []
         var cin = config.in_channels
@@ -50,7 +57,9 @@ public final class Segmenter: @unchecked Sendable {
             cin = ch
         }
         for (j, i) in (0..<(c.count - 1)).reversed().enumerated() {
-            dec.append([try stage(P + "decoders.\(j).0", cin + c[i], c[i]), try stage(P + "decoders.\(j).1", c[i], c[i])])
+            dec.append([
+                try stage(P + "decoders.\(j).0", cin + c[i], c[i]), try stage(P + "decoders.\(j).1", c[i], c[i]),
+            ])
             cin = c[i]
         }
         encoders = enc
@@ -88,7 +97,9 @@ public final class Segmenter: @unchecked Sendable {
     /// Segments an RGB image of the model's size into a label map (argmax of the logits).
     public func segment(_ image: RGBImage) throws -> LabelMap {
         guard image.width == config.image_width, image.height == config.image_height else {
-            throw ModelError("image is \(image.width)x\(image.height), the segmenter expects \(config.image_width)x\(config.image_height)")
+            throw ModelError(
+                "image is \(image.width)x\(image.height), the segmenter expects \(config.image_width)x\(config.image_height)"
+            )
         }
         let out = logits(ImageTensor.fromImage(image))
         return ImageTensor.argmax(out)

@@ -50,7 +50,8 @@ public enum RelayControlRoutes {
             logger.info(
                 "channel schedule started",
                 metadata: [
-                    "schedule.points": "\(schedule.points.count)", "schedule.interpolation": "\(schedule.interpolation)",
+                    "schedule.points": "\(schedule.points.count)",
+                    "schedule.interpolation": "\(schedule.interpolation)",
                     "schedule.loop": "\(schedule.loops)",
                 ])
             return channel(control)
@@ -147,7 +148,9 @@ public enum RelayControlRoutes {
         }
     }
 
-    static func jsonObject(_ request: Request, context: BasicRequestContext) async throws(Refusal) -> [String: JSONValue] {
+    static func jsonObject(_ request: Request, context: BasicRequestContext) async throws(Refusal) -> [String:
+        JSONValue]
+    {
         let buffer = try await body(request, context: context)
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
             let object = value.object
@@ -182,14 +185,16 @@ public enum RelayControlRoutes {
         }
         guard case .array(let raw)? = object["points"] else {
             throw invalid(
-                ChannelSettingsError(field: "points", message: "must be an array of {\"seconds\": s, \"snr_db\": dB} objects"))
+                ChannelSettingsError(
+                    field: "points", message: "must be an array of {\"seconds\": s, \"snr_db\": dB} objects"))
         }
         var points: [(Double, Double)] = []
         for item in raw {
             guard let point = item.object, point.count == 2, let t = point["seconds"]?.number,
                 let db = point["snr_db"]?.number
             else {
-                throw invalid(ChannelSettingsError(field: "points", message: "each point is {\"seconds\": s, \"snr_db\": dB}"))
+                throw invalid(
+                    ChannelSettingsError(field: "points", message: "each point is {\"seconds\": s, \"snr_db\": dB}"))
             }
             points.append((t, db))
         }

@@ -1,11 +1,12 @@
 import Daemons
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Hummingbird
 import Logging
 import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// `semcom dashboard`: serves the live page (`DashboardPage`) for a link whose daemons run with
 /// `--http`. The browser follows the daemons' side ports directly (events, pictures, channel); the one
@@ -24,7 +25,9 @@ public struct Dashboard: Service {
         /// The dashboard's own token for changes, required when it listens off loopback.
         public var token: String?
 
-        public init(listen: Endpoint, sender: String?, relay: String?, receiver: String?, relayToken: String?, token: String?) {
+        public init(
+            listen: Endpoint, sender: String?, relay: String?, receiver: String?, relayToken: String?, token: String?
+        ) {
             self.listen = listen
             self.sender = sender
             self.relay = relay
@@ -38,7 +41,9 @@ public struct Dashboard: Service {
     let logger: Logger
     private let bound: @Sendable (Endpoint) -> Void
 
-    public init(configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }) {
+    public init(
+        configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.bound = onListening
@@ -49,7 +54,9 @@ public struct Dashboard: Service {
         let started = Date()
         let router = Router()
         // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
-        if !configuration.listen.isLoopback { router.add(middleware: BearerTokenMiddleware(token: configuration.token)) }
+        if !configuration.listen.isLoopback {
+            router.add(middleware: BearerTokenMiddleware(token: configuration.token))
+        }
         router.get("/") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
@@ -63,7 +70,9 @@ public struct Dashboard: Service {
                     control: configuration.relay != nil && configuration.relayToken != nil))
         }
         router.get("/healthz") { _, _ -> Response in
-            SidePortAPI.response(.ok, SidePortAPI.Health(daemon: "dashboard", pid: Int(getpid()), uptimeS: Date().timeIntervalSince(started)))
+            SidePortAPI.response(
+                .ok,
+                SidePortAPI.Health(daemon: "dashboard", pid: Int(getpid()), uptimeS: Date().timeIntervalSince(started)))
         }
         let logger = self.logger
         router.put("/api/relay/channel") { request, _ -> Response in
@@ -96,7 +105,8 @@ public struct Dashboard: Service {
         let app = Application(
             router: router,
             configuration: .init(
-                address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "semcom-dashboard"),
+                address: .hostname(configuration.listen.host, port: configuration.listen.port),
+                serverName: "semcom-dashboard"),
             onServerRunning: { channel in
                 let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
                 logger.info("dashboard listening", metadata: ["url": "http://\(endpoint)/"])

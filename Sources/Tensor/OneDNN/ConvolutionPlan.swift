@@ -53,7 +53,9 @@ final class ConvolutionPlan {
         var weightsAny = Self.desc([cout, cin, k, k], compute, dnnl_format_tag_any)
         var biasDesc = Self.desc([cout], dnnl_f32, dnnl_x)
         let strides: [Int64] = [Int64(stride), Int64(stride)], pads: [Int64] = [Int64(padding), Int64(padding)]
-        func describe(_ source: inout dnnl_memory_desc_t, _ destination: inout dnnl_memory_desc_t) -> dnnl_primitive_desc_t? {
+        func describe(_ source: inout dnnl_memory_desc_t, _ destination: inout dnnl_memory_desc_t)
+            -> dnnl_primitive_desc_t?
+        {
             var convolution = dnnl_convolution_desc_t()
             let described = withUnsafePointer(to: &biasDesc) { biasPointer in
                 dnnl_convolution_forward_desc_init(
@@ -159,7 +161,9 @@ final class ConvolutionPlan {
     }
 
     deinit {
-        for primitive in [primitive, sourceReorder, destinationReorder].compactMap({ $0 }) { dnnl_primitive_destroy(primitive) }
+        for primitive in [primitive, sourceReorder, destinationReorder].compactMap({ $0 }) {
+            dnnl_primitive_destroy(primitive)
+        }
         if let streamed, let reorder = streamed.reorder {
             dnnl_primitive_destroy(reorder)
             dnnl_memory_destroy(streamed.user)
@@ -172,7 +176,8 @@ final class ConvolutionPlan {
 
     /// Convolves the float32 `input` into `output` (fully written), in the plan's layouts.
     func run(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        OneDNN.check(dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
+        OneDNN.check(
+            dnnl_memory_set_data_handle(userSource, UnsafeMutableRawPointer(mutating: input)), "binding the input")
         OneDNN.check(dnnl_memory_set_data_handle(userDestination, output), "binding the output")
         if let sourceReorder, let source {
             Self.bindScratch(source, bytes: sourceBytes, slot: "onednn.source")
@@ -228,7 +233,9 @@ final class ConvolutionPlan {
         return desc
     }
 
-    private static func memory(_ desc: UnsafePointer<dnnl_memory_desc_t>, handle: UnsafeMutableRawPointer?) -> dnnl_memory_t {
+    private static func memory(_ desc: UnsafePointer<dnnl_memory_desc_t>, handle: UnsafeMutableRawPointer?)
+        -> dnnl_memory_t
+    {
         make { dnnl_memory_create(&$0, desc, OneDNN.engine, handle) }
     }
 
@@ -243,7 +250,9 @@ final class ConvolutionPlan {
         return make { dnnl_primitive_create(&$0, descriptor) }
     }
 
-    private static func run(_ reorder: dnnl_primitive_t, from source: dnnl_memory_t, to destination: dnnl_memory_t, on stream: dnnl_stream_t) {
+    private static func run(
+        _ reorder: dnnl_primitive_t, from source: dnnl_memory_t, to destination: dnnl_memory_t, on stream: dnnl_stream_t
+    ) {
         let arguments = [
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_FROM, memory: source),
             dnnl_exec_arg_t(arg: SEMCOM_DNNL_ARG_TO, memory: destination),

@@ -29,7 +29,9 @@ final class DNNLConvolution: @unchecked Sendable {
         // The primitive writes every element: no zero-fill (hundreds of megabytes a layer at 256x512).
         let output = [Float](unsafeUninitializedCapacity: outputShape.reduce(1, *)) { out, initialized in
             x.data.withUnsafeBufferPointer { input in
-                if let plan = plans[key] ?? makePlan(layer, key: key, input: input.baseAddress!, scratch: out.baseAddress!) {
+                if let plan = plans[key]
+                    ?? makePlan(layer, key: key, input: input.baseAddress!, scratch: out.baseAddress!)
+                {
                     plan.run(input.baseAddress!, into: out.baseAddress!)
                     done = true
                 }
@@ -55,7 +57,8 @@ final class DNNLConvolution: @unchecked Sendable {
                 weights: layer.storage, shape: layer.weightShape, bias: layer.bias, stride: layer.stride,
                 padding: layer.padding, input: key.shape, sourceLayout: key.input, destinationLayout: key.output,
                 precision: key.precision, algorithm: algorithm,
-                scratchpadLimit: algorithm == dnnl_convolution_direct ? .max : ConvolutionAlgorithm.maximumScratchpadBytes)
+                scratchpadLimit: algorithm == dnnl_convolution_direct
+                    ? .max : ConvolutionAlgorithm.maximumScratchpadBytes)
         }
         let direct = plan(dnnl_convolution_direct)
         var chosen = direct
@@ -86,7 +89,9 @@ final class DNNLConvolution: @unchecked Sendable {
     }
 
     /// The best of three runs after one warm-up, in seconds.
-    private static func time(_ plan: ConvolutionPlan, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)
+    private static func time(
+        _ plan: ConvolutionPlan, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
+    )
         -> Double
     {
         plan.run(input, into: output)

@@ -37,8 +37,10 @@ struct DownstreamSession: Sendable {
                     note: .init(
                         level: .error, message: "downstream speaks no common protocol version; closing both sides",
                         metadata: ["peer.version": "\(hello.minVersion)…\(hello.maxVersion)"]),
-                    reply: .error(ErrorMessage(WireError.unsupportedVersion(
-                        hello.minVersion, supported: WireProtocol.supportedVersions))),
+                    reply: .error(
+                        ErrorMessage(
+                            WireError.unsupportedVersion(
+                                hello.minVersion, supported: WireProtocol.supportedVersions))),
                     upstream: .error(ErrorMessage(code: .internal, text: "relay: downstream speaks no common version")))
             }
             phase = .open(version: version)
@@ -56,8 +58,9 @@ struct DownstreamSession: Sendable {
                 note: .init(
                     level: .warning, message: "downstream reported an error; closing both sides",
                     metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"]),
-                upstream: .error(ErrorMessage(
-                    code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
+                upstream: .error(
+                    ErrorMessage(
+                        code: .internal, text: ErrorMessage.fitting("relay's downstream failed: \(error.text)"))))
         default:
             phase = .ended
             return .end(
@@ -71,7 +74,8 @@ struct DownstreamSession: Sendable {
     /// What the relay does when the HELLO timeout passed without an answer (its loop keeps the deadline).
     static func helloTimedOut(after limit: Duration) -> Action {
         .end(
-            note: .init(level: .warning, message: "downstream did not answer HELLO within \(limit); closing both sides"),
+            note: .init(
+                level: .warning, message: "downstream did not answer HELLO within \(limit); closing both sides"),
             reply: .error(ErrorMessage(code: .timeout, text: "no HELLO answer within \(limit)")))
     }
 }

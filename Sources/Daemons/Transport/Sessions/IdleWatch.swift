@@ -75,7 +75,8 @@ extension IdleWatch {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await self.closeOnExpiry(
-                    of: connection, outbound: outbound, flags: flags, helloTimeout: helloTimeout, idleTimeout: idleTimeout,
+                    of: connection, outbound: outbound, flags: flags, helloTimeout: helloTimeout,
+                    idleTimeout: idleTimeout,
                     logger: logger)
             }
             defer { group.cancelAll() }
@@ -90,7 +91,8 @@ extension IdleWatch {
         helloTimeout: Duration, idleTimeout: Duration, logger: Logger
     ) async throws {
         try await expired()
-        let text = flags.helloReceived ? "no message for \(idleTimeout) (idle timeout)" : "no HELLO within \(helloTimeout)"
+        let text =
+            flags.helloReceived ? "no message for \(idleTimeout) (idle timeout)" : "no HELLO within \(helloTimeout)"
         logger.warning("connection error: \(text); closing", metadata: ["error.code": "timeout"])
         try? await outbound.write(.error(ErrorMessage(code: .timeout, text: text)))
         connection.channel.close(promise: nil)

@@ -77,10 +77,14 @@ struct SenderSession: Sendable {
             guard case .awaitingHello = phase else { return unexpected(message) }
             guard hello.negotiate() != nil else {
                 return .end(
-                    .lost, reply: .error(ErrorMessage(WireError.unsupportedVersion(
-                        hello.minVersion, supported: WireProtocol.supportedVersions))),
-                    note: Note(level: .error, message: "peer speaks no common protocol version",
-                               metadata: ["peer.version": "\(hello.minVersion)"]))
+                    .lost,
+                    reply: .error(
+                        ErrorMessage(
+                            WireError.unsupportedVersion(
+                                hello.minVersion, supported: WireProtocol.supportedVersions))),
+                    note: Note(
+                        level: .error, message: "peer speaks no common protocol version",
+                        metadata: ["peer.version": "\(hello.minVersion)"]))
             }
             phase = .open
             return .connected(hello)
@@ -89,19 +93,26 @@ struct SenderSession: Sendable {
         case .nack(let nack):
             return .refused(nack)
         case .bye(let bye):
-            let note = Note(level: .info, message: "peer said bye", metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
+            let note = Note(
+                level: .info, message: "peer said bye",
+                metadata: ["bye.reason": "\(bye.reason)", "bye.text": "\(bye.text)"])
             guard case .byeSent = phase else {
                 return .end(.lost, reply: .bye(Bye(reason: .shuttingDown, text: "sender: goodbye")), note: note)
             }
             return .end(finished ? .finished : .stopped, note: note)
         case .error(let error) where error.code == .timeout && isConnected && idle:
-            return .end(.idle, note: Note(
-                level: .info, message: "the peer closed the idle connection; reconnecting when there is something to send",
-                metadata: ["error.text": "\(error.text)"]))
+            return .end(
+                .idle,
+                note: Note(
+                    level: .info,
+                    message: "the peer closed the idle connection; reconnecting when there is something to send",
+                    metadata: ["error.text": "\(error.text)"]))
         case .error(let error):
-            return .end(.lost, note: Note(
-                level: .error, message: "peer reported an error; closing",
-                metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"]))
+            return .end(
+                .lost,
+                note: Note(
+                    level: .error, message: "peer reported an error; closing",
+                    metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"]))
         default:
             return unexpected(message)
         }
@@ -109,14 +120,19 @@ struct SenderSession: Sendable {
 
     private func unexpected(_ message: WireMessage) -> Action {
         .end(
-            .lost, reply: .error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected by a sender")),
-            note: Note(level: .error, message: "unexpected message from the peer; closing", metadata: ["message": "\(message.type)"]))
+            .lost,
+            reply: .error(ErrorMessage(code: .unexpectedMessage, text: "\(message.type) is not expected by a sender")),
+            note: Note(
+                level: .error, message: "unexpected message from the peer; closing",
+                metadata: ["message": "\(message.type)"]))
     }
 
     /// The connection ended (`reason`: why, when it failed rather than closed).
     func closed(reason: String?, finished: Bool) -> Action {
         if case .byeSent = phase, finished { return .end(.finished) }
-        return .end(.lost, note: Note(level: .warning, message: "connection lost", metadata: ["reason": reason ?? "closed by peer"]))
+        return .end(
+            .lost,
+            note: Note(level: .warning, message: "connection lost", metadata: ["reason": reason ?? "closed by peer"]))
     }
 
     /// What a deadline that has passed at `now` means (nil: none has).
@@ -125,7 +141,9 @@ struct SenderSession: Sendable {
         case .awaitingHello(let deadline) where now >= deadline:
             .end(.lost, note: Note(level: .error, message: "no HELLO answer from the peer; reconnecting"))
         case .byeSent(let deadline) where now >= deadline:
-            .end(finished ? .finished : .stopped, note: Note(level: .warning, message: "no BYE from the peer in time; closing"))
+            .end(
+                finished ? .finished : .stopped,
+                note: Note(level: .warning, message: "no BYE from the peer in time; closing"))
         default:
             nil
         }

@@ -22,7 +22,8 @@ extension ServerSession.Control {
             return true
         case .peerError(let error):
             logger.warning(
-                "peer reported an error; closing", metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
+                "peer reported an error; closing",
+                metadata: ["error.code": "\(error.code)", "error.text": "\(error.text)"])
             return false
         case .refuse(let error, let reason):
             logger.warning(
@@ -39,7 +40,8 @@ extension ConnectionFlags {
     /// sent already), frames arriving from now on are refused, and the connection closes after `grace`
     /// whether or not the client has answered.
     func shutDown(
-        _ connection: WireConnection, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, text: String, grace: Duration
+        _ connection: WireConnection, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, text: String,
+        grace: Duration
     ) {
         Task {
             if markByeSent() { try? await outbound.write(.bye(Bye(reason: .shuttingDown, text: text))) }

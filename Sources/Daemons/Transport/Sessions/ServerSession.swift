@@ -44,9 +44,11 @@ struct ServerSession: Sendable {
         switch message {
         case .hello(let hello) where !isOpen:
             guard let version = hello.negotiate() else {
-                return .control(.refuse(
-                    ErrorMessage(WireError.unsupportedVersion(hello.maxVersion, supported: WireProtocol.supportedVersions)),
-                    reason: "no common protocol version (the peer speaks \(hello.minVersion)…\(hello.maxVersion))"))
+                return .control(
+                    .refuse(
+                        ErrorMessage(
+                            WireError.unsupportedVersion(hello.maxVersion, supported: WireProtocol.supportedVersions)),
+                        reason: "no common protocol version (the peer speaks \(hello.minVersion)…\(hello.maxVersion))"))
             }
             origin = hello.origin
             return .control(.greet(answer: .answer(version: version, role: role, peerName: peerName), hello: hello))
@@ -60,7 +62,8 @@ struct ServerSession: Sendable {
             return .control(.peerError(error))
         default:
             let what = isOpen ? "\(message.type) is not expected from a client" : "\(message.type) before HELLO"
-            return .control(.refuse(ErrorMessage(code: .unexpectedMessage, text: what), reason: "unexpected message: \(what)"))
+            return .control(
+                .refuse(ErrorMessage(code: .unexpectedMessage, text: what), reason: "unexpected message: \(what)"))
         }
     }
 
