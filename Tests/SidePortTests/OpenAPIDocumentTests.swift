@@ -56,7 +56,10 @@ struct OpenAPIDocumentTests {
         case "Problem": expected = try Self.keys(of: SidePortAPI.Problem(error: "e", field: "f"))
         case "Readiness":
             expected = try Self.keys(of: SidePortAPI.ReadinessReport(ready: true, daemon: "relay", checks: [:]))
-        case "Connection": expected = try Self.keys(of: UpstreamStatistics.Connection(peer: "p"))
+        case "Connection":
+            var connection = UpstreamStatistics.Connection(peer: "p", origin: "o", tlsPeer: "t")
+            connection.measuredSNRDB = 1
+            expected = try Self.keys(of: connection)
         default: expected = []
         }
         #expect(Self.properties(schema) == expected, "\(name)")

@@ -26,18 +26,6 @@ public final class UpstreamStatistics: Sendable {
             case peer, origin, tlsPeer = "tls_peer", open, frames, measuredSNRDB = "measured_snr_db",
                 bitErrors = "bit_errors", nacks
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(peer, forKey: .peer)
-            try container.encode(origin, forKey: .origin)  // null when unknown, as the API documents
-            try container.encode(tlsPeer, forKey: .tlsPeer)
-            try container.encode(open, forKey: .open)
-            try container.encode(frames, forKey: .frames)
-            try container.encode(measuredSNRDB, forKey: .measuredSNRDB)
-            try container.encode(bitErrors, forKey: .bitErrors)
-            try container.encode(nacks, forKey: .nacks)
-        }
     }
 
     /// Closed connections kept for `GET /stats` (the oldest are dropped first).
