@@ -89,7 +89,12 @@ logs=$(cd "$logs" && pwd)
 : > "$logs/receiver.log"; : > "$logs/relay.log"; : > "$logs/sender.log"
 http=()
 if [ "$dashboard" = 1 ]; then
-  http=(--http "$host:0")
+  # The page reads the daemons' side ports from its own origin, which each side port must allow
+  # (--allow-origin; no wildcard): the dashboard's port is chosen before the daemons start.
+  if [ "$dashboard_port" = 0 ]; then
+    dashboard_port=$(python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$host")
+  fi
+  http=(--http "$host:0" --allow-origin "http://$host:$dashboard_port")
   : > "$logs/dashboard.log"
   # The relay's side port and the dashboard share a token made for this run only.
   SEMCOM_HTTP_TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')

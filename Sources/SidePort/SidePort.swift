@@ -1,6 +1,7 @@
 import Daemons
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import Metrics
@@ -30,12 +31,18 @@ public struct SidePort: Service {
         public var token: String?
         /// TLS for the side port (nil: plain HTTP).
         public var tls: TLSConfiguration?
+        /// What clients may do, and for how long (caps, timeouts, Host names, CORS origins).
+        public var limits: SidePortLimits
 
-        public init(listen: Endpoint, daemon: String, token: String?, tls: TLSConfiguration? = nil) {
+        public init(
+            listen: Endpoint, daemon: String, token: String?, tls: TLSConfiguration? = nil,
+            limits: SidePortLimits = SidePortLimits()
+        ) {
             self.listen = listen
             self.daemon = daemon
             self.token = token
             self.tls = tls
+            self.limits = limits
         }
     }
 
@@ -76,14 +83,14 @@ public struct SidePort: Service {
         }
     }
 
-    /// The router: CORS, the token check, the standard routes and the daemon's own.
+    /// The router: Host, Expect and CORS checks, the token check, the standard routes and the daemon's own.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        // Pages on other origins (the dashboard) may read; changes still need the token.
+        let limits = configuration.limits
         router.add(
-            middleware: CORSMiddleware(
-                allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .ifMatch],
-                allowMethods: [.get, .put, .post, .delete, .options], exposedHeaders: ["ETag"]))
+            middleware: BrowserSafetyMiddleware(
+                hosts: HostAllowList(listenHost: configuration.listen.host, extra: limits.allowedHosts),
+                allowedOrigins: limits.allowedOrigins))
         router.add(middleware: BearerTokenMiddleware(token: configuration.token))
         addStandardRoutes(to: router)
         routes(router)
@@ -103,24 +110,36 @@ public struct SidePort: Service {
         }
         var httpLogger = logger
         httpLogger.logLevel = .warning
-        let app: Application<RouterResponder<BasicRequestContext>>
-        let address = BindAddress.hostname(configuration.listen.host, port: configuration.listen.port)
-        if let tls = configuration.tls {
-            app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls),
-                configuration: .init(address: address, serverName: "semcom-\(daemon)"),
-                onServerRunning: onRunning, logger: httpLogger)
-        } else {
-            app = Application(
-                router: router, configuration: .init(address: address, serverName: "semcom-\(daemon)"),
-                onServerRunning: onRunning, logger: httpLogger)
-        }
+        let app = try Self.application(
+            router: router, listen: configuration.listen, serverName: "semcom-\(daemon)", tls: configuration.tls,
+            limits: configuration.limits, onServerRunning: onRunning, logger: httpLogger)
         let events = self.events
         try await withGracefulShutdownHandler {
             try await app.run()
         } onGracefulShutdown: {
             events.finishSubscribers()  // open /events streams end, so the server can stop
         }
+    }
+
+    /// A Hummingbird application with the side port's connection hygiene: at most `limits.maxConnections`
+    /// connections, each request within `limits.requestTimeout`, idle keep-alive connections closed after
+    /// `limits.idleTimeout` (the dashboard uses it too).
+    static func application(
+        router: Router<BasicRequestContext>, listen: Endpoint, serverName: String, tls: TLSConfiguration?,
+        limits: SidePortLimits, onServerRunning: @escaping @Sendable (any Channel) async -> Void, logger: Logger
+    ) throws -> Application<HeadAsGetResponder<RouterResponder<BasicRequestContext>>> {
+        let gauge = ConnectionGauge(limit: limits.maxConnections)
+        let requestTimeout = TimeAmount(limits.requestTimeout)
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(gauge: gauge, requestTimeout: requestTimeout)],
+            idleTimeout: TimeAmount(limits.idleTimeout))
+        let server: HTTPServerBuilder =
+            try tls.map { try .tls(.http1(configuration: http), tlsConfiguration: $0) }
+            ?? .http1(configuration: http)
+        return Application(
+            router: HeadAsGetRouter(router), server: server,
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: serverName),
+            onServerRunning: onServerRunning, logger: logger)
     }
 
     private func addStandardRoutes(to router: Router<BasicRequestContext>) {
@@ -145,16 +164,35 @@ public struct SidePort: Service {
                 ready ? .ok : .serviceUnavailable,
                 SidePortAPI.ReadinessReport(ready: ready, daemon: daemon, checks: checks))
         }
+        let heartbeat = configuration.limits.heartbeat
         router.get("/events") { _, _ -> Response in
-            let stream = events.subscribe()
+            guard let subscription = events.subscribe() else {
+                var refused = SidePortAPI.problem(
+                    .serviceUnavailable, "too many /events streams open (--http-max-streams); retry shortly")
+                refused.headers[.retryAfter] = "\(max(1, heartbeat.wholeSeconds))"
+                return refused
+            }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
+                    defer { subscription.cancel() }
                     // A comment line first, so that clients see the stream open at once.
                     try await writer.write(ByteBuffer(string: ": semcom \(daemon) events\n\n"))
-                    for await event in stream {
+                    for event in subscription.replay {
                         try await writer.write(ByteBuffer(string: "data: \(event.json)\n\n"))
+                    }
+                    // Heartbeats wake the loop while the daemon is idle: the write to a closed connection
+                    // fails, and the subscription is freed then, not at the next event.
+                    let pinger = Task {
+                        while (try? await Task.sleep(for: heartbeat)) != nil { subscription.ping() }
+                    }
+                    defer { pinger.cancel() }
+                    for await item in subscription.live {
+                        switch item {
+                        case .event(let event): try await writer.write(ByteBuffer(string: "data: \(event.json)\n\n"))
+                        case .heartbeat: try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                        }
                     }
                     try await writer.finish(nil)
                 })

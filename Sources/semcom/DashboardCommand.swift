@@ -28,9 +28,14 @@ struct DashboardCommand: AsyncParsableCommand {
     var relayToken: String?
     @Option(
         help:
-            "Token the dashboard itself requires for changes when it listens off loopback (default: $SEMCOM_DASHBOARD_TOKEN)."
+            "Token the dashboard itself requires for changes (default: $SEMCOM_DASHBOARD_TOKEN): required off loopback, honoured on loopback too."
     )
     var token: String?
+    @Option(
+        help:
+            "A host name requests may carry in Host besides IP addresses, loopback names and the --listen host (repeatable; DNS rebinding protection)."
+    )
+    var allowedHost: [String] = []
     @OptionGroup var logging: LogOptions
 
     func validate() throws {
@@ -57,11 +62,13 @@ struct DashboardCommand: AsyncParsableCommand {
                     "--listen \(listen) is not on loopback: give --token (or SEMCOM_DASHBOARD_TOKEN) so that only its holders can change the relay's channel"
                 ))
         }
+        var limits = SidePortLimits()
+        limits.allowedHosts = allowedHost
         func trimmed(_ url: String?) -> String? { url.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } }
         let dashboard = Dashboard(
             configuration: .init(
                 listen: listen, sender: trimmed(sender), relay: trimmed(relay), receiver: trimmed(receiver),
-                relayToken: relayToken, token: token),
+                relayToken: relayToken, token: token, limits: limits),
             logger: logger, onListening: { StandardOutput.writeLine("dashboard on http://\($0)/") })
         try await runDaemon(dashboard, logger: logger)
     }

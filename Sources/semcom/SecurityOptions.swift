@@ -120,6 +120,33 @@ struct HTTPOptions: ParsableArguments {
     @Option(help: "PEM certificate: serve the side port over HTTPS (with --http-tls-key).") var httpTlsCert: String?
     @Option(help: "PEM private key of --http-tls-cert.") var httpTlsKey: String?
     @Option(help: "PEM CA certificate: HTTPS clients must present a certificate it signed.") var httpTlsCa: String?
+    @Option(help: "Side-port connections open at once (kept apart from the data port's).")
+    var httpMaxConnections: Int = SidePortLimits().maxConnections
+    @Option(help: "Concurrent /events streams; one more gets 503 with Retry-After.")
+    var httpMaxStreams: Int = SidePortLimits().maxStreams
+    @Option(help: "Seconds a side-port request (head and body) may take to arrive before its connection is closed.")
+    var httpRequestTimeout: Int = SidePortLimits().requestTimeout.wholeSeconds
+    @Option(help: "Seconds an idle keep-alive side-port connection stays open.")
+    var httpIdleTimeout: Int = SidePortLimits().idleTimeout.wholeSeconds
+    @Option(
+        help:
+            "A host name side-port requests may carry in Host besides IP addresses, loopback names and the --http host (repeatable; DNS rebinding protection)."
+    )
+    var allowedHost: [String] = []
+    @Option(help: "An origin whose pages may read the side port, e.g. http://127.0.0.1:8700 (repeatable; no wildcard).")
+    var allowOrigin: [String] = []
+
+    /// The side port's client limits from the flags.
+    var limits: SidePortLimits {
+        var limits = SidePortLimits()
+        limits.maxConnections = httpMaxConnections
+        limits.maxStreams = httpMaxStreams
+        limits.requestTimeout = .seconds(httpRequestTimeout)
+        limits.idleTimeout = .seconds(httpIdleTimeout)
+        limits.allowedHosts = allowedHost
+        limits.allowedOrigins = allowOrigin
+        return limits
+    }
 
     var token: String? {
         httpToken ?? ProcessInfo.processInfo.environment["SEMCOM_HTTP_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
@@ -129,12 +156,22 @@ struct HTTPOptions: ParsableArguments {
         if http == nil, httpToken != nil || httpTlsCert != nil || httpTlsKey != nil || httpTlsCa != nil {
             throw ValidationError("--http-token and --http-tls-* need --http HOST:PORT")
         }
+        guard httpMaxConnections >= 1, httpMaxStreams >= 1, httpRequestTimeout >= 1, httpIdleTimeout >= 1 else {
+            throw ValidationError(
+                "--http-max-connections, --http-max-streams and the --http-*-timeout flags must be at least 1")
+        }
+        for origin in allowOrigin where origin == "*" || !(origin.hasPrefix("http://") || origin.hasPrefix("https://"))
+        {
+            throw ValidationError(
+                "--allow-origin \(origin): give an origin such as http://127.0.0.1:8700 (no wildcard)")
+        }
     }
 
     /// Turns the live event stream on (before logging is bootstrapped) when a side port is asked for.
     var events: DaemonEvents? {
         guard http != nil else { return nil }
         _ = SidePortMetrics.registry
+        DaemonEvents.shared.maxSubscribers = httpMaxStreams
         return .shared
     }
 
@@ -154,7 +191,8 @@ struct HTTPOptions: ParsableArguments {
             }
         }
         return SidePort(
-            configuration: .init(listen: http, daemon: daemon, token: token, tls: tls), readiness: readiness,
+            configuration: .init(listen: http, daemon: daemon, token: token, tls: tls, limits: limits),
+            readiness: readiness,
             logger: logger, routes: routes, onListening: { StandardOutput.writeLine("http on \($0)") })
     }
 }

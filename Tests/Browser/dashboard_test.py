@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,7 +99,10 @@ def control_api(relay_http, venv_bin, work):
     status, body = request("PUT", base + "/channel", "not json", token=TOKEN)
     check(status == 400, f"PUT /channel with a body that is not JSON → 400 ({status})")
     status, body = request("POST", base + "/channel/schedule", "seconds,snr_db\n0,5\n1,25\n", token=TOKEN, content_type="text/csv")
-    check(status == 200 and body["schedule"]["points"][1]["snr_db"] == 25, "POST /channel/schedule (CSV) starts a schedule")
+    check(status == 200 and body["schedule"]["points"] == 2, "POST /channel/schedule (CSV) starts a schedule")
+    status, points = request("GET", base + "/channel/schedule")
+    check(status == 200 and points["points"][1]["snr_db"] == 25 and points["digest"] == body["schedule"]["digest"],
+          "GET /channel/schedule serves its points")
     status, body = request("DELETE", base + "/channel/schedule", token=TOKEN)
     check(status == 200 and body["schedule"] is None, "DELETE /channel/schedule ends it")
     # GET → PUT round trip: the body GET returns is accepted as it is and changes no setting.
@@ -127,6 +131,43 @@ def control_api(relay_http, venv_bin, work):
     request("PUT", base + "/channel", json.dumps({"snr_db": 30, "convention": "psnr", "seed": 1, "mode": "analog",
                                                   "csi": "perfect", "fading": "none", "modulation": "bpsk", "code": "none",
                                                   "mcs": "off", "coherence": 128, "pilots": 4, "equalizer": "mmse"}), token=TOKEN)
+
+
+def raw_request(port, text):
+    """Sends TEXT as it is to 127.0.0.1:PORT and returns the status line and headers of the answer."""
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as sock:
+        sock.sendall(text.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.decode(errors="replace")
+
+
+def browser_safety(url, relay_http, dashboard_port):
+    """DNS rebinding, CSRF through the dashboard, wildcard CORS: each refused."""
+    for port in (relay_http, dashboard_port):
+        answer = raw_request(port, "GET /healthz HTTP/1.1\r\nHost: rebind.example\r\nConnection: close\r\n\r\n")
+        check(answer.startswith("HTTP/1.1 421"), f"a foreign Host on port {port} → 421 ({answer.splitlines()[0]})")
+    body = '{"snr_db": -6.5}'
+    answer = raw_request(dashboard_port, f"PUT /api/relay/channel HTTP/1.1\r\nHost: rebind.example:{dashboard_port}\r\n"
+                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}")
+    check(answer.startswith("HTTP/1.1 421"), "a dashboard change through a rebound name → 421")
+    answer = raw_request(dashboard_port, f"PUT /api/relay/channel HTTP/1.1\r\nHost: 127.0.0.1:{dashboard_port}\r\n"
+                         f"Origin: http://evil.example\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         f"Connection: close\r\n\r\n{body}")
+    check(answer.startswith("HTTP/1.1 403"), "a dashboard change from a foreign Origin → 403")
+    answer = raw_request(relay_http, f"GET /channel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+                         "Connection: close\r\n\r\n")
+    check("access-control-allow-origin" not in answer.lower(), "no CORS header for a foreign Origin")
+    answer = raw_request(relay_http, f"GET /channel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1:{dashboard_port}\r\n"
+                         "Connection: close\r\n\r\n")
+    check(f"access-control-allow-origin: http://127.0.0.1:{dashboard_port}" in answer.lower(),
+          "the dashboard's origin is allowed by name, never *")
+    answer = raw_request(dashboard_port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    check("frame-ancestors 'none'" in answer, "the page sends a CSP with frame-ancestors 'none'")
 
 
 def add_scenes(source, target, names):
@@ -221,13 +262,18 @@ def main():
                        capture_output=True)
         names = [f"s3_{i:05d}" for i in range(12)]
         add_scenes(work / "all", work / "scenes", names[:8])
+        # The dashboard's origin, chosen first: each side port allows exactly it (--allow-origin, no wildcard).
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            d_port = probe.getsockname()[1]
+        origin = ["--allow-origin", f"http://127.0.0.1:{d_port}"]
         receiver = Daemon("receiver", [semcom, "receive", "--listen", "127.0.0.1:0", "--out", str(work / "received"),
-                                       "--steps", args.steps, "--http", "127.0.0.1:0"])
+                                       "--steps", args.steps, "--http", "127.0.0.1:0", *origin])
         daemons.append(receiver)
         r_port = receiver.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
         r_http = receiver.wait_for(r"http on 127\.0\.0\.1:(\d+)").group(1)
         relay = Daemon("relay", [semcom, "relay", "--listen", "127.0.0.1:0", "--forward", f"127.0.0.1:{r_port}", "--psnr", "30",
-                                 "--mode", "analog", "--http", "127.0.0.1:0"], env={"SEMCOM_HTTP_TOKEN": TOKEN})
+                                 "--mode", "analog", "--http", "127.0.0.1:0", *origin], env={"SEMCOM_HTTP_TOKEN": TOKEN})
         daemons.append(relay)
         l_port = relay.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
         l_http = relay.wait_for(r"http on 127\.0\.0\.1:(\d+)").group(1)
@@ -236,14 +282,15 @@ def main():
 
         # The sender first (its side port URL goes to the dashboard), paced so frames keep arriving.
         sender = Daemon("sender", [semcom, "send", "--connect", f"127.0.0.1:{l_port}", "--input", str(work / "scenes"), "--watch",
-                                   "--interval-ms", "1500", "--http", "127.0.0.1:0"])
+                                   "--interval-ms", "1500", "--http", "127.0.0.1:0", *origin])
         daemons.append(sender)
         s_http = sender.wait_for(r"http on 127\.0\.0\.1:(\d+)").group(1)
-        dashboard = Daemon("dashboard", [semcom, "dashboard", "--listen", "127.0.0.1:0", "--sender", f"http://127.0.0.1:{s_http}",
+        dashboard = Daemon("dashboard", [semcom, "dashboard", "--listen", f"127.0.0.1:{d_port}", "--sender", f"http://127.0.0.1:{s_http}",
                                          "--relay", f"http://127.0.0.1:{l_http}", "--receiver", f"http://127.0.0.1:{r_http}"],
                            env={"SEMCOM_HTTP_TOKEN": TOKEN})
         daemons.append(dashboard)
         url = dashboard.wait_for(r"dashboard on (http://\S+)").group(1)
+        browser_safety(url, l_http, d_port)
         browser(url, l_http, args.screenshot, lambda: add_scenes(work / "all", work / "scenes", names[8:]))
         print("dashboard browser test passed")
     finally:

@@ -152,25 +152,27 @@ struct EventTests {
         event(connection.metadata.merging(extra) { $1 }, message: connection.kind.message)
     }
 
-    @Test func subscribersGetTheRecentEventsThenLiveOnes() async {
+    @Test func subscribersGetTheRecentEventsThenLiveOnes() async throws {
         let events = DaemonEvents()
         events.activate()
         events.publish(event(["frame.name": "a"]))
-        let stream = events.subscribe()
+        let subscription = try #require(events.subscribe())
         events.publish(event(["frame.name": "b"]))
         events.finishSubscribers()
-        var names: [String] = []
-        for await e in stream { names.append(e["frame.name"] ?? "?") }
+        var names = subscription.replay.map { $0["frame.name"] ?? "?" }
+        for await item in subscription.live {
+            if case .event(let e) = item { names.append(e["frame.name"] ?? "?") }
+        }
         #expect(names == ["a", "b"])
     }
 
-    @Test func inactiveHubKeepsNothing() async {
+    @Test func inactiveHubKeepsNothing() async throws {
         let events = DaemonEvents()
         events.publish(event())
-        let stream = events.subscribe()
+        let subscription = try #require(events.subscribe())
         events.finishSubscribers()
-        var count = 0
-        for await _ in stream { count += 1 }
+        var count = subscription.replay.count
+        for await _ in subscription.live { count += 1 }
         #expect(count == 0)
     }
 

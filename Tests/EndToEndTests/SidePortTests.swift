@@ -197,4 +197,69 @@ struct SidePortTests {
         #expect(try await receiver.waitForExit() == 78)
         #expect(!receiver.lines(containing: "is not on loopback: give a bearer token").isEmpty)
     }
+
+    /// A raw socket to 127.0.0.1:`port` with `text` written on it.
+    static func rawConnection(_ port: Int, sending text: String) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        return fd
+    }
+
+    @Test("SIGTERM with a side-port request body stalled half-way: the relay exits 0 within 10 s")
+    func stalledBodyDoesNotHoldShutdown() async throws {
+        let relay = try DaemonProcess(
+            "relay",
+            [
+                "relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:9", "--snr", "10", "--http", "127.0.0.1:0",
+                "--http-token", "t",
+            ])
+        let http = try await Self.httpPort(relay)
+        let stalled = Self.rawConnection(
+            http,
+            sending: "PUT /channel HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer t\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"snr_db\":")
+        defer { close(stalled) }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        relay.signal(SIGTERM)
+        #expect(try await relay.waitForExit(timeout: 10) == 0)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test("20,000 /events connect–close cycles grow an idle receiver by at most 16 MB; it still writes frames")
+    func eventStreamsCostBoundedMemory() async throws {
+        let workspace = try Workspace(count: 2)
+        defer { workspace.remove() }
+        let receiver = try DaemonProcess(
+            "receiver",
+            ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate", "--http", "127.0.0.1:0"])
+        let port = try await receiver.listeningPort(), http = try await Self.httpPort(receiver)
+        _ = try await Self.get("http://127.0.0.1:\(http)/healthz")
+        let before = receiver.residentKiB
+        var buffer = [UInt8](repeating: 0, count: 512)
+        for _ in 0..<20_000 {
+            let fd = Self.rawConnection(http, sending: "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            _ = read(fd, &buffer, buffer.count)  // the status line (200, or 503 while the cap is reached)
+            close(fd)
+        }
+        let after = receiver.residentKiB
+        print("side port: 20000 /events cycles, receiver resident \(before) → \(after) KiB")
+        #expect(after - before <= 16 * 1024, "grew \(after - before) KiB")
+        let sender = try DaemonProcess(
+            "sender",
+            ["send", "--connect", "127.0.0.1:\(port)", "--input", workspace.scenes, "--encoding", "digital"])
+        #expect(try await sender.waitForExit(timeout: 30) == 0)
+        try await receiver.waitForLine(containing: "event=frame.written", count: 2, timeout: 5)
+        receiver.signal(SIGTERM)
+        #expect(try await receiver.waitForExit() == 0)
+    }
 }

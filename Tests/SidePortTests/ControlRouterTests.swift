@@ -17,9 +17,12 @@ struct ControlRouterTests {
     static let token = "secret-token"
 
     /// A relay's side port over `control`, with a token.
-    static func application(control: RelayChannelControl, token: String? = token) -> some ApplicationProtocol {
+    static func application(
+        control: RelayChannelControl, token: String? = token, limits: SidePortLimits = SidePortLimits()
+    ) -> some ApplicationProtocol {
         let sidePort = SidePort(
-            configuration: .init(listen: Endpoint(host: "127.0.0.1", port: 0), daemon: "relay", token: token),
+            configuration: .init(
+                listen: Endpoint(host: "127.0.0.1", port: 0), daemon: "relay", token: token, limits: limits),
             readiness: Readiness(checks: ["listening"]), events: DaemonEvents(),
             registry: PrometheusCollectorRegistry(),
             logger: Logger(label: "test"),
@@ -27,7 +30,7 @@ struct ControlRouterTests {
                 RelayControlRoutes.add(
                     to: router, control: control, statistics: UpstreamStatistics(), logger: Logger(label: "test"))
             })
-        return Application(router: sidePort.makeRouter())
+        return Application(router: HeadAsGetRouter(sidePort.makeRouter()))
     }
 
     static func authorized(_ extra: HTTPFields = [:]) -> HTTPFields {
@@ -145,7 +148,7 @@ struct ControlRouterTests {
                 response in
                 #expect(response.status == .ok)
                 let state = try Self.channel(response)
-                #expect(state.schedule?.points == [SidePortAPI.SchedulePoint(seconds: 0, snrDB: -2)])
+                #expect(state.schedule?.points == 1 && state.schedule?.segment == 0)
                 #expect(state.effectiveSNRDB == -2)
             }
             try await client.execute(

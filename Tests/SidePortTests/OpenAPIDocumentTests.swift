@@ -37,7 +37,8 @@ struct OpenAPIDocumentTests {
     @Test(
         "each schema has the type's fields",
         arguments: [
-            "ChannelSettings", "Channel", "Schedule", "SchedulePoint", "ScheduleState", "Problem", "Readiness",
+            "ChannelSettings", "Channel", "Schedule", "SchedulePoint", "ScheduleState", "SchedulePoints", "Problem",
+            "Readiness",
             "Connection",
         ])
     func schemaMatchesType(name: String) throws {
@@ -52,7 +53,11 @@ struct OpenAPIDocumentTests {
         case "SchedulePoint": expected = try Self.keys(of: Self.point)
         case "ScheduleState":
             expected = try Self.keys(
-                of: SidePortAPI.ScheduleState(points: [], interpolation: "step", loop: false, elapsedS: 0))
+                of: SidePortAPI.ScheduleState(
+                    points: 1, interpolation: "step", loop: false, elapsedS: 0, segment: 0, digest: "d"))
+        case "SchedulePoints":
+            expected = try Self.keys(
+                of: SidePortAPI.SchedulePoints(points: [Self.point], interpolation: "step", loop: false, digest: "d"))
         case "Problem": expected = try Self.keys(of: SidePortAPI.Problem(error: "e", field: "f"))
         case "Readiness":
             expected = try Self.keys(of: SidePortAPI.ReadinessReport(ready: true, daemon: "relay", checks: [:]))

@@ -835,7 +835,7 @@ def parse_environment(values: list[str]) -> dict[str, str]:
 
 KNOWN_KEYS = {
     "Unit": {"Description", "Documentation", "After", "Wants", "Requires", "StartLimitIntervalSec", "StartLimitBurst"},
-    "Service": {"Type", "NotifyAccess", "Environment", "EnvironmentFile", "ExecStart", "KillSignal", "TimeoutStopSec",
+    "Service": {"Type", "NotifyAccess", "Environment", "EnvironmentFile", "ExecStart", "KillSignal", "TimeoutStopSec", "LimitNOFILE",
                 "Restart", "RestartSec", "RestartPreventExitStatus", "User", "Group", "WorkingDirectory",
                 "StateDirectory", "NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp", "ReadWritePaths",
                 "ReadOnlyPaths"},

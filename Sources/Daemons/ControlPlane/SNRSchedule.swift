@@ -10,8 +10,11 @@ public struct SNRSchedule: Sendable, Equatable {
     /// How the SNR moves between two points of the schedule.
     public enum Interpolation: String, Sendable, CaseIterable { case step, linear }
 
-    /// Strictly increasing times (s, ≥ 0) and their SNRs (dB).
+    /// Strictly increasing times (s, ≥ 0) and their SNRs (dB): 16 bytes per point (at most 100000).
     public let points: [(seconds: Double, dB: Double)]
+    /// FNV-1a 64 of the points, interpolation and loop, in hex: tells two schedules apart without their
+    /// points (`GET /channel` shows it; the points have their own route).
+    public let digest: String
     public let interpolation: Interpolation
     /// Start again after the last point (period: the last point's time).
     public let loops: Bool
@@ -46,6 +49,39 @@ public struct SNRSchedule: Sendable, Equatable {
         self.interpolation = interpolation
         // A schedule whose points all sit at 0 s has nothing to repeat.
         self.loops = loops && ordered.last!.seconds > 0
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ (word >> UInt64(shift) & 0xFF)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        for point in ordered {
+            mix(point.seconds.bitPattern)
+            mix(point.dB.bitPattern)
+        }
+        mix(interpolation == .linear ? 1 : 0)
+        mix(self.loops ? 1 : 0)
+        digest = String(hash, radix: 16)
+    }
+
+    /// A decimal number as written in CSV: digits, sign, point and exponent only (`Double("1\0…")` would
+    /// read a number out of a field with a NUL and junk after it).
+    static func number(_ field: String) -> Double? {
+        guard !field.isEmpty, field.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }) else { return nil }
+        return Double(field)
+    }
+
+    /// The index of the point in force `elapsed` seconds after the start (the segment it begins).
+    public func segment(at elapsed: Double) -> Int {
+        var t = max(0, elapsed)
+        if loops, let period = points.last?.seconds, period > 0 { t = t.truncatingRemainder(dividingBy: period) }
+        guard t >= points[0].seconds else { return 0 }
+        var low = 0, high = points.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if points[mid].seconds <= t { low = mid } else { high = mid - 1 }
+        }
+        return low
     }
 
     /// Parses `seconds,snr_db` lines.
@@ -58,7 +94,7 @@ public struct SNRSchedule: Sendable, Equatable {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count == 2, let t = Double(fields[0]), let db = Double(fields[1]) else {
+            guard fields.count == 2, let t = Self.number(fields[0]), let db = Self.number(fields[1]) else {
                 if points.isEmpty && number == 0 && fields.count == 2 { continue }  // a header line
                 throw ChannelSettingsError(
                     field: "points", message: "line \(number + 1): expected seconds,snr_db, got '\(line)'")
@@ -73,12 +109,7 @@ public struct SNRSchedule: Sendable, Equatable {
         var t = max(0, elapsed)
         if loops, let period = points.last?.seconds, period > 0 { t = t.truncatingRemainder(dividingBy: period) }
         guard t >= points[0].seconds else { return points[0].dB }
-        // The last point at or before t.
-        var low = 0, high = points.count - 1
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if points[mid].seconds <= t { low = mid } else { high = mid - 1 }
-        }
+        let low = segment(at: elapsed)  // the last point at or before t
         guard interpolation == .linear, low + 1 < points.count else { return points[low].dB }
         let a = points[low], b = points[low + 1]
         return a.dB + (b.dB - a.dB) * (t - a.seconds) / (b.seconds - a.seconds)

@@ -61,7 +61,9 @@ public struct LiveLogHandler: LogHandler {
         let now = Date()
         if let events, event.level >= .info {
             events.publish(
-                DaemonEvent(date: now, level: event.level, label: label, message: "\(event.message)", metadata: merged))
+                DaemonEvent(
+                    date: now, level: event.level, label: label, message: "\(event.message)",
+                    metadata: Self.withoutFolders(merged)))
         }
         guard event.level >= writtenLevel else { return }
         let line = Self.format(
@@ -76,6 +78,22 @@ public struct LiveLogHandler: LogHandler {
                 offset += written
             }
         }
+    }
+
+    /// Metadata keys that hold file-system paths, and how many trailing components the event feed keeps.
+    static let pathKeys: [String: Int] = ["file": 2, "input": 1, "out": 1]
+
+    /// `metadata` with paths cut to their last components (`ORIGIN/NAME.png`, the input folder's name):
+    /// the event feed is readable without a token, and where the daemon keeps its files is nobody's
+    /// business there. Standard error keeps whole paths.
+    public static func withoutFolders(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        var metadata = metadata
+        for (key, kept) in pathKeys {
+            guard let value = metadata[key] else { continue }
+            let parts = "\(value)".split(separator: "/", omittingEmptySubsequences: true)
+            metadata[key] = .string(parts.suffix(kept).joined(separator: "/"))
+        }
+        return metadata
     }
 
     /// One formatted line, newline included.

@@ -42,7 +42,41 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether only this machine can reach the endpoint (127.0.0.0/8, ::1, localhost): a side port there
     /// needs no token.
-    public var isLoopback: Bool { ["::1", "localhost"].contains(host) || host.hasPrefix("127.") }
+    /// Whether every address `host` stands for is a loopback address (127.0.0.0/8, ::1): decided on
+    /// addresses, so that a name such as `127.example.net` is not taken for loopback; a name is resolved.
+    public var isLoopback: Bool {
+        if Self.isIPAddress(host) { return Self.isLoopbackAddress(host) }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return false }
+        defer { freeaddrinfo(list) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        var any = false
+        while let entry = cursor {
+            var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard
+                getnameinfo(
+                    entry.pointee.ai_addr, entry.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0,
+                    NI_NUMERICHOST) == 0,
+                Self.isLoopbackAddress(
+                    String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            else { return false }
+            any = true
+            cursor = entry.pointee.ai_next
+        }
+        return any
+    }
+
+    /// Whether an IP literal is a loopback address.
+    static func isLoopbackAddress(_ address: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        if inet_pton(AF_INET6, address, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        }
+        return false
+    }
 
     /// Whether `host` is a literal IPv4 or IPv6 address (not a name to resolve).
     public static func isIPAddress(_ host: String) -> Bool {

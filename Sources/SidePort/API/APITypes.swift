@@ -39,26 +39,86 @@ public enum SidePortAPI {
         public var snrDB: Double
 
         enum CodingKeys: String, CodingKey, CaseIterable { case seconds, snrDB = "snr_db" }
+
+        public init(seconds: Double, snrDB: Double) {
+            self.seconds = seconds
+            self.snrDB = snrDB
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            seconds = try container.decode(Double.self, forKey: .seconds)
+            snrDB = try container.decode(Double.self, forKey: .snrDB)
+        }
     }
 
-    /// `POST /channel/schedule`'s JSON body.
+    /// `POST /channel/schedule`'s JSON body. Decoding refuses unknown fields and anything but finite
+    /// numbers, naming the field.
     public struct Schedule: Codable, Sendable {
         public var points: [SchedulePoint]
         public var interpolation: String?
         public var loop: Bool?
 
         enum CodingKeys: String, CodingKey, CaseIterable { case points, interpolation, loop }
+
+        public init(points: [SchedulePoint], interpolation: String? = nil, loop: Bool? = nil) {
+            self.points = points
+            self.interpolation = interpolation
+            self.loop = loop
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            points = try container.decode([SchedulePoint].self, forKey: .points)
+            interpolation = try container.decodeIfPresent(String.self, forKey: .interpolation)
+            loop = try container.decodeIfPresent(Bool.self, forKey: .loop)
+        }
     }
 
-    /// The schedule running on a relay (in `Channel`).
+    /// Refuses an object with a field outside `allowed`.
+    enum StrictKeys {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        static func check(_ decoder: any Decoder, allowed: [String]) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            for key in container.allKeys where !allowed.contains(key.stringValue) {
+                throw ChannelSettingsError(field: key.stringValue, message: "unknown field")
+            }
+        }
+    }
+
+    /// The schedule running on a relay, summarised (in `Channel`): a few hundred bytes whatever its size.
+    /// Its points are `GET /channel/schedule`.
     public struct ScheduleState: Codable, Sendable, Equatable {
-        public var points: [SchedulePoint]
+        /// How many points.
+        public var points: Int
         public var interpolation: String
         public var loop: Bool
         /// Seconds since the schedule started.
         public var elapsedS: Double
+        /// The index of the point in force now.
+        public var segment: Int
+        /// Tells schedules apart (`SNRSchedule.digest`).
+        public var digest: String
 
-        enum CodingKeys: String, CodingKey { case points, interpolation, loop, elapsedS = "elapsed_s" }
+        enum CodingKeys: String, CodingKey {
+            case points, interpolation, loop, elapsedS = "elapsed_s", segment, digest
+        }
+    }
+
+    /// `GET /channel/schedule`: the running schedule's points.
+    public struct SchedulePoints: Codable, Sendable {
+        public var points: [SchedulePoint]
+        public var interpolation: String
+        public var loop: Bool
+        public var digest: String
     }
 
     /// `GET /channel` (and the answer of every change). Its ETag is `"VERSION"`.
@@ -87,9 +147,9 @@ public enum SidePortAPI {
             settings = snapshot.settings?.document
             schedule = snapshot.schedule.map { schedule in
                 ScheduleState(
-                    points: schedule.points.map { SchedulePoint(seconds: $0.seconds, snrDB: $0.dB) },
-                    interpolation: schedule.interpolation.rawValue, loop: schedule.loops,
-                    elapsedS: snapshot.scheduleElapsed ?? 0)
+                    points: schedule.points.count, interpolation: schedule.interpolation.rawValue,
+                    loop: schedule.loops, elapsedS: snapshot.scheduleElapsed ?? 0,
+                    segment: schedule.segment(at: snapshot.scheduleElapsed ?? 0), digest: schedule.digest)
             }
             effectiveSNRDB = snapshot.effectiveSNRDB
             version = snapshot.version

@@ -15,12 +15,19 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let token, !token.isEmpty else {
             return SidePortAPI.problem(.unauthorized, "changes are disabled: start the daemon with --http-token")
         }
-        guard Self.constantTimeEqual(request.headers[.authorization] ?? "", "Bearer " + token) else {
+        guard Self.constantTimeEqual(Self.credentials(request.headers[.authorization]), token) else {
             var response = SidePortAPI.problem(.unauthorized, "missing or wrong bearer token (Authorization: Bearer …)")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"semcom\""
             return response
         }
         return try await next(request, context)
+    }
+
+    /// The credentials of an `Authorization: Bearer …` header; the scheme's case does not matter (RFC 7235).
+    static func credentials(_ header: String?) -> String {
+        guard let header, let space = header.firstIndex(of: " ") else { return "" }
+        guard header[..<space].lowercased() == "bearer" else { return "" }
+        return String(header[header.index(after: space)...].drop(while: { $0 == " " }))
     }
 
     /// Compares without stopping at the first difference, so timing does not reveal the token.

@@ -2,6 +2,7 @@ import Daemons
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// The relay's control API on its side port (protocol/relay-control.openapi.yaml), in the manner of
 /// toxiproxy: read and change the channel while the relay runs; changes need the bearer token
@@ -25,6 +26,7 @@ public enum RelayControlRoutes {
         to router: Router<BasicRequestContext>, control: RelayChannelControl, statistics: UpstreamStatistics,
         logger: Logger
     ) {
+        let cache = SchedulePointsCache()
         router.get("/channel") { _, _ -> Response in channel(control) }
         router.put("/channel") { request, context -> Response in
             do {
@@ -42,6 +44,7 @@ public enum RelayControlRoutes {
             do {
                 schedule = try await parseSchedule(request, context: context)
                 try control.setSchedule(schedule)
+                _ = cache.points(of: schedule)  // serialised once, now, not per request
             } catch let refusal as Refusal {
                 return refusal.response
             } catch let invalid as ChannelSettingsError {
@@ -55,6 +58,14 @@ public enum RelayControlRoutes {
                     "schedule.loop": "\(schedule.loops)",
                 ])
             return channel(control)
+        }
+        router.get("/channel/schedule") { _, _ -> Response in
+            guard let schedule = control.snapshot.schedule else {
+                return SidePortAPI.problem(.notFound, "no schedule runs (POST /channel/schedule starts one)")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .eTag: "\"\(schedule.digest)\""],
+                body: .init(byteBuffer: cache.points(of: schedule)))
         }
         router.delete("/channel/schedule") { _, _ -> Response in
             try control.setSchedule(nil)
@@ -160,6 +171,24 @@ public enum RelayControlRoutes {
         return object
     }
 
+    /// The field a decoding error is about, named as the API names it.
+    static func field(of error: DecodingError) -> ChannelSettingsError {
+        let path: [any CodingKey]
+        let message: String
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+            message = "must be a finite number, a string or a boolean as the schema says"
+        case .keyNotFound(let key, let context):
+            path = context.codingPath + [key]
+            message = "is required"
+        @unknown default:
+            return ChannelSettingsError(field: "body", message: "\(error)")
+        }
+        let field = path.last { $0.intValue == nil }?.stringValue ?? "body"
+        return ChannelSettingsError(field: field, message: message)
+    }
+
     static func parseSchedule(_ request: Request, context: BasicRequestContext) async throws(Refusal) -> SNRSchedule {
         func invalid(_ error: ChannelSettingsError) -> Refusal {
             Refusal(SidePortAPI.problem(.badRequest, error.message, field: error.field))
@@ -179,43 +208,46 @@ public enum RelayControlRoutes {
                 throw invalid(error)
             }
         }
-        let object = try await jsonObject(request, context: context)
-        for key in object.keys.sorted() where SidePortAPI.Schedule.CodingKeys(stringValue: key) == nil {
-            throw invalid(ChannelSettingsError(field: key, message: "unknown field"))
+        let buffer = try await body(request, context: context)
+        let parsed: SidePortAPI.Schedule
+        do {
+            parsed = try JSONDecoder().decode(SidePortAPI.Schedule.self, from: Data(buffer.readableBytesView))
+        } catch let error as ChannelSettingsError {
+            throw invalid(error)
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw invalid(ChannelSettingsError(field: "body", message: "the body must be a JSON object"))
+        } catch let error as DecodingError {
+            throw invalid(Self.field(of: error))
+        } catch {
+            throw invalid(ChannelSettingsError(field: "body", message: "the body must be a JSON object"))
         }
-        guard case .array(let raw)? = object["points"] else {
-            throw invalid(
-                ChannelSettingsError(
-                    field: "points", message: "must be an array of {\"seconds\": s, \"snr_db\": dB} objects"))
+        let points = parsed.points.map { ($0.seconds, $0.snrDB) }
+        guard let interpolation = SNRSchedule.Interpolation(rawValue: parsed.interpolation ?? "step") else {
+            throw invalid(ChannelSettingsError(field: "interpolation", message: "must be step or linear"))
         }
-        var points: [(Double, Double)] = []
-        for item in raw {
-            guard let point = item.object, point.count == 2, let t = point["seconds"]?.number,
-                let db = point["snr_db"]?.number
-            else {
-                throw invalid(
-                    ChannelSettingsError(field: "points", message: "each point is {\"seconds\": s, \"snr_db\": dB}"))
-            }
-            points.append((t, db))
-        }
-        var interpolation = SNRSchedule.Interpolation.step
-        if let value = object["interpolation"] {
-            guard let text = value.string, let chosen = SNRSchedule.Interpolation(rawValue: text) else {
-                throw invalid(ChannelSettingsError(field: "interpolation", message: "must be step or linear"))
-            }
-            interpolation = chosen
-        }
-        var loops = false
-        if let value = object["loop"] {
-            guard case .bool(let flag) = value else {
-                throw invalid(ChannelSettingsError(field: "loop", message: "must be true or false"))
-            }
-            loops = flag
-        }
+        let loops = parsed.loop ?? false
         do {
             return try SNRSchedule(points: points, interpolation: interpolation, loops: loops)
         } catch {
             throw invalid(error)
         }
+    }
+}
+
+/// The points of the running schedule as `GET /channel/schedule` sends them, serialised once per schedule
+/// (up to 100000 points: ≈ 3 MB of JSON, built when the schedule is set, never per request).
+final class SchedulePointsCache: Sendable {
+    private let cached = Mutex<(digest: String, body: ByteBuffer)?>(nil)
+
+    func points(of schedule: SNRSchedule) -> ByteBuffer {
+        if let hit = cached.withLock({ $0 }), hit.digest == schedule.digest { return hit.body }
+        let body = SidePortAPI.SchedulePoints(
+            points: schedule.points.map { SidePortAPI.SchedulePoint(seconds: $0.seconds, snrDB: $0.dB) },
+            interpolation: schedule.interpolation.rawValue, loop: schedule.loops, digest: schedule.digest)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let buffer = ByteBuffer(bytes: (try? encoder.encode(body)) ?? Data("{}".utf8))
+        cached.withLock { $0 = (schedule.digest, buffer) }
+        return buffer
     }
 }

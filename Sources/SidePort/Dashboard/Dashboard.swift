@@ -22,11 +22,15 @@ public struct Dashboard: Service {
         public var receiver: String?
         /// The relay's bearer token (changes disabled without it).
         public var relayToken: String?
-        /// The dashboard's own token for changes, required when it listens off loopback.
+        /// The dashboard's own token for changes: required when it listens off loopback, honoured on
+        /// loopback too when given.
         public var token: String?
+        /// Connection hygiene and the extra Host names it answers to (`--allowed-host`).
+        public var limits: SidePortLimits
 
         public init(
-            listen: Endpoint, sender: String?, relay: String?, receiver: String?, relayToken: String?, token: String?
+            listen: Endpoint, sender: String?, relay: String?, receiver: String?, relayToken: String?, token: String?,
+            limits: SidePortLimits = SidePortLimits()
         ) {
             self.listen = listen
             self.sender = sender
@@ -34,6 +38,7 @@ public struct Dashboard: Service {
             self.receiver = receiver
             self.relayToken = relayToken
             self.token = token
+            self.limits = limits
         }
     }
 
@@ -53,13 +58,26 @@ public struct Dashboard: Service {
         let configuration = self.configuration
         let started = Date()
         let router = Router()
-        // Loopback: whoever can open the page may change the channel; elsewhere the dashboard's token.
-        if !configuration.listen.isLoopback {
-            router.add(middleware: BearerTokenMiddleware(token: configuration.token))
+        // Host names it answers to (DNS rebinding), no CORS at all: the page is the only client it serves.
+        router.add(
+            middleware: BrowserSafetyMiddleware(
+                hosts: HostAllowList(listenHost: configuration.listen.host, extra: configuration.limits.allowedHosts),
+                allowedOrigins: []))
+        // Changes: from the page's own origin only (a foreign page cannot make the dashboard use the relay's
+        // token), and with the dashboard's token whenever it was given (loopback too).
+        router.add(middleware: SameOriginChangesMiddleware())
+        if let token = configuration.token, !token.isEmpty {
+            router.add(middleware: BearerTokenMiddleware(token: token))
         }
+        let policy = DashboardPage.contentSecurityPolicy(
+            daemons: [configuration.sender, configuration.relay, configuration.receiver].compactMap { $0 })
         router.get("/") { _, _ -> Response in
             Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                status: .ok,
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
+                    .contentSecurityPolicy: policy,
+                ],
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/config.json") { _, _ -> Response in
@@ -67,7 +85,8 @@ public struct Dashboard: Service {
                 .ok,
                 PageConfiguration(
                     sender: configuration.sender, relay: configuration.relay, receiver: configuration.receiver,
-                    control: configuration.relay != nil && configuration.relayToken != nil))
+                    control: configuration.relay != nil && configuration.relayToken != nil,
+                    tokenRequired: !(configuration.token ?? "").isEmpty))
         }
         router.get("/healthz") { _, _ -> Response in
             SidePortAPI.response(
@@ -102,11 +121,9 @@ public struct Dashboard: Service {
         let host = configuration.listen.host
         var httpLogger = logger
         httpLogger.logLevel = .warning
-        let app = Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(configuration.listen.host, port: configuration.listen.port),
-                serverName: "semcom-dashboard"),
+        let app = try SidePort.application(
+            router: router, listen: configuration.listen, serverName: "semcom-dashboard", tls: nil,
+            limits: configuration.limits,
             onServerRunning: { channel in
                 let endpoint = Endpoint(host: host, port: channel.localAddress?.port ?? 0)
                 logger.info("dashboard listening", metadata: ["url": "http://\(endpoint)/"])
@@ -122,6 +139,8 @@ struct PageConfiguration: Encodable {
     var relay: String?
     var receiver: String?
     var control: Bool
+    /// The dashboard wants its token with every change (the page asks for it).
+    var tokenRequired: Bool
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -129,7 +148,26 @@ struct PageConfiguration: Encodable {
         try container.encode(relay, forKey: .relay)
         try container.encode(receiver, forKey: .receiver)
         try container.encode(control, forKey: .control)
+        try container.encode(tokenRequired, forKey: .tokenRequired)
     }
 
-    enum CodingKeys: String, CodingKey { case sender, relay, receiver, control }
+    enum CodingKeys: String, CodingKey { case sender, relay, receiver, control, tokenRequired = "token_required" }
+}
+
+/// Refuses a change (any method but GET, HEAD and OPTIONS) whose `Origin` is not the server's own origin:
+/// browsers send `Origin` with every such request, so a page elsewhere cannot drive the dashboard (and the
+/// relay's token it holds). Requests without `Origin` (curl, scripts) are not browser requests and pass.
+struct SameOriginChangesMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard ![.get, .head, .options].contains(request.method), let origin = request.headers[.origin] else {
+            return try await next(request, context)
+        }
+        let authority = request.head.authority ?? ""
+        guard origin == "http://\(authority)" || origin == "https://\(authority)" else {
+            return SidePortAPI.problem(.forbidden, "changes come from the dashboard's own page only (Origin \(origin))")
+        }
+        return try await next(request, context)
+    }
 }

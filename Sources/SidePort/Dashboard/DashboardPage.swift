@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// The dashboard's one page: plain HTML, CSS, JavaScript and SVG, no external resource (it works
 /// offline). It reads `config.json` (the daemons' side ports), follows each daemon's `/events`
 /// (Server-Sent Events), shows counters and rates, a live table of frames with the sent map, the
@@ -62,6 +65,7 @@ enum DashboardPage {
                 <input type="range" id="snr-range" min="-10" max="40" step="0.5" value="10">
                 <input type="number" id="snr-input" min="-200" max="200" step="0.5" value="10"> dB
                 <button id="snr-apply">Apply</button>
+                <input type="password" id="dashboard-token" placeholder="dashboard token" hidden>
               </div>
               <div class="msg" id="channel-msg"></div>
               <pre id="channel-details"></pre>
@@ -197,7 +201,9 @@ enum DashboardPage {
           const value = Number(document.getElementById("snr-input").value); const msg = document.getElementById("channel-msg");
           const button = document.getElementById("snr-apply"); button.disabled = true;
           try {
-            const r = await fetch("api/relay/channel", {method: "PUT", headers: {"Content-Type": "application/json"}, body: JSON.stringify({snr_db: value})});
+            const headers = {"Content-Type": "application/json"}; const token = document.getElementById("dashboard-token").value;
+            if (config.token_required && token) headers.Authorization = "Bearer " + token;
+            const r = await fetch("api/relay/channel", {method: "PUT", headers, body: JSON.stringify({snr_db: value})});
             const body = await r.json();
             if (r.ok) { msg.className = "msg ok"; msg.textContent = `applied: ${value} dB from the next frame on`; document.body.dataset.applied = String(value); }
             else { msg.className = "msg err"; msg.textContent = `${r.status}: ${body.error}` + (body.field ? ` (${body.field})` : ""); }
@@ -218,6 +224,7 @@ enum DashboardPage {
           const box = document.getElementById("daemons"); for (const d of DAEMONS) { box.append(daemonCard(d)); renderCounters(d); }
           for (const d of DAEMONS) if (config[d]) connect(d);
           if (!config.relay) { document.getElementById("channel-none").hidden = false; document.getElementById("channel-box").hidden = true; }
+          if (config.token_required) document.getElementById("dashboard-token").hidden = false;
           if (!config.control) { document.getElementById("snr-apply").disabled = true; document.getElementById("channel-msg").textContent = "changes disabled: start the dashboard with the relay's token"; }
           const range = document.getElementById("snr-range"), input = document.getElementById("snr-input");
           range.addEventListener("input", () => { input.value = range.value; }); input.addEventListener("input", () => { range.value = input.value; });
@@ -231,4 +238,19 @@ enum DashboardPage {
         </body>
         </html>
         """#
+
+    /// The page's Content-Security-Policy: its one inline script by hash, styles inline, connections and
+    /// pictures from itself and the daemons' side ports only, never framed.
+    static func contentSecurityPolicy(daemons: [String]) -> String {
+        let script =
+            html.range(of: "<script>").flatMap { open in
+                html.range(of: "</script>", range: open.upperBound..<html.endIndex).map {
+                    String(html[open.upperBound..<$0.lowerBound])
+                }
+            } ?? ""
+        let hash = Data(SHA256.hash(data: Data(script.utf8))).base64EncodedString()
+        let sources = (["'self'"] + daemons).joined(separator: " ")
+        return "default-src 'none'; script-src 'sha256-\(hash)'; style-src 'unsafe-inline'; connect-src \(sources); "
+            + "img-src \(sources) data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    }
 }
