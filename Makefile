@@ -12,7 +12,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format
+.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format sideport-abuse
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -34,6 +34,7 @@ test: deps test-deps lint
 	$(SWIFT) test
 	$(MAKE) --no-print-directory deploy-check
 	$(MAKE) --no-print-directory ui-test
+	$(MAKE) --no-print-directory sideport-abuse
 
 ## The tree as `swift format` writes it (.swift-format: 120 columns); `make format` rewrites it so.
 SWIFT_FORMAT_PATHS := Sources Tests Fuzz Package.swift
@@ -42,6 +43,12 @@ lint:
 
 format:
 	$(SWIFT) format format -i -r --configuration .swift-format $(SWIFT_FORMAT_PATHS)
+
+## Hostile clients against real side ports (docs/sideport-security.md): silent /events readers, 1,100 idle
+## connections under ulimit -n 1024, a 100,000-point schedule with pollers.
+sideport-abuse:
+	@test -x $(BIN_DEBUG) || $(SWIFT) build
+	python3 scripts/sideport-abuse.py $(BIN_DEBUG)
 
 # promtool (Debian's prometheus package) checks the daemons' /metrics in the end-to-end tests; the server
 # it comes with is not started or needed.
