@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
@@ -158,6 +159,7 @@ public final class DaemonEvents: Sendable {
     }
 
     public func publish(_ event: DaemonEvent) {
+        var skipped = 0
         let observers = state.withLock { state -> [@Sendable (DaemonEvent) -> Void] in
             guard state.active else { return [] }
             if state.recent.count >= Self.replayCapacity {
@@ -165,9 +167,14 @@ public final class DaemonEvents: Sendable {
             }
             state.recent.append(event)
             for continuation in state.subscribers.values {
-                if case .dropped = continuation.yield(.event(event)) { state.skipped += 1 }
+                if case .dropped = continuation.yield(.event(event)) { skipped += 1 }
             }
+            state.skipped += skipped
             return state.observers
+        }
+        if skipped > 0 {
+            Counter(label: TransmissionMetrics.eventsSkipped.name, dimensions: [("daemon", event.label)])
+                .increment(by: Int64(skipped))
         }
         for observer in observers { observer(event) }
     }

@@ -39,9 +39,14 @@ public enum TransmissionMetrics {
         name: "semcom_queue_depth", kind: .gauge,
         help: "Maps the receiver stored that wait for the generator.")
 
+    public static let eventsSkipped = Family(
+        name: "semcom_events_skipped_total", kind: .counter,
+        help: "Live events /events readers missed because they read too slowly (they skip ahead).")
+
     /// Every family the daemons emit.
     public static let families = [
         framesTotal, measuredSNR, bitErrorsTotal, generationSeconds, connectionsOpen, bytesTotal, queuedMaps,
+        eventsSkipped,
     ]
 
     /// Counts `event` if it reports a frame step (and records its channel figures and generation time).
