@@ -68,6 +68,9 @@ let package = Package(
             dependencies: ["CZlib", "Checksums", .product(name: "NIOCore", package: "swift-nio")]
         ),
 
+        // Lossless label-map coding with fewer bits than zlib: a context-modelled range coder (docs/map-coding.md).
+        .target(name: "MapCoding", dependencies: ["SemanticWire", "Checksums"]),
+
         // The transmission logic the daemons and `semcom eval` share, without I/O: the receiver's map decision,
         // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
         .target(
@@ -135,7 +138,7 @@ let package = Package(
             dependencies: [
                 "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor",
                 "Evaluation",
-                "ChannelModels", "TransportSecurity", "SidePort",
+                "ChannelModels", "TransportSecurity", "SidePort", "MapCoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,6 +146,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "MapCodingTests", dependencies: ["MapCoding", "Scenes", "Imaging", "SemanticWire"]),
         .testTarget(
             name: "SidePortTests",
             dependencies: [
@@ -218,6 +222,7 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
         ("fuzz-codecs", "FuzzCodecs", "Codecs", ["ImageCodecs", "Imaging"]),
+        ("fuzz-map", "FuzzMapCoder", "MapCoder", ["MapCoding"]),
     ]
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),

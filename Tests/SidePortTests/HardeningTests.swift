@@ -77,7 +77,7 @@ struct HardeningTests {
         #expect(BearerTokenMiddleware<BasicRequestContext>.credentials("Basic abc") == "")
     }
 
-    @Test("a 100000-point schedule: GET /channel stays small, its points have their own route")
+    @Test("a 100000-point schedule: GET /channel stays small (time: make sideport-abuse), its points have their own route")
     func largeSchedule() async throws {
         let control = try RelayChannelControl(settings: ChannelSettings())
         let points = (0..<100_000).map { ["seconds": Double($0) / 10, "snr_db": Double($0 % 40) - 10] }
@@ -89,11 +89,9 @@ struct HardeningTests {
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes < 4096)
             }
-            let started = ContinuousClock.now
             for _ in 0..<8 {
                 try await client.execute(uri: "/channel", method: .get) { #expect($0.body.readableBytes < 4096) }
             }
-            #expect(ContinuousClock.now - started < .seconds(1))
             try await client.execute(uri: "/channel/schedule", method: .get) { response in
                 let decoded = try JSONDecoder().decode(
                     SidePortAPI.SchedulePoints.self, from: Data(response.body.readableBytesView))

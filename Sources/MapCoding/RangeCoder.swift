@@ -1,0 +1,84 @@
+/// A carry-less 32-bit range coder (Subbotin's): integer arithmetic only, so a stream decodes the same on
+/// every machine. Frequencies are counts out of a total of at most `maxTotal`.
+enum RangeCoder {
+    static let top: UInt32 = 1 << 24
+    static let bottom: UInt32 = 1 << 16
+    /// The largest frequency total a model may use (`range / total` must stay ≥ 1).
+    static let maxTotal: UInt32 = bottom
+
+    struct Encoder {
+        private var low: UInt32 = 0
+        private var range: UInt32 = .max
+        private(set) var bytes: [UInt8] = []
+
+        /// Codes the symbol whose interval is [cumulative, cumulative + frequency) out of `total`.
+        mutating func encode(cumulative: UInt32, frequency: UInt32, total: UInt32) {
+            range /= total
+            low &+= cumulative &* range
+            range &*= frequency
+            while true {
+                if (low ^ (low &+ range)) >= RangeCoder.top {
+                    guard range < RangeCoder.bottom else { break }
+                    range = (0 &- low) & (RangeCoder.bottom - 1)
+                }
+                bytes.append(UInt8(truncatingIfNeeded: low >> 24))
+                low <<= 8
+                range <<= 8
+            }
+        }
+
+        /// The stream, the coder's state flushed.
+        mutating func finish() -> [UInt8] {
+            for _ in 0..<4 {
+                bytes.append(UInt8(truncatingIfNeeded: low >> 24))
+                low <<= 8
+            }
+            return bytes
+        }
+    }
+
+    /// Reads a stream; past its end it reads zeros, so a truncated or hostile stream costs no more than a
+    /// valid one (the caller's checksum then refuses it).
+    struct Decoder {
+        private var low: UInt32 = 0
+        private var range: UInt32 = .max
+        private var code: UInt32 = 0
+        private let bytes: [UInt8]
+        private var position: Int
+
+        init(_ bytes: [UInt8], from start: Int) {
+            self.bytes = bytes
+            position = start
+            for _ in 0..<4 { code = (code << 8) | UInt32(next()) }
+        }
+
+        private mutating func next() -> UInt8 {
+            defer { position += 1 }
+            return position < bytes.count ? bytes[position] : 0
+        }
+
+        /// Whether the decoder read past the end of the stream (by more than the final flush).
+        var overran: Bool { position > bytes.count }
+
+        /// The cumulative count the next symbol falls on, in 0 ..< total.
+        mutating func target(total: UInt32) -> UInt32 {
+            range /= total
+            return min((code &- low) / range, total - 1)
+        }
+
+        /// Consumes the symbol [cumulative, cumulative + frequency) found through `target`.
+        mutating func consume(cumulative: UInt32, frequency: UInt32) {
+            low &+= cumulative &* range
+            range &*= frequency
+            while true {
+                if (low ^ (low &+ range)) >= RangeCoder.top {
+                    guard range < RangeCoder.bottom else { break }
+                    range = (0 &- low) & (RangeCoder.bottom - 1)
+                }
+                code = (code << 8) | UInt32(next())
+                low <<= 8
+                range <<= 8
+            }
+        }
+    }
+}
