@@ -77,7 +77,9 @@ struct HardeningTests {
         #expect(BearerTokenMiddleware<BasicRequestContext>.credentials("Basic abc") == "")
     }
 
-    @Test("a 100000-point schedule: GET /channel stays small (time: make sideport-abuse), its points have their own route")
+    @Test(
+        "a 100000-point schedule: GET /channel stays small (time: make sideport-abuse), its points have their own route"
+    )
     func largeSchedule() async throws {
         let control = try RelayChannelControl(settings: ChannelSettings())
         let points = (0..<100_000).map { ["seconds": Double($0) / 10, "snr_db": Double($0 % 40) - 10] }
