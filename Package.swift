@@ -146,7 +146,8 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "MapCodingTests", dependencies: ["MapCoding", "Scenes", "Imaging", "SemanticWire"]),
+        .testTarget(
+            name: "MapCodingTests", dependencies: ["MapCoding", "Scenes", "Imaging", "SemanticWire", "Randomness"]),
         .testTarget(
             name: "SidePortTests",
             dependencies: [
@@ -222,7 +223,7 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
         ("fuzz-codecs", "FuzzCodecs", "Codecs", ["ImageCodecs", "Imaging"]),
-        ("fuzz-map", "FuzzMapCoder", "MapCoder", ["MapCoding"]),
+        ("fuzz-map", "FuzzMap", "Map", ["MapCoding"]),
     ]
     package.targets += [
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),

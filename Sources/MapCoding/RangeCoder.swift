@@ -6,6 +6,18 @@ enum RangeCoder {
     /// The largest frequency total a model may use (`range / total` must stay ≥ 1).
     static let maxTotal: UInt32 = bottom
 
+    /// Whether the top byte of `low` is settled (or `range` too small to go on), so a byte moves between the
+    /// coder and the stream; shrinks `range` to the carry-less boundary when it is small but unsettled. The
+    /// encoder and the decoder take the same steps.
+    @inline(__always)
+    static func mustShift(low: UInt32, range: inout UInt32) -> Bool {
+        if (low ^ (low &+ range)) >= top {
+            guard range < bottom else { return false }
+            range = (0 &- low) & (bottom - 1)
+        }
+        return true
+    }
+
     struct Encoder {
         private var low: UInt32 = 0
         private var range: UInt32 = .max
@@ -16,11 +28,7 @@ enum RangeCoder {
             range /= total
             low &+= cumulative &* range
             range &*= frequency
-            while true {
-                if (low ^ (low &+ range)) >= RangeCoder.top {
-                    guard range < RangeCoder.bottom else { break }
-                    range = (0 &- low) & (RangeCoder.bottom - 1)
-                }
+            while RangeCoder.mustShift(low: low, range: &range) {
                 bytes.append(UInt8(truncatingIfNeeded: low >> 24))
                 low <<= 8
                 range <<= 8
@@ -70,11 +78,7 @@ enum RangeCoder {
         mutating func consume(cumulative: UInt32, frequency: UInt32) {
             low &+= cumulative &* range
             range &*= frequency
-            while true {
-                if (low ^ (low &+ range)) >= RangeCoder.top {
-                    guard range < RangeCoder.bottom else { break }
-                    range = (0 &- low) & (RangeCoder.bottom - 1)
-                }
+            while RangeCoder.mustShift(low: low, range: &range) {
                 code = (code << 8) | UInt32(next())
                 low <<= 8
                 range <<= 8

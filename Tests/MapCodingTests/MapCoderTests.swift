@@ -1,5 +1,6 @@
 import Imaging
 import MapCoding
+import Randomness
 import Scenes
 import SemanticWire
 import Testing
@@ -30,7 +31,7 @@ struct MapCoderTests {
 
     /// Maps unlike street scenes: the stream falls back to zlib and costs at most its header more.
     static func foreign() -> [(String, [UInt8], Int, Int)] {
-        var random = SplitMix(seed: 5)
+        var random = SeededGenerator(seed: 5)
         let w = 128, h = 64
         let iid = (0..<(w * h)).map { _ in UInt8(random.next() % 19) }
         let stripes = (0..<(w * h)).map { UInt8(($0 % w) / 4 % 19) }
@@ -82,18 +83,5 @@ struct MapCoderTests {
         #expect(throws: MapCoder.CodingError.invalidLabel(30, classCount: 19)) {
             try MapCoder.encode(ids: [30], width: 1, height: 1, classCount: 19)
         }
-    }
-}
-
-/// A small seeded generator for the foreign maps.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -98,13 +98,13 @@ public final class RelayChannelControl: Sendable {
     /// Changes the settings of this moment atomically: `change` sees the settings as they are when it runs,
     /// so two concurrent partial changes both take effect. With `expectedVersion`, the change is made only if
     /// the version is still that one (optimistic concurrency: `If-Match`). A schedule, if any, keeps driving
-    /// the SNR. Returns the new version.
+    /// the SNR. Returns the settings as changed.
     @discardableResult
     public func change(
         expectedVersion: Int? = nil,
         _ change: (ChannelSettings) throws(ChannelSettingsError) -> ChannelSettings
-    ) throws(ChangeError) -> Int {
-        try state.withLock { state throws(ChangeError) -> Int in
+    ) throws(ChangeError) -> ChannelSettings {
+        try state.withLock { state throws(ChangeError) -> ChannelSettings in
             guard let current = state.settings else { throw .fixed }
             if let expectedVersion, expectedVersion != state.version { throw .stale(current: state.version) }
             let next: ChannelSettings
@@ -120,7 +120,7 @@ public final class RelayChannelControl: Sendable {
             state.channel = channel
             state.scheduled = nil
             state.version += 1
-            return state.version
+            return next
         }
     }
 

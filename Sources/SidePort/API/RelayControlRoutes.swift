@@ -90,7 +90,7 @@ public enum RelayControlRoutes {
         _ control: RelayChannelControl, expectedVersion: Int?, fields: [String: JSONValue]
     ) throws(Refusal) -> ChannelSettings {
         do {
-            try control.change(expectedVersion: expectedVersion) { current throws(ChannelSettingsError) in
+            return try control.change(expectedVersion: expectedVersion) { current throws(ChannelSettingsError) in
                 try current.applying(fields)
             }
         } catch {
@@ -107,7 +107,6 @@ public enum RelayControlRoutes {
                         field: "If-Match"))
             }
         }
-        return control.snapshot.settings ?? ChannelSettings()
     }
 
     /// The version `If-Match` names (nil: no condition, or `*`).

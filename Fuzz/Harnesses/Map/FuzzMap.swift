@@ -6,7 +6,7 @@ import MapCoding
 /// below its class count or void, and codes back to a stream that decodes to the same pixels.
 ///
 /// Input: the stream as it is.
-@main enum FuzzMapCoder {
+@main enum FuzzMap {
     static func main() {
         Fuzzer.run { bytes in
             guard let map = try? MapCoder.decode(bytes, maxPixels: 1 << 16) else { return }
