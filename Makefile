@@ -12,7 +12,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench fuzz train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format sideport-abuse
+.PHONY: deps build release test demo bench fuzz map-prior train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format sideport-abuse
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -85,6 +85,14 @@ train: release $(VENV)/bin/python
 
 train-test: $(VENV)/bin/python
 	cd training && $(CURDIR)/$(VENV)/bin/python -m pytest -q tests
+
+## The map coder's prior (docs/map-coding.md): counts over the generator's 10,000 training scenes (seed 1), which
+## no evaluation uses. Deterministic: the same scenes give the same file, byte for byte.
+MAP_PRIOR_SCENES ?= training/runs/map-prior-scenes
+map-prior: release
+	[ -d $(MAP_PRIOR_SCENES)/labels ] || $(BIN_RELEASE) scenes --count 10000 --seed 1 --out $(MAP_PRIOR_SCENES)
+	$(BIN_RELEASE) map prior --data $(MAP_PRIOR_SCENES) --out models/map-prior/prior.safetensors \
+	  --source "semcom scenes --count 10000 --seed 1 (64x128)"
 
 clean:
 	rm -rf .build $(DEMO_DIR)

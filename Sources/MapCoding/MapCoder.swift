@@ -7,9 +7,10 @@ import SemanticWire
 /// never costs more than zlib plus the few header bytes.
 ///
 /// Stream (docs/map-coding.md): `version·method` (1 byte: version 1 in the high nibble, method 0 =
-/// context model, 1 = zlib-9), the class count (1 byte), width and height (LEB128 varints), the CRC-32 of
-/// the pixel bytes (4 bytes, little-endian), then the body. Pixels are class ids below the class count or
-/// void (255), row-major.
+/// context model, 1 = zlib-9, 2 = context model with a learned prior), the class count (1 byte), width and
+/// height (LEB128 varints), the CRC-32 of the pixel bytes (4 bytes, little-endian), for method 2 the prior's
+/// identity (4 bytes, little-endian), then the body. Pixels are class ids below the class count or void (255),
+/// row-major. The wire (PROTOCOL.md §6.3) carries the body alone: its control part holds the rest.
 public enum MapCoder {
     /// The version this coder writes and reads.
     public static let version: UInt8 = 1
@@ -18,8 +19,11 @@ public enum MapCoder {
     static let voidID: UInt8 = 255
 
     public enum Method: UInt8, Sendable {
+        /// Adaptive counts from uniform, coarse neighbourhood contexts.
         case context = 0
         case zlib = 1
+        /// Adaptive counts from a learned `MapPrior`, fine contexts.
+        case prior = 2
     }
 
     /// What went wrong decoding a stream (or encoding a map that is not one).
@@ -31,26 +35,31 @@ public enum MapCoder {
         case invalidLabel(UInt8, classCount: Int)
         case checksumMismatch
         case corruptBody(String)
+        case priorMismatch(stream: UInt32, have: UInt32?)
 
         public var description: String {
             switch self {
             case .truncated(let what): "map stream truncated: \(what)"
             case .unsupportedVersion(let v): "map stream version \(v) is not supported (this coder reads 1)"
-            case .unknownMethod(let m): "map stream method \(m) is unknown (0: context, 1: zlib)"
+            case .unknownMethod(let m): "map stream method \(m) is unknown (0: context, 1: zlib, 2: prior)"
             case .invalidSize(let w, let h, let limit):
                 "map size \(w)x\(h) is empty or over the limit of \(limit) pixels"
             case .invalidLabel(let id, let count):
                 "label id \(id) is neither below the class count \(count) nor void (255)"
             case .checksumMismatch: "map stream checksum mismatch: the decoded pixels are not the coded ones"
             case .corruptBody(let why): "map stream body is corrupt: \(why)"
+            case .priorMismatch(let stream, let have):
+                "the map was coded with prior \(hex(stream)); "
+                    + (have.map { "this decoder has \(hex($0))" } ?? "this decoder has none for its class count")
             }
         }
     }
 
     /// Codes `ids` (width × height class ids, row-major; void is 255).
     /// - Parameter method: nil picks the smaller of the context model and zlib.
+    /// - Parameter prior: used when it was learned for `classCount` classes (method 2); else method 0.
     public static func encode(
-        ids: [UInt8], width: Int, height: Int, classCount: Int, method: Method? = nil
+        ids: [UInt8], width: Int, height: Int, classCount: Int, prior: MapPrior? = nil, method: Method? = nil
     ) throws(CodingError) -> [UInt8] {
         guard width > 0, height > 0, ids.count == width * height else {
             throw .invalidSize(width: width, height: height, limit: ids.count)
@@ -59,12 +68,14 @@ public enum MapCoder {
         if let bad = ids.first(where: { Int($0) >= classCount && $0 != voidID }) {
             throw .invalidLabel(bad, classCount: classCount)
         }
-        let zlib = method == .context ? nil : Zlib.compress(ids, level: 9)
+        let usable = prior?.classCount == classCount ? prior : nil
+        let model: Method = method == .context || usable == nil ? .context : .prior
+        let zlib = method == nil || method == .zlib ? Zlib.compress(ids, level: 9) : nil
         var body: [UInt8]
         var chosen = Method.zlib
         if method != .zlib, classCount + 1 <= maxContextSymbols {
-            body = contextBody(ids: ids, width: width, height: height, symbols: classCount + 1)
-            chosen = .context
+            body = modelBody(ids: ids, width: width, height: height, classCount: classCount, prior: model == .prior ? usable : nil)
+            chosen = model
             if let zlib, zlib.count <= body.count {
                 body = zlib
                 chosen = .zlib
@@ -76,14 +87,16 @@ public enum MapCoder {
         appendVarint(width, to: &out)
         appendVarint(height, to: &out)
         let crc = CRC32.checksum(ids)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
+        appendLittleEndian(crc, to: &out)
+        if chosen == .prior, let usable { appendLittleEndian(usable.identity, to: &out) }
         return out + body
     }
 
     /// The map in `stream`: its ids, size and class count.
     /// - Parameter maxPixels: the largest width × height accepted (what decoding may allocate).
     /// - Throws: `CodingError` for every malformed stream; time is O(pixels) whatever the bytes.
-    public static func decode(_ stream: [UInt8], maxPixels: Int = 2048 * 2048) throws(CodingError) -> (
+    /// - Parameter prior: the prior a method-2 stream was coded with (checked by identity).
+    public static func decode(_ stream: [UInt8], prior: MapPrior? = nil, maxPixels: Int = 2048 * 2048) throws(CodingError) -> (
         ids: [UInt8], width: Int, height: Int, classCount: Int
     ) {
         guard stream.count >= 2 else { throw .truncated("no header") }
@@ -96,10 +109,7 @@ public enum MapCoder {
         guard width > 0, height > 0, width <= maxPixels, height <= maxPixels / width else {
             throw .invalidSize(width: width, height: height, limit: maxPixels)
         }
-        guard stream.count >= position + 4 else { throw .truncated("no checksum") }
-        var crc: UInt32 = 0
-        for i in 0..<4 { crc |= UInt32(stream[position + i]) << UInt32(8 * i) }
-        position += 4
+        let crc = try readLittleEndian(stream, at: &position, what: "no checksum")
         let ids: [UInt8]
         switch method {
         case .zlib:
@@ -109,8 +119,15 @@ public enum MapCoder {
                 throw .corruptBody("\(error)")
             }
         case .context:
-            guard classCount + 1 <= maxContextSymbols else { throw .invalidLabel(0, classCount: classCount) }
-            ids = try contextPixels(stream, from: position, width: width, height: height, symbols: classCount + 1)
+            ids = try decodeBody(
+                stream, from: position, width: width, height: height, classCount: classCount, prior: nil)
+        case .prior:
+            let identity = try readLittleEndian(stream, at: &position, what: "no prior identity")
+            guard let prior, prior.identity == identity, prior.classCount == classCount else {
+                throw .priorMismatch(stream: identity, have: prior?.identity)
+            }
+            ids = try decodeBody(
+                stream, from: position, width: width, height: height, classCount: classCount, prior: prior)
         }
         guard CRC32.checksum(ids) == crc else { throw .checksumMismatch }
         if let bad = ids.first(where: { Int($0) >= classCount && $0 != voidID }) {
@@ -128,46 +145,74 @@ public enum MapCoder {
     @inline(__always)
     static func symbol(_ id: UInt8, symbols: Int) -> UInt8 { id == voidID ? UInt8(symbols - 1) : id }
 
-    static func contextBody(ids: [UInt8], width: Int, height: Int, symbols: Int) -> [UInt8] {
+    /// The range coder's bytes for the map (no header): what the wire's context-coded payload carries.
+    /// - Parameter prior: one learned for `classCount` classes, or nil for uniform starting counts.
+    public static func modelBody(
+        ids: [UInt8], width: Int, height: Int, classCount: Int, prior: MapPrior?
+    ) -> [UInt8] {
+        let symbols = classCount + 1
         let indices = ids.map { symbol($0, symbols: symbols) }
-        var model = NeighbourContexts(symbols: symbols)
+        var model = PixelModel(symbols: symbols, width: width, height: height, prior: prior)
         var encoder = RangeCoder.Encoder()
         indices.withUnsafeBufferPointer { pixels in
             for y in 0..<height {
+                model.startRow(y, of: pixels)
                 for x in 0..<width {
-                    let context = NeighbourContexts.context(pixels, x: x, y: y, width: width, symbols: symbols)
+                    let slot = model.slot(pixels, x: x, y: y)
                     let s = Int(pixels[y * width + x])
-                    let interval = model.interval(of: s, in: context)
+                    let interval = model.counts.interval(of: s, in: slot)
                     encoder.encode(
-                        cumulative: interval.cumulative, frequency: interval.frequency, total: model.total(context))
-                    model.update(s, in: context)
+                        cumulative: interval.cumulative, frequency: interval.frequency, total: model.total(slot))
+                    model.update(s, in: slot)
                 }
             }
         }
         return encoder.finish()
     }
 
-    static func contextPixels(
-        _ stream: [UInt8], from start: Int, width: Int, height: Int, symbols: Int
+    /// The ids of a map whose range-coded body starts at `start` in `bytes` (see `modelBody`).
+    /// - Throws: `.truncated` when the body ends well before the last pixel, `.invalidLabel` for a class count
+    ///   the model does not take. A body that is wrong but long enough decodes to some map: the caller's
+    ///   checksum (the stream's, or the wire payload's CRC) is what refuses it. Time is O(pixels) whatever the
+    ///   bytes.
+    public static func decodeBody(
+        _ bytes: [UInt8], from start: Int = 0, width: Int, height: Int, classCount: Int, prior: MapPrior?
     ) throws(CodingError) -> [UInt8] {
-        var model = NeighbourContexts(symbols: symbols)
-        var decoder = RangeCoder.Decoder(stream, from: start)
+        let symbols = classCount + 1
+        guard symbols <= maxContextSymbols else { throw .invalidLabel(0, classCount: classCount) }
+        var model = PixelModel(symbols: symbols, width: width, height: height, prior: prior)
+        var decoder = RangeCoder.Decoder(bytes, from: start)
         var indices = [UInt8](repeating: 0, count: width * height)
         indices.withUnsafeMutableBufferPointer { pixels in
             let view = UnsafeBufferPointer(pixels)
             for y in 0..<height {
+                model.startRow(y, of: view)
                 for x in 0..<width {
-                    let context = NeighbourContexts.context(view, x: x, y: y, width: width, symbols: symbols)
-                    let target = decoder.target(total: model.total(context))
-                    let found = model.symbol(at: target, in: context)
+                    let slot = model.slot(view, x: x, y: y)
+                    let target = decoder.target(total: model.total(slot))
+                    let found = model.counts.symbol(at: target, in: slot)
                     decoder.consume(cumulative: found.cumulative, frequency: found.frequency)
-                    model.update(found.symbol, in: context)
+                    model.update(found.symbol, in: slot)
                     pixels[y * width + x] = UInt8(found.symbol)
                 }
             }
         }
         guard !decoder.overran else { throw .truncated("the body ends before the last pixel") }
         return indices.map { $0 == UInt8(symbols - 1) ? voidID : $0 }
+    }
+
+    // MARK: Fixed-size fields
+
+    static func appendLittleEndian(_ value: UInt32, to out: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    static func readLittleEndian(_ bytes: [UInt8], at position: inout Int, what: String) throws(CodingError) -> UInt32 {
+        guard bytes.count >= position + 4 else { throw .truncated(what) }
+        var value: UInt32 = 0
+        for i in 0..<4 { value |= UInt32(bytes[position + i]) << UInt32(8 * i) }
+        position += 4
+        return value
     }
 
     // MARK: Varints
@@ -192,4 +237,9 @@ public enum MapCoder {
         }
         throw .corruptBody("a size field is longer than 5 bytes")
     }
+}
+
+private func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }

@@ -35,13 +35,19 @@ enum RangeCoder {
             }
         }
 
-        /// The stream, the coder's state flushed.
+        /// The stream, the coder's state flushed in as few bytes as name a value inside the final interval: the
+        /// decoder reads zeros past the end, so the value's trailing zero bytes need not be written.
         mutating func finish() -> [UInt8] {
-            for _ in 0..<4 {
-                bytes.append(UInt8(truncatingIfNeeded: low >> 24))
-                low <<= 8
+            let end = UInt64(low) + UInt64(range)
+            for kept in 1...4 {
+                let mask = (UInt64(1) << UInt64(32 - 8 * kept)) - 1
+                let value = (UInt64(low) + mask) & ~mask
+                if value < end && value <= UInt64(UInt32.max) {
+                    for i in 0..<kept { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(24 - 8 * i))) }
+                    return bytes
+                }
             }
-            return bytes
+            preconditionFailure("the final interval is never empty")
         }
     }
 
@@ -65,8 +71,8 @@ enum RangeCoder {
             return position < bytes.count ? bytes[position] : 0
         }
 
-        /// Whether the decoder read past the end of the stream (by more than the final flush).
-        var overran: Bool { position > bytes.count }
+        /// Whether the decoder read past the end of the stream by more than the zeros a shortened flush leaves out.
+        var overran: Bool { position > bytes.count + 3 }
 
         /// The cumulative count the next symbol falls on, in 0 ..< total.
         mutating func target(total: UInt32) -> UInt32 {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generator
 import Imaging
 import MapCoding
 import SemanticWire
@@ -9,7 +10,20 @@ struct MapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
         abstract: "Code label maps with the context-modelled range coder (fewer bytes than zlib), and compare.",
-        subcommands: [Encode.self, Decode.self, Bench.self])
+        subcommands: [Encode.self, Decode.self, Bench.self, Prior.self])
+
+    /// `--prior FILE` or `--prior none`; the shipped prior when left out.
+    struct PriorOption: ParsableArguments {
+        @Option(
+            name: .customLong("prior"),
+            help: "The learned prior (a file, or none for uniform starting counts; default: models/map-prior).")
+        var path: String?
+
+        func load() throws -> MapPrior? {
+            if path == "none" { return nil }
+            return try MapPrior(path: ModelLocator.mapPriorPath(path))
+        }
+    }
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -17,15 +31,25 @@ struct MapCommand: ParsableCommand {
         @Argument(help: "Label map PNG (8-bit class ids).") var labels: String
         @Option(help: "The stream to write.") var out: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
-        @Option(help: "context or zlib (default: whichever is smaller for this map).") var method: MethodArgument?
+        @Option(help: "context, prior or zlib (default: the smaller of the model and zlib).") var method: MethodArgument?
+        @OptionGroup var prior: PriorOption
 
-        enum MethodArgument: String, ExpressibleByArgument { case context, zlib }
+        enum MethodArgument: String, ExpressibleByArgument {
+            case context, prior, zlib
+            var method: MapCoder.Method {
+                switch self {
+                case .context: .context
+                case .prior: .prior
+                case .zlib: .zlib
+                }
+            }
+        }
 
         func run() throws {
             let map = try PNG.readLabels(path: labels)
             let stream = try MapCoder.encode(
-                ids: map.ids, width: map.width, height: map.height, classCount: classCount,
-                method: method.map { $0 == .zlib ? .zlib : .context })
+                ids: map.ids, width: map.width, height: map.height, classCount: classCount, prior: try prior.load(),
+                method: method?.method)
             try Data(stream).write(to: URL(fileURLWithPath: out))
             print(
                 "\(out): \(stream.count) bytes (\(MapCoder.method(of: stream).map { "\($0)" } ?? "?")), zlib-9 \(Zlib.compress(map.ids, level: 9).count)"
@@ -37,59 +61,51 @@ struct MapCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Decode a map stream into a label PNG (exact).")
         @Argument(help: "A stream `semcom map encode` wrote.") var stream: String
         @Option(help: "The label PNG to write.") var out: String
+        @OptionGroup var prior: PriorOption
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: stream) else {
                 throw ValidationError("\(stream): cannot read the file")
             }
-            let map = try MapCoder.decode(Array(data))
+            let bytes = Array(data)
+            let map = try MapCoder.decode(bytes, prior: MapCoder.method(of: bytes) == .prior ? try prior.load() : nil)
             try PNG.write(LabelMap(width: map.width, height: map.height, ids: map.ids), to: out)
             print("\(out): \(map.width)x\(map.height), \(map.classCount) classes")
         }
     }
 
-    struct Bench: ParsableCommand {
+    struct Prior: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Bytes and milliseconds per map: this coder, zlib-9 and PNG, over DIR/labels/*.png.")
-        @Option(help: "A scene folder (`semcom scenes --out DIR`) or a folder of label PNGs.") var data: String
+            abstract: "Learn the coder's prior from training label maps (DIR/labels/*.png).",
+            discussion: "The shipped prior: semcom scenes --count 10000 --seed 1 --out DIR; semcom map prior --data DIR --out models/map-prior/prior.safetensors")
+        @Option(help: "A scene folder or a folder of label PNGs (seeds disjoint from every evaluation).") var data: String
+        @Option(help: "The prior file to write.") var out: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
-        @Flag(help: "One JSON object instead of the table.") var json = false
+        @Option(help: "Leave out fine contexts met fewer times (their coarse context stands in).")
+        var minimumCount: Int = 8
+        @Option(help: "Recorded in the file: what made the training maps.") var source: String = ""
 
         func run() throws {
-            let folder = FileManager.default.fileExists(atPath: data + "/labels") ? data + "/labels" : data
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".png") }
-                .sorted()
-            guard !files.isEmpty else { throw ValidationError("\(folder): no label PNGs") }
-            var bytes = ["context": 0, "zlib-9": 0, "png": 0], milliseconds = 0.0
-            for file in files {
-                let map = try PNG.readLabels(path: folder + "/" + file)
-                let start = DispatchTime.now()
-                let stream = try MapCoder.encode(
-                    ids: map.ids, width: map.width, height: map.height, classCount: classCount, method: .context)
-                let decoded = try MapCoder.decode(stream)
-                milliseconds += Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-                guard decoded.ids == map.ids else { throw ValidationError("\(file): round trip failed") }
-                bytes["context", default: 0] += stream.count
-                bytes["zlib-9", default: 0] += Zlib.compress(map.ids, level: 9).count
-                bytes["png", default: 0] += try PNG.encode(map).count
+            let files = try MapCommand.labelFiles(data)
+            let maps = try files.map { path in
+                let map = try PNG.readLabels(path: path)
+                return (ids: map.ids, width: map.width, height: map.height)
             }
-            let n = Double(files.count)
-            if json {
-                let object: [String: Any] = [
-                    "maps": files.count, "mean_bytes": bytes.mapValues { Double($0) / n },
-                    "context_encode_decode_ms": milliseconds / n,
-                ]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
-            } else {
-                print("\(files.count) maps from \(folder): mean bytes per map")
-                for (name, total) in bytes.sorted(by: { $0.value < $1.value }) {
-                    print(
-                        "  \(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", Double(total) / n))"
-                    )
-                }
-                print(String(format: "  context model: %.2f ms encode + decode per map (one core)", milliseconds / n))
-            }
+            let prior = try MapPrior.learn(
+                maps: maps, classCount: classCount, minimumCount: minimumCount,
+                metadata: ["source": source, "command": "semcom map prior --minimum-count \(minimumCount)"])
+            try Data(prior.bytes).write(to: URL(fileURLWithPath: out))
+            print(
+                "\(out): \(prior.bytes.count) bytes, \(prior.fineContexts) fine contexts from \(maps.count) maps, identity \(String(prior.identity, radix: 16))"
+            )
         }
+    }
+
+    /// The label PNGs of a scene folder (`DIR/labels`) or a plain folder, sorted.
+    static func labelFiles(_ data: String) throws -> [String] {
+        let folder = FileManager.default.fileExists(atPath: data + "/labels") ? data + "/labels" : data
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".png") }.sorted()
+        guard !files.isEmpty else { throw ValidationError("\(folder): no label PNGs") }
+        return files.map { folder + "/" + $0 }
     }
 }

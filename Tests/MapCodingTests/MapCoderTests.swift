@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import MapCoding
 import Randomness
@@ -13,20 +14,108 @@ struct MapCoderTests {
         return (0..<40).map { generator.scene(seed: 9001, index: $0).labels }
     }()
 
-    static func ids(_ map: LabelMap) -> [UInt8] { map.ids }
+    /// The shipped prior (models/map-prior), learned from the generator's training scenes (seed 1).
+    static let prior: MapPrior = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return try! MapPrior(path: root.appendingPathComponent("models/map-prior/prior.safetensors").path)
+    }()
 
-    @Test("every scene map round-trips exactly, and the context model beats zlib-9 on them")
+    @Test("without a prior every scene map round-trips exactly, and the context model beats zlib-9 on them")
     func sceneMaps() throws {
         var coded = 0, zlib = 0
         for map in Self.scenes {
             let stream = try MapCoder.encode(ids: map.ids, width: map.width, height: map.height, classCount: 19)
+            #expect(MapCoder.method(of: stream) == .context)
             let decoded = try MapCoder.decode(stream)
             #expect(decoded.ids == map.ids && decoded.width == map.width && decoded.height == map.height)
             coded += stream.count
             zlib += Zlib.compress(map.ids, level: 9).count
         }
-        print("map coder: 40 held-out 64x128 scene maps, \(coded / 40) B mean against zlib-9 \(zlib / 40) B")
-        #expect(Double(zlib) / Double(coded) >= 1.3, "\(coded) B against zlib \(zlib) B")
+        print("map coder, no prior: 40 held-out 64x128 scene maps, \(coded / 40) B mean against zlib-9 \(zlib / 40) B")
+        #expect(Double(zlib) / Double(coded) >= 1.4, "\(coded) B against zlib \(zlib) B")
+    }
+
+    @Test("with the shipped prior: 3x fewer bytes than zlib-9 on the wire, exact round trips")
+    func sceneMapsWithPrior() throws {
+        var body = 0, file = 0, zlib = 0
+        for map in Self.scenes {
+            let bytes = MapCoder.modelBody(
+                ids: map.ids, width: map.width, height: map.height, classCount: 19, prior: Self.prior)
+            #expect(
+                try MapCoder.decodeBody(bytes, width: map.width, height: map.height, classCount: 19, prior: Self.prior)
+                    == map.ids)
+            let stream = try MapCoder.encode(
+                ids: map.ids, width: map.width, height: map.height, classCount: 19, prior: Self.prior)
+            #expect(MapCoder.method(of: stream) == .prior)
+            #expect(try MapCoder.decode(stream, prior: Self.prior).ids == map.ids)
+            body += bytes.count
+            file += stream.count
+            zlib += Zlib.compress(map.ids, level: 9).count
+        }
+        print("map coder, prior: \(Double(body) / 40) B per map on the wire, \(Double(file) / 40) B as a file, zlib-9 \(Double(zlib) / 40) B")
+        #expect(Double(zlib) / Double(body) >= 3.0, "\(body) B against zlib \(zlib) B")
+        #expect(Double(zlib) / Double(file) >= 2.7, "\(file) B against zlib \(zlib) B")
+    }
+
+    @Test("a stream coded with one prior is refused by a decoder holding another, or none")
+    func priorMismatch() throws {
+        let map = Self.scenes[2]
+        let stream = try MapCoder.encode(
+            ids: map.ids, width: map.width, height: map.height, classCount: 19, prior: Self.prior)
+        let other = try MapPrior.learn(
+            maps: Self.scenes.prefix(3).map { ($0.ids, $0.width, $0.height) }, classCount: 19, minimumCount: 1)
+        #expect(throws: MapCoder.CodingError.priorMismatch(stream: Self.prior.identity, have: other.identity)) {
+            try MapCoder.decode(stream, prior: other)
+        }
+        #expect(throws: MapCoder.CodingError.priorMismatch(stream: Self.prior.identity, have: nil)) {
+            try MapCoder.decode(stream)
+        }
+        // A prior for another class count is not used: the stream falls back to the uniform model.
+        let eight = try MapCoder.encode(ids: [0, 1, 2, 7], width: 2, height: 2, classCount: 8, prior: Self.prior)
+        #expect(MapCoder.method(of: eight) != .prior)
+    }
+
+    @Test("learning is deterministic, and the file reads back to the same prior")
+    func learning() throws {
+        let maps = Self.scenes.prefix(5).map { ($0.ids, $0.width, $0.height) }
+        let a = try MapPrior.learn(maps: maps, classCount: 19, minimumCount: 1, metadata: ["source": "test"])
+        let b = try MapPrior.learn(maps: maps, classCount: 19, minimumCount: 1, metadata: ["source": "test"])
+        #expect(a.bytes == b.bytes && a.identity == b.identity)
+        let read = try MapPrior(bytes: a.bytes)
+        #expect(read.identity == a.identity && read.fineContexts == a.fineContexts && read.classCount == 19)
+        #expect(Self.prior.classCount == 19 && Self.prior.metadata["maps"] == "10000")
+    }
+
+    @Test("a malformed prior file is refused with a reason, never a crash")
+    func malformedPrior() throws {
+        let good = Self.prior.bytes
+        for bad in [
+            [], Array(good.prefix(7)), Array(good.prefix(200)), [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] + good.dropFirst(8),
+            Array(good.dropLast(1)),
+        ] {
+            #expect(throws: MapPrior.LoadError.self) { try MapPrior(bytes: Array(bad)) }
+        }
+        var unsorted = good
+        // The first two fine keys swapped: the table must be strictly ascending.
+        let headerLength = Int(good[0]) | Int(good[1]) << 8 | Int(good[2]) << 16
+        let keys = 8 + headerLength + 1764 * 20
+        for i in 0..<8 { unsorted.swapAt(keys + i, keys + 8 + i) }
+        #expect(throws: MapPrior.LoadError.self) { try MapPrior(bytes: unsorted) }
+    }
+
+    @Test("the range coder's shortened flush decodes every map exactly, small and odd-sized ones too")
+    func shortFlush() throws {
+        var random = SeededGenerator(seed: 77)
+        for _ in 0..<200 {
+            let w = Int(random.next() % 9) + 1, h = Int(random.next() % 9) + 1
+            let classes = Int(random.next() % 4) + 1
+            let ids = (0..<(w * h)).map { _ in random.next() % 7 == 0 ? UInt8(255) : UInt8(random.next() % UInt64(classes)) }
+            for prior in [nil, classes == 19 ? Self.prior : nil] {
+                let body = MapCoder.modelBody(ids: ids, width: w, height: h, classCount: classes, prior: prior)
+                #expect(try MapCoder.decodeBody(body, width: w, height: h, classCount: classes, prior: prior) == ids)
+            }
+        }
     }
 
     /// Maps unlike street scenes: the stream falls back to zlib and costs at most its header more.
@@ -43,20 +132,22 @@ struct MapCoderTests {
     @Test("foreign maps round-trip and never cost more than zlib-9 plus the 9-byte header")
     func foreignMaps() throws {
         for (name, ids, w, h) in Self.foreign() {
-            let stream = try MapCoder.encode(ids: ids, width: w, height: h, classCount: 19)
-            #expect(try MapCoder.decode(stream).ids == ids, "\(name)")
-            #expect(stream.count <= Zlib.compress(ids, level: 9).count + 9, "\(name)")
+            for prior in [nil, Self.prior] {
+                let stream = try MapCoder.encode(ids: ids, width: w, height: h, classCount: 19, prior: prior)
+                #expect(try MapCoder.decode(stream, prior: prior).ids == ids, "\(name)")
+                #expect(stream.count <= Zlib.compress(ids, level: 9).count + 9, "\(name)")
+            }
         }
     }
 
-    @Test("both methods decode, whichever is forced")
+    @Test("every method decodes, whichever is forced")
     func forcedMethods() throws {
         let map = Self.scenes[0]
-        for method in [MapCoder.Method.context, .zlib] {
+        for method in [MapCoder.Method.context, .zlib, .prior] {
             let stream = try MapCoder.encode(
-                ids: map.ids, width: map.width, height: map.height, classCount: 19, method: method)
+                ids: map.ids, width: map.width, height: map.height, classCount: 19, prior: Self.prior, method: method)
             #expect(MapCoder.method(of: stream) == method)
-            #expect(try MapCoder.decode(stream).ids == map.ids)
+            #expect(try MapCoder.decode(stream, prior: Self.prior).ids == map.ids)
         }
     }
 

@@ -26,3 +26,12 @@ public enum ModelLocator {
             "no \(kind) model found (looked in $SEMCOM_MODELS, ./models and above the executable); pass --model DIR")
     }
 }
+
+extension ModelLocator {
+    /// The shipped map coder's prior (`models/map-prior/prior.safetensors`, docs/map-coding.md): `explicit`
+    /// when given (a file), else the file in the `map-prior` model folder found as above.
+    public static func mapPriorPath(_ explicit: String?) throws -> String {
+        if let explicit { return explicit }
+        return try folder(nil, kind: "map-prior") + "/prior.safetensors"
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Imaging
+import MapCoding
+import SemanticWire
+
+/// One lossless coder `semcom map bench` compares: a name and an exact round trip of a label map's ids.
+struct MapBenchCoder {
+    let name: String
+    /// What the bytes are (for the table's legend).
+    let note: String
+    let encode: (LabelMap) throws -> [UInt8]
+    let decode: ([UInt8], LabelMap) throws -> [UInt8]
+
+    /// The coders, best settings for size each.
+    static func all(prior: MapPrior?, classCount: Int) -> [MapBenchCoder] {
+        var coders: [MapBenchCoder] = []
+        if let prior {
+            coders.append(
+                MapBenchCoder(
+                    name: "prior", note: "this coder, learned prior: the wire payload (range coder bytes only)",
+                    encode: {
+                        MapCoder.modelBody(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
+                    },
+                    decode: { bytes, map in
+                        try MapCoder.decodeBody(bytes, width: map.width, height: map.height, classCount: classCount, prior: prior)
+                    }))
+            coders.append(
+                MapBenchCoder(
+                    name: "prior-file", note: "the same as a `semcom map encode` file (header, checksum, prior id)",
+                    encode: {
+                        try MapCoder.encode(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
+                    },
+                    decode: { bytes, _ in try MapCoder.decode(bytes, prior: prior).ids }))
+        }
+        coders.append(
+            MapBenchCoder(
+                name: "context", note: "this coder without a prior (uniform starting counts), wire payload",
+                encode: { MapCoder.modelBody(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: nil) },
+                decode: { bytes, map in
+                    try MapCoder.decodeBody(bytes, width: map.width, height: map.height, classCount: classCount, prior: nil)
+                }))
+        coders.append(
+            MapBenchCoder(
+                name: "zlib-9", note: "zlib level 9 of the id bytes (the digital payload's coding)",
+                encode: { Zlib.compress($0.ids, level: 9) },
+                decode: { bytes, map in try Zlib.inflate(bytes, expectedLength: map.ids.count) }))
+        coders.append(
+            MapBenchCoder(
+                name: "png", note: "8-bit grey PNG as semcom writes label maps",
+                encode: { try PNG.encode($0) }, decode: { bytes, _ in try PNG.decodeLabels(bytes).ids }))
+        return coders
+    }
+}
+
+/// Bytes and time per coder over a set of maps.
+struct MapBenchTable {
+    private(set) var bytes: [String: Int] = [:]
+    private(set) var nanoseconds: [String: UInt64] = [:]
+    private(set) var order: [String] = []
+    private(set) var notes: [String: String] = [:]
+
+    mutating func measure(_ coder: MapBenchCoder, map: LabelMap, file: String) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let coded = try coder.encode(map)
+        let decoded = try coder.decode(coded, map)
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        guard decoded == map.ids else { throw MapBenchError("\(coder.name): \(file) does not round-trip") }
+        if bytes[coder.name] == nil {
+            order.append(coder.name)
+            notes[coder.name] = coder.note
+        }
+        bytes[coder.name, default: 0] += coded.count
+        nanoseconds[coder.name, default: 0] += elapsed
+    }
+
+    func json(maps: Int, source: String, prior: MapPrior?) throws -> String {
+        let n = Double(maps)
+        let object: [String: Any] = [
+            "maps": maps, "source": source,
+            "prior": prior.map { String($0.identity, radix: 16) } ?? "none",
+            "mean_bytes": bytes.mapValues { Double($0) / n },
+            "encode_decode_ms": nanoseconds.mapValues { Double($0) / n / 1e6 },
+        ]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    func text(maps: Int, source: String, prior: MapPrior?) -> String {
+        let n = Double(maps)
+        let zlib = Double(bytes["zlib-9"] ?? 0) / n
+        var lines = ["\(maps) maps from \(source); mean bytes per map (fewer is better), encode + decode ms per map"]
+        for name in order.sorted(by: { bytes[$0]! < bytes[$1]! }) {
+            let mean = Double(bytes[name]!) / n
+            lines.append(
+                String(
+                    format: "  %-11@ %9.1f B  %5.2fx below zlib-9  %8.2f ms  %@", name as NSString, mean,
+                    zlib / mean, Double(nanoseconds[name]!) / n / 1e6, notes[name]! as NSString))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct MapBenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
