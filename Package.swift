@@ -75,7 +75,7 @@ let package = Package(
         // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
         .target(
             name: "Link",
-            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness"]
+            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness", "MapCoding", "Checksums"]
         ),
 
         // Mutual TLS for every hop: settings, handshake with verified peers, a small CA for `semcom certs`.
@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "Daemons",
             dependencies: [
-                "SemanticWire", "ChannelModels", "Imaging", "Randomness", "Generator", "Link",
+                "SemanticWire", "ChannelModels", "Imaging", "Randomness", "Generator", "Link", "MapCoding",
                 "TransportSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,5 +1,6 @@
 import ChannelModels
 import Imaging
+import MapCoding
 import Randomness
 import SemanticWire
 
@@ -57,14 +58,16 @@ public enum MapDecision {
 
     /// Digital: the decoded map. Analog: the symbols → the `denoiser` → the class of the largest
     /// symbol per pixel (nearest upsampling of downsampled planes; void where no plane reaches 0.5).
+    /// - Parameter mapPrior: the prior context-coded maps may name (`MapCoding`).
     /// - Throws: `WireError` from payload decoding (answer NACK with its `nackReason`).
-    public static func decide(_ frame: MapFrame, denoiser: MapDenoiser = .potts, limits: WireLimits = .default)
-        throws -> Decision
-    {
+    public static func decide(
+        _ frame: MapFrame, denoiser: MapDenoiser = .potts, mapPrior: MapPrior? = nil, limits: WireLimits = .default
+    ) throws -> Decision {
         switch frame.encoding {
-        case .digital:
+        case .digital, .context:
             return Decision(
-                labels: try frame.decodeDigitalMap(limits: limits), denoising: .none, estimatedNoiseStd: nil)
+                labels: try frame.decodeDigitalMap(prior: mapPrior, limits: limits), denoising: .none,
+                estimatedNoiseStd: nil)
         case .analog:
             var symbols = try frame.decodeAnalogSymbols(limits: limits)
             guard !symbols.classes.isEmpty else {

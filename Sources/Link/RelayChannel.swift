@@ -111,7 +111,8 @@ public struct RelayChannel: Sendable {
         var outcome: Outcome
         switch frame.encoding {
         case .analog: outcome = try analog(frame, hopSeed: hopSeed, using: &rng)
-        case .digital:
+        case .digital, .context:
+            // Either coding's bytes cross the channel alike; the receiver's payload CRC catches what it broke.
             if let radio {
                 outcome = physicalLayer(frame, radio: radio, hopSeed: hopSeed, using: &rng)
             } else {

@@ -1,11 +1,11 @@
-/// Fixed facts of wire protocol v1 and the limits a peer enforces before it allocates.
+/// Fixed facts of the wire protocol and the limits a peer enforces before it allocates.
 ///
 /// See `protocol/PROTOCOL.md` for the normative description.
 public enum WireProtocol {
     /// The four bytes every frame starts with: ASCII "SMCM".
     public static let magic: [UInt8] = [0x53, 0x4D, 0x43, 0x4D]
-    /// Protocol versions this implementation speaks.
-    public static let supportedVersions: ClosedRange<UInt8> = 1...1
+    /// Protocol versions this implementation speaks: 2 adds the context-coded map (payload encoding 3).
+    public static let supportedVersions: ClosedRange<UInt8> = 1...2
     /// Size of the fixed envelope in bytes.
     public static let envelopeSize = 20
     /// Longest frame, peer or file name, in UTF-8 bytes.

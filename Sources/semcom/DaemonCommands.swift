@@ -105,6 +105,13 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Payload encoding: digital (zlib label bytes) or analog (GESCO one-hot symbols).")
     var encoding: EncodingArgument = .analog
     @Option(help: "Analog only: block size of the symbol planes, 1, 2, 4 or 8 pixels.") var downsample: Int = 1
+    @Option(
+        help: """
+            Digital only: how the map is coded, zlib or context (the context-modelled range coder, about a third \
+            of zlib's bytes; needs a protocol-2 peer, falls back to zlib for older ones and where zlib is smaller).
+            """)
+    var mapCoding: DigitalMapCoding = .zlib
+    @OptionGroup var mapPrior: MapPriorOption
     @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = LinkDefaults.window
     @Option(help: "Retransmissions after NACKs before a frame is reported LOST.")
     var maxRetries: Int = LinkDefaults.maxRetries
@@ -162,6 +169,10 @@ struct SendCommand: AsyncParsableCommand {
         let readiness = Readiness(checks: ["connected"])
         var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
         configuration.encoding = encoding.encoding
+        configuration.mapCoding = mapCoding
+        if encoding == .digital, mapCoding == .context {
+            configuration.mapPrior = try mapPrior.loadIfShipped(logger: logger)
+        }
         configuration.downsample = downsample
         configuration.window = window
         configuration.maxRetries = maxRetries
@@ -232,6 +243,8 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "The encoding this relay expects (analog or digital); others are still handled, and logged.")
     var mode: EncodingArgument?
     @Option(help: "Seed of the relay's noise (per frame: stream = frame id).") var seed: UInt64 = 1
+    @OptionGroup var mapPrior: MapPriorOption
+    @OptionGroup var protocolVersion: ProtocolVersionOption
     @Option(help: "Digital modulation: bpsk, qpsk, 16qam, 64qam.") var modulation: Modulation = .bpsk
     @Option(help: "Digital channel code: none, conv:1/2, conv:2/3, conv:3/4, ldpc:N:R (e.g. ldpc:1944:1/2).")
     var code: ChannelCode = .none
@@ -302,6 +315,8 @@ struct RelayCommand: AsyncParsableCommand {
             return try RelayChannelControl(settings: settings, schedule: schedule)
         }
         var configuration = RelayService.Configuration(listen: listen, forward: forward, channel: control.channel)
+        configuration.mapPrior = try mapPrior.loadIfShipped(logger: logger)
+        configuration.protocolVersions = protocolVersion.versions
         configuration.control = control
         configuration.security = try tls.security()
         configuration.forwardSecurity = try forwardTLS.security(to: forward)
@@ -337,6 +352,8 @@ struct ReceiveCommand: AsyncParsableCommand {
             default), fds (GESCO's Fast Denoising Semantic block), fds-auto (FDS when the estimated σ ≥ 0.2), none.
             """)
     var denoiser: MapDenoiser = .potts
+    @OptionGroup var mapPrior: MapPriorOption
+    @OptionGroup var protocolVersion: ProtocolVersionOption
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
     @OptionGroup(title: "Connections") var server: ServerOptions
@@ -349,6 +366,8 @@ struct ReceiveCommand: AsyncParsableCommand {
         let readiness = Readiness(checks: ["listening", "models_loaded"])
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoiser = denoiser
+        configuration.mapPrior = try mapPrior.loadIfShipped(logger: logger)
+        configuration.protocolVersions = protocolVersion.versions
         configuration.security = try tls.security()
         configuration.idleTimeout = .seconds(server.idleTimeout)
         configuration.helloTimeout = .seconds(server.helloTimeout)

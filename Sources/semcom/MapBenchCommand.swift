@@ -11,7 +11,7 @@ extension MapCommand {
             abstract: "Bytes and milliseconds per map: this coder (with and without its prior) and other lossless coders.")
         @Option(help: "A scene folder (`semcom scenes --out DIR`) or a folder of label PNGs.") var data: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
-        @OptionGroup var prior: PriorOption
+        @OptionGroup var prior: MapPriorOption
         @Flag(help: "One JSON object instead of the table.") var json = false
 
         func run() throws {

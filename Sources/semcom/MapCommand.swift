@@ -12,19 +12,6 @@ struct MapCommand: ParsableCommand {
         abstract: "Code label maps with the context-modelled range coder (fewer bytes than zlib), and compare.",
         subcommands: [Encode.self, Decode.self, Bench.self, Prior.self])
 
-    /// `--prior FILE` or `--prior none`; the shipped prior when left out.
-    struct PriorOption: ParsableArguments {
-        @Option(
-            name: .customLong("prior"),
-            help: "The learned prior (a file, or none for uniform starting counts; default: models/map-prior).")
-        var path: String?
-
-        func load() throws -> MapPrior? {
-            if path == "none" { return nil }
-            return try MapPrior(path: ModelLocator.mapPriorPath(path))
-        }
-    }
-
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Code a label PNG (class ids, void 255) into a map stream.")
@@ -32,7 +19,7 @@ struct MapCommand: ParsableCommand {
         @Option(help: "The stream to write.") var out: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
         @Option(help: "context, prior or zlib (default: the smaller of the model and zlib).") var method: MethodArgument?
-        @OptionGroup var prior: PriorOption
+        @OptionGroup var prior: MapPriorOption
 
         enum MethodArgument: String, ExpressibleByArgument {
             case context, prior, zlib
@@ -61,7 +48,7 @@ struct MapCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Decode a map stream into a label PNG (exact).")
         @Argument(help: "A stream `semcom map encode` wrote.") var stream: String
         @Option(help: "The label PNG to write.") var out: String
-        @OptionGroup var prior: PriorOption
+        @OptionGroup var prior: MapPriorOption
 
         func run() throws {
             guard let data = FileManager.default.contents(atPath: stream) else {

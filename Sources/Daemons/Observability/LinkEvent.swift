@@ -103,7 +103,7 @@ public struct FrameEvent: Sendable {
     /// A step of `frame` as it is now (its header, payload size and hops).
     public init(_ kind: Kind, frame: MapFrame) {
         self.init(kind, frameID: frame.frameID, name: frame.name, attempt: frame.attempt)
-        encoding = "\(frame.encoding.kind)"
+        encoding = frame.encoding.name
         size = (frame.width, frame.height)
         payloadBytes = frame.payload.bytes.count
     }

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Link
 import Logging
+import MapCoding
 import NIOCore
 import SemanticWire
 import ServiceLifecycle
@@ -32,7 +33,11 @@ public struct ReceiverService: Service {
         public var stageQueueCapacity: Int = 8
         /// How analog maps are denoised.
         public var denoiser: MapDenoiser = .potts
+        /// The prior context-coded maps name (nil: only maps coded without one decode; others are NACKed invalid).
+        public var mapPrior: MapPrior?
         public var limits: WireLimits = .default
+        /// The protocol versions offered to clients (`--max-protocol`).
+        public var protocolVersions: ClosedRange<UInt8> = WireProtocol.supportedVersions
         /// Where the daemon reports its checks for `GET /readyz` (nil: nowhere).
         public var readiness: Readiness?
         /// Plain TCP or TLS (mutual when clients must present certificates).
@@ -214,7 +219,7 @@ public struct ReceiverService: Service {
         inbound: NIOAsyncChannelInboundStream<WireMessage>, outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
         state: ConnectionFlags, watch: IdleWatch, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
     ) async throws {
-        var session = ServerSession(role: .receiver, peerName: configuration.peerName)
+        var session = ServerSession(role: .receiver, peerName: configuration.peerName, versions: configuration.protocolVersions)
         var messages = inbound.makeAsyncIterator()
         do {
             while true {
@@ -259,7 +264,8 @@ public struct ReceiverService: Service {
                     let decision: MapDecision.Decision
                     do {
                         decision = try MapDecision.decide(
-                            frame, denoiser: configuration.denoiser, limits: configuration.limits)
+                            frame, denoiser: configuration.denoiser, mapPrior: configuration.mapPrior,
+                            limits: configuration.limits)
                     } catch let error as WireError {
                         throw .decode(error)
                     } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Link
 import Logging
+import MapCoding
 import NIOCore
 import SemanticWire
 import ServiceLifecycle
@@ -22,6 +23,9 @@ public struct RelayService: Service {
         public var forward: Endpoint
         public var channel: RelayChannel
         public var peerName: String
+        /// The prior for re-coding context-coded maps when downstream speaks protocol 1 only (nil: such frames
+        /// are refused, NACK invalid).
+        public var mapPrior: MapPrior?
         /// An upstream client must say HELLO, and the downstream peer answer the relay's, within this.
         public var helloTimeout: Duration = LinkDefaults.helloTimeout
         /// One attempt to reach the downstream peer (TCP connect and the TLS handshake).
@@ -31,6 +35,8 @@ public struct RelayService: Service {
         /// Pause between attempts to reach an unreachable downstream peer.
         public var reconnectInterval: Duration = .seconds(1)
         public var limits: WireLimits = .default
+        /// The protocol versions offered to clients (`--max-protocol`).
+        public var protocolVersions: ClosedRange<UInt8> = WireProtocol.supportedVersions
         /// Where the daemon reports its checks for `GET /readyz` (nil: nowhere).
         public var readiness: Readiness?
         /// The channel as it may change at run time (`PUT /channel`); nil: `channel`, fixed.
@@ -105,7 +111,7 @@ public struct RelayService: Service {
         let configuration = self.configuration
         do {
             try await upstream.executeThenClose { upIn, upOut in
-                var session = ServerSession(role: .relay, peerName: configuration.peerName)
+                var session = ServerSession(role: .relay, peerName: configuration.peerName, versions: configuration.protocolVersions)
                 do {
                     try await withGracefulShutdownHandler {
                         // HELLO first, within the HELLO timeout; then frames, within the idle timeout.
@@ -175,7 +181,8 @@ public struct RelayService: Service {
             }
             try await downstream.executeThenClose { downIn, downOut in
                 try await downOut.write(.hello(.offer(role: .relay, peerName: configuration.peerName, origin: origin)))
-                let (opened, openedSignal) = AsyncStream.makeStream(of: Bool.self)
+                // Downstream's protocol version once it answered HELLO; 0 when it refused or closed first.
+                let (opened, openedSignal) = AsyncStream.makeStream(of: UInt8.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Downstream's HELLO answer, then its answers, travel back upstream as they come.
                     let answersLogger = logger
@@ -189,10 +196,11 @@ public struct RelayService: Service {
                     }
                     // No frame goes on before downstream has answered HELLO.
                     switch await Self.first(of: opened, within: configuration.helloTimeout) {
-                    case true?:
+                    case let version? where version > 0:
                         try await forwardFrames(
-                            hop, messages: &messages, session: &session, downOut: downOut, logger: &logger)
-                    case false?:
+                            hop, messages: &messages, session: &session, downOut: downOut, downstreamVersion: version,
+                            logger: &logger)
+                    case _?:
                         return  // refused or closed: the answers task said why and closed upstream
                     case nil:
                         try await self.perform(
@@ -205,12 +213,12 @@ public struct RelayService: Service {
         }
     }
 
-    /// The first value of `stream`, or nil when none comes within `limit`.
-    static func first(of stream: AsyncStream<Bool>, within limit: Duration) async -> Bool? {
-        await withTaskGroup(of: Bool?.self) { group in
+    /// The first value of `stream` (0 when it finishes empty), or nil when none comes within `limit`.
+    static func first(of stream: AsyncStream<UInt8>, within limit: Duration) async -> UInt8? {
+        await withTaskGroup(of: UInt8?.self) { group in
             group.addTask {
                 for await value in stream { return value }
-                return false
+                return 0
             }
             group.addTask {
                 try? await Task.sleep(for: limit)
@@ -262,7 +270,8 @@ public struct RelayService: Service {
     /// Upstream's messages through the channel and on downstream, until upstream ends or fails.
     private func forwardFrames(
         _ hop: UpstreamHop, messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
-        session: inout ServerSession, downOut: NIOAsyncChannelOutboundWriter<WireMessage>, logger: inout Logger
+        session: inout ServerSession, downOut: NIOAsyncChannelOutboundWriter<WireMessage>, downstreamVersion: UInt8,
+        logger: inout Logger
     ) async throws {
         let configuration = self.configuration
         while let message = try await hop.next(from: &messages, timeout: configuration.idleTimeout) {
@@ -279,7 +288,8 @@ public struct RelayService: Service {
                 // The channel takes milliseconds to seconds per frame: on the workers.
                 let relay = self, frameLogger = logger
                 switch try await configuration.workers.run(
-                    cost: FrameWorkers.cost(of: frame), { relay.forward(frame, logger: frameLogger) })
+                    cost: FrameWorkers.cost(of: frame),
+                    { relay.forward(frame, downstreamVersion: downstreamVersion, logger: frameLogger) })
                 {
                 case .forward(let out):
                     hop.watch.forwarded()
@@ -307,7 +317,7 @@ public struct RelayService: Service {
     /// is unanswered.
     private func returnAnswers(
         from downIn: NIOAsyncChannelInboundStream<WireMessage>, downOut: NIOAsyncChannelOutboundWriter<WireMessage>,
-        to hop: UpstreamHop, opened: AsyncStream<Bool>.Continuation, logger: Logger
+        to hop: UpstreamHop, opened: AsyncStream<UInt8>.Continuation, logger: Logger
     ) async {
         defer { opened.finish() }
         var session = DownstreamSession()
@@ -322,7 +332,7 @@ public struct RelayService: Service {
                             "forward": "\(configuration.forward)", "downstream.name": "\(hello.peerName)",
                             "downstream.role": "\(hello.role)", "version": "\(version)",
                         ])
-                    opened.yield(true)
+                    opened.yield(version)
                 case .answer(let answer):
                     hop.watch.answered()
                     switch answer {
@@ -340,18 +350,18 @@ public struct RelayService: Service {
                     }
                     try await hop.outbound.write(answer)
                 case .end:
-                    opened.yield(false)
+                    opened.yield(0)
                     try? await perform(action, hop: hop, downOut: downOut, logger: logger)
                     return
                 }
             }
-            opened.yield(false)
+            opened.yield(0)
             // Cancelled: the upstream side ended first (BYE, ERROR to send, a framing error)
             // and closes its own connection once its last words are written.
             guard !Task.isCancelled else { return }
             logger.warning("downstream connection closed; closing upstream so the sender resends")
         } catch {
-            opened.yield(false)
+            opened.yield(0)
             guard !Task.isCancelled else { return }
             logger.warning("downstream connection failed; closing upstream", metadata: ["error": "\(error)"])
         }
@@ -363,10 +373,14 @@ public struct RelayService: Service {
         case answer(WireMessage)
     }
 
-    /// Applies the channel to one frame.
-    private func forward(_ frame: MapFrame, logger: Logger) -> Forwarding {
+    /// Applies the channel to one frame, re-coded first when downstream's protocol cannot carry its encoding.
+    private func forward(_ received: MapFrame, downstreamVersion: UInt8, logger: Logger) -> Forwarding {
         let start = ContinuousClock.now
+        var frame = received
         do {
+            if frame.encoding.requiredVersion > downstreamVersion {
+                frame = try recoded(frame, for: downstreamVersion, logger: logger)
+            }
             let channel = control.channel  // the channel of this moment: a change applies from the next frame on
             let outcome = try channel.apply(to: frame)
             var event = FrameEvent(.relayed, frame: outcome.frame)
@@ -430,6 +444,25 @@ public struct RelayService: Service {
                         frameID: frame.frameID, attempt: frame.attempt, reason: .invalid,
                         text: ErrorMessage.fitting("relay: \(error)"))))
         }
+    }
+
+    /// A context-coded frame re-coded with zlib for a downstream peer that speaks protocol 1: the map decoded
+    /// with the relay's prior (a prior it lacks, or a payload an earlier hop broke, refuses the frame with the
+    /// reason the receiver would give), its attempt and hops kept.
+    private func recoded(_ frame: MapFrame, for version: UInt8, logger: Logger) throws -> MapFrame {
+        let map = try frame.decodeDigitalMap(prior: configuration.mapPrior, limits: configuration.limits)
+        var zlib = try MapFrame.digital(
+            frameID: frame.frameID, name: frame.name, map: map, classCount: frame.classCount)
+        zlib.attempt = frame.attempt
+        zlib.hops = frame.hops
+        logger.notice(
+            "downstream speaks protocol \(version): context-coded map re-coded with zlib",
+            metadata: FrameMetadata.frame(frame.frameID).merging(
+                [
+                    "payload.bytes.context": .stringConvertible(frame.payload.bytes.count),
+                    "payload.bytes.zlib": .stringConvertible(zlib.payload.bytes.count),
+                ], uniquingKeysWith: { $1 }))
+        return zlib
     }
 
     /// While the downstream peer is unreachable: NACK unavailable every MAP_FRAME until `deadline` has

@@ -1,5 +1,7 @@
 import Foundation
 import Imaging
+import Link
+import MapCoding
 import Logging
 import NIOCore
 import SemanticWire
@@ -19,6 +21,11 @@ public struct SenderService: Service {
         /// The scene folder: `images/NAME.png` (+ `labels/NAME.png` for `GroundTruthLabels`).
         public var inputDirectory: String
         public var encoding: PayloadEncoding = .analog
+        /// How digital frames code the map: zlib (the default) or the context model, when the peer speaks
+        /// protocol 2 and the map gets smaller (`MapFrame.digital(…coding:…)`).
+        public var mapCoding: DigitalMapCoding = .zlib
+        /// The context model's learned prior (nil: uniform starting counts).
+        public var mapPrior: MapPrior?
         /// Analog block size: 1, 2, 4 or 8 pixels per side.
         public var downsample: Int = 1
         public var sampleFormat: SampleFormat = .float16
@@ -182,6 +189,8 @@ final class SenderRunner {
     var lastFailure = ""
     /// Whether the current connection got its HELLO answer.
     var connected = false
+    /// The protocol version of the current connection (its HELLO answer's).
+    var negotiatedVersion: UInt8 = 1
     /// HELLO answer and BYE deadlines of the current connection.
     var sessionDeadline: ContinuousClock.Instant?
     /// When each frame was first answered NACK unavailable (cleared by its ACK or loss).
@@ -391,6 +400,14 @@ final class SenderRunner {
         switch action {
         case .connected(let hello):
             connected = true
+            negotiatedVersion = hello.minVersion
+            if configuration.encoding == .digital, configuration.mapCoding == .context,
+                negotiatedVersion < MapEncoding.context(prior: 0).requiredVersion
+            {
+                logger.warning(
+                    "the peer speaks protocol \(negotiatedVersion) only: maps go zlib-coded on this connection",
+                    metadata: ["peer.name": "\(hello.peerName)"])
+            }
             failedAttempts = 0
             backoff = configuration.initialBackoff
             logger.info("connected", metadata: ["peer.name": "\(hello.peerName)", "peer.role": "\(hello.role)"])
@@ -432,7 +449,8 @@ final class SenderRunner {
             }
             guard let entry = window.nextToSend() else { return }
             var frame: MapFrame
-            if let cached = frames[entry.frameID] {
+            // A frame built for a protocol-2 peer is built again (zlib) for an older one after a reconnect.
+            if let cached = frames[entry.frameID], cached.encoding.requiredVersion <= negotiatedVersion {
                 frame = cached
             } else {
                 do {
@@ -449,6 +467,9 @@ final class SenderRunner {
             frame.attempt = entry.attempt
             try await outbound.write(.mapFrame(frame))
             var event = FrameEvent(entry.attempt == 0 ? .sent : .retransmitted, frame: frame)
+            if case .context(let prior) = frame.encoding {
+                event.context["map.prior"] = .string(MapPriorIdentity.text(prior))
+            }
             event.context["window.in_flight"] = .stringConvertible(window.inFlight.count)
             if entry.attempt == 0 { nextFirstTransmission = .now + configuration.frameInterval }
             logger.emit(event)
@@ -463,7 +484,8 @@ final class SenderRunner {
         switch configuration.encoding {
         case .digital:
             return try MapFrame.digital(
-                frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount)
+                frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
+                coding: configuration.mapCoding, prior: configuration.mapPrior, version: negotiatedVersion)
         case .analog:
             return try MapFrame.analog(
                 frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,

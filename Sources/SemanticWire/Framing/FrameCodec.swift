@@ -11,12 +11,19 @@ extension WireMessage {
     /// in place.
     ///
     /// - Parameters:
-    ///   - version: the envelope version (the negotiated one; HELLO always uses 1).
+    ///   - version: the envelope version; nil writes `requiredVersion`, the lowest version that defines the
+    ///     message (PROTOCOL.md §4), so what protocol 1 can say is written exactly as protocol 1 writes it.
     ///   - limits: the body may not exceed `limits.maxBodyLength` bytes.
     /// - Throws: `WireError.invalidField` / `.lengthOverLimit` / `.declaredSizeMismatch` when a field breaks the
     ///   protocol's rules; nothing is appended then.
-    public func encode(into buffer: inout ByteBuffer, version: UInt8 = 1, limits: WireLimits = .default) throws {
-        try write(into: &buffer, version: version, limits: limits, payload: true)
+    public func encode(into buffer: inout ByteBuffer, version: UInt8? = nil, limits: WireLimits = .default) throws {
+        try write(into: &buffer, version: version ?? requiredVersion, limits: limits, payload: true)
+    }
+
+    /// The lowest protocol version that defines this message: 2 for a context-coded MAP_FRAME, else 1.
+    public var requiredVersion: UInt8 {
+        if case .mapFrame(let frame) = self { return frame.encoding.requiredVersion }
+        return 1
     }
 
     /// Writes this frame's envelope and control part, then its payload unless `payload` is false (the header
@@ -24,6 +31,9 @@ extension WireMessage {
     /// Returns the bytes of envelope and control part. Nothing is left in `buffer` when it throws.
     @discardableResult
     func write(into buffer: inout ByteBuffer, version: UInt8, limits: WireLimits, payload: Bool) throws -> Int {
+        guard version >= requiredVersion else {
+            throw WireError.invalidField("a \(type) of this kind needs protocol \(requiredVersion), not \(version)")
+        }
         var payloadBytes: [UInt8] = []
         switch self {
         case .hello(let hello): try hello.validate()
@@ -72,7 +82,7 @@ extension WireMessage {
     }
 
     /// This message as the bytes of one frame.
-    public func encodedBytes(version: UInt8 = 1, limits: WireLimits = .default) throws -> [UInt8] {
+    public func encodedBytes(version: UInt8? = nil, limits: WireLimits = .default) throws -> [UInt8] {
         var buffer = ByteBuffer()
         try encode(into: &buffer, version: version, limits: limits)
         return Array(buffer.readableBytesView)
@@ -136,7 +146,8 @@ extension WireMessage {
         case .mapFrame:
             let compressed = buffer.getSlice(
                 at: start + WireProtocol.envelopeSize + controlLength, length: bodyLength - controlLength)!
-            message = .mapFrame(try MapFrame.read(control: &reader, compressed: compressed, limits: limits))
+            message = .mapFrame(
+                try MapFrame.read(control: &reader, compressed: compressed, version: version, limits: limits))
         }
         if type != .mapFrame { try reader.expectEnd() }
         buffer.moveReaderIndex(forwardBy: WireProtocol.envelopeSize + bodyLength)
@@ -164,9 +175,10 @@ extension MapFrame {
     /// Bytes of this frame on the wire besides its compressed payload: the envelope and the control part, hop
     /// annotations included. Counted by writing them alone; the payload is not copied.
     /// - Throws: what `WireMessage.encode` throws for this frame.
-    public func headerByteCount(version: UInt8 = 1, limits: WireLimits = .default) throws -> Int {
+    public func headerByteCount(limits: WireLimits = .default) throws -> Int {
         var header = ByteBuffer()
-        return try WireMessage.mapFrame(self).write(into: &header, version: version, limits: limits, payload: false)
+        let message = WireMessage.mapFrame(self)
+        return try message.write(into: &header, version: message.requiredVersion, limits: limits, payload: false)
     }
 }
 

@@ -36,17 +36,16 @@ public struct WireFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
 public struct WireFrameEncoder: MessageToByteEncoder, Sendable {
     public typealias OutboundIn = WireMessage
 
-    /// The envelope version written (the negotiated one; 1 in protocol v1).
-    public var version: UInt8
     /// The largest body it will write.
     public var limits: WireLimits
 
-    public init(version: UInt8 = 1, limits: WireLimits = .default) {
-        self.version = version
+    public init(limits: WireLimits = .default) {
         self.limits = limits
     }
 
+    /// Each frame carries the lowest version that defines it (PROTOCOL.md §4); the sessions never send a
+    /// message above the version they negotiated.
     public func encode(data: WireMessage, out: inout ByteBuffer) throws {
-        try data.encode(into: &out, version: version, limits: limits)
+        try data.encode(into: &out, limits: limits)
     }
 }

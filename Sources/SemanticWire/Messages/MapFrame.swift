@@ -32,13 +32,42 @@ public struct AnalogLayout: Sendable, Equatable {
 
 /// The payload encoding of a MAP_FRAME with its encoding-specific header fields.
 public enum MapEncoding: Sendable, Equatable {
+    /// Encoding 1: the ids, zlib-compressed.
     case digital
     case analog(AnalogLayout)
+    /// Encoding 3 (protocol 2): the ids range-coded by the context model (`MapCoding`), started from the prior
+    /// whose identity (CRC-32 of its file) is `prior`, or from uniform counts when `prior` is 0.
+    case context(prior: UInt32)
 
+    /// The hop mode: a context-coded map is digital, like a zlib one.
     public var kind: PayloadEncoding {
         switch self {
-        case .digital: .digital
+        case .digital, .context: .digital
         case .analog: .analog
+        }
+    }
+
+    /// The encoding byte on the wire.
+    public var wireCode: UInt8 {
+        switch self {
+        case .digital: 1
+        case .analog: 2
+        case .context: 3
+        }
+    }
+
+    /// The lowest protocol version that defines this encoding.
+    public var requiredVersion: UInt8 {
+        if case .context = self { return 2 }
+        return 1
+    }
+
+    /// For logs and the ledger: digital, analog or context.
+    public var name: String {
+        switch self {
+        case .digital: "digital"
+        case .analog: "analog"
+        case .context: "context"
         }
     }
 }
@@ -109,7 +138,7 @@ public struct MapFrame: Sendable, Equatable {
     /// K·⌈H/d⌉·⌈W/d⌉·bytes-per-sample for analog.
     public var expectedUncompressedLength: Int {
         switch encoding {
-        case .digital:
+        case .digital, .context:
             return width * height
         case .analog(let layout):
             return layout.presentClasses.count * layout.planeWidth(mapWidth: width)
@@ -175,12 +204,16 @@ public struct MapFrame: Sendable, Equatable {
         buffer.writeInteger(UInt16(width), endianness: .big)
         buffer.writeInteger(UInt16(height), endianness: .big)
         buffer.writeInteger(classCount)
-        buffer.writeInteger(encoding.kind.rawValue)
-        if case .analog(let layout) = encoding {
+        buffer.writeInteger(encoding.wireCode)
+        switch encoding {
+        case .digital: break
+        case .analog(let layout):
             buffer.writeInteger(layout.downsample)
             buffer.writeInteger(layout.sampleFormat.rawValue)
             buffer.writeInteger(UInt8(layout.presentClasses.count))
             buffer.writeBytes(layout.presentClasses)
+        case .context(let prior):
+            buffer.writeInteger(prior, endianness: .big)
         }
         buffer.writeInteger(UInt8(hops.count))
         for hop in hops { hop.write(into: &buffer) }
@@ -190,7 +223,10 @@ public struct MapFrame: Sendable, Equatable {
     }
 
     /// Reads a frame from its control part and the compressed bytes that follow it, then validates it.
-    static func read(control reader: inout BodyReader, compressed: ByteBuffer, limits: WireLimits) throws -> MapFrame {
+    /// - Parameter version: the frame's envelope version (encoding 3 needs 2).
+    static func read(
+        control reader: inout BodyReader, compressed: ByteBuffer, version: UInt8, limits: WireLimits
+    ) throws -> MapFrame {
         let frameID: UInt64 = try reader.integer("frame id")
         let attempt: UInt16 = try reader.integer("attempt")
         let name = try reader.string("name", maxBytes: WireProtocol.maxNameBytes)
@@ -199,10 +235,12 @@ public struct MapFrame: Sendable, Equatable {
         let classCount: UInt8 = try reader.integer("class count")
         let encodingRaw: UInt8 = try reader.integer("encoding")
         let encoding: MapEncoding
-        switch PayloadEncoding(rawValue: encodingRaw) {
-        case .digital:
+        switch encodingRaw {
+        case 1:
             encoding = .digital
-        case .analog:
+        case 3 where version >= 2:
+            encoding = .context(prior: try reader.integer("map prior"))
+        case 2:
             let downsample: UInt8 = try reader.integer("downsample factor")
             let formatRaw: UInt8 = try reader.integer("sample format")
             guard let format = SampleFormat(rawValue: formatRaw) else {
@@ -212,8 +250,10 @@ public struct MapFrame: Sendable, Equatable {
             let count = Int(try reader.integer("present class count", as: UInt8.self))
             let classes = try reader.bytes("present classes", count: count)
             encoding = .analog(AnalogLayout(downsample: downsample, sampleFormat: format, presentClasses: classes))
-        case nil:
-            throw WireError.invalidField("MAP_FRAME encoding \(encodingRaw) is neither 1 (digital) nor 2 (analog)")
+        default:
+            throw WireError.invalidField(
+                "MAP_FRAME encoding \(encodingRaw) is not 1 (digital), 2 (analog) or, from protocol 2, 3 (context); "
+                    + "this frame is version \(version)")
         }
         let hopCount = Int(try reader.integer("hop count", as: UInt8.self))
         guard hopCount <= WireProtocol.maxHops else {

@@ -31,10 +31,16 @@ struct ServerSession: Sendable {
     let peerName: String
     /// The client's origin once its HELLO was answered (nil before).
     private(set) var origin: String?
+    /// The protocol version negotiated with the client (nil before HELLO).
+    private(set) var version: UInt8?
 
-    init(role: PeerRole, peerName: String) {
+    /// The protocol versions this server speaks (`--max-protocol` narrows them for interoperability tests).
+    let versions: ClosedRange<UInt8>
+
+    init(role: PeerRole, peerName: String, versions: ClosedRange<UInt8> = WireProtocol.supportedVersions) {
         self.role = role
         self.peerName = peerName
+        self.versions = versions
     }
 
     /// Whether HELLO has been answered.
@@ -43,16 +49,22 @@ struct ServerSession: Sendable {
     mutating func receive(_ message: WireMessage) -> Action {
         switch message {
         case .hello(let hello) where !isOpen:
-            guard let version = hello.negotiate() else {
+            guard let version = hello.negotiate(supported: versions) else {
                 return .control(
                     .refuse(
                         ErrorMessage(
-                            WireError.unsupportedVersion(hello.maxVersion, supported: WireProtocol.supportedVersions)),
+                            WireError.unsupportedVersion(hello.maxVersion, supported: versions)),
                         reason: "no common protocol version (the peer speaks \(hello.minVersion)…\(hello.maxVersion))"))
             }
             origin = hello.origin
+            self.version = version
             return .control(.greet(answer: .answer(version: version, role: role, peerName: peerName), hello: hello))
         case .mapFrame(let frame) where isOpen:
+            let needed = frame.encoding.requiredVersion
+            guard needed <= version ?? 1 else {
+                let what = "a \(frame.encoding.name) MAP_FRAME needs protocol \(needed); this connection speaks \(version ?? 1)"
+                return .control(.refuse(ErrorMessage(WireError.invalidField(what)), reason: what))
+            }
             return .frame(frame)
         case .lost(let lost) where isOpen:
             return .lost(lost)
