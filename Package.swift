@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "SemanticWireTests",
             dependencies: [
-                "SemanticWire", "Imaging", "Checksums", "Link",
+                "SemanticWire", "Imaging", "Checksums", "Link", "MapCoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

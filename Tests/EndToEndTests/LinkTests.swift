@@ -107,6 +107,46 @@ struct LinkTests {
         try await stop(relay, receiver)
     }
 
+    @Test(
+        "context-coded maps: exact over a protocol-2 path; a protocol-1 receiver gets zlib, from the sender directly and from a relay that re-codes"
+    )
+    func contextCodedMaps() async throws {
+        let workspace = try Workspace(count: 4)
+        defer { workspace.remove() }
+        let coding = ["--encoding", "digital", "--map-coding", "context"]
+        // Protocol 2 end to end: every frame goes context-coded through the PHY and decodes exactly.
+        let (receiver, relay, port) = try await startLink(workspace, channel: ["--snr", "12", "--mode", "digital"])
+        let sender = try send(workspace, port: port, coding + ["--origin", "v2"])
+        #expect(try await sender.waitForExit(timeout: 60) == 0)
+        #expect(try sender.summary()["acknowledged"] == 4)
+        #expect(sender.lines(containing: "event=frame.sent", "frame.encoding=context", "map.prior=0x").count == 4)
+        #expect(receiver.lines(containing: "event=frame.received", "frame.encoding=context").count == 4)
+        #expect(try workspace.accuracies().values.allSatisfy { $0 == 1 }, "decoded maps are bit-exact")
+        try await stop(relay, receiver)
+
+        // A receiver that speaks protocol 1 only.
+        let old = try DaemonProcess(
+            "receiver-v1",
+            ["receive", "--listen", "127.0.0.1:0", "--out", workspace.output, "--no-generate", "--max-protocol", "1"])
+        let oldPort = try await old.listeningPort()
+        let direct = try send(workspace, port: oldPort, coding + ["--origin", "direct"])
+        #expect(try await direct.waitForExit(timeout: 60) == 0)
+        #expect(try direct.summary()["acknowledged"] == 4)
+        #expect(direct.lines(containing: "speaks protocol 1 only").count == 1)
+        #expect(direct.lines(containing: "event=frame.sent", "frame.encoding=digital").count == 4)
+
+        let bridge = try DaemonProcess(
+            "relay-v2", ["relay", "--listen", "127.0.0.1:0", "--forward", "127.0.0.1:\(oldPort)", "--snr", "12"])
+        let bridged = try send(workspace, port: try await bridge.listeningPort(), coding + ["--origin", "bridged"])
+        #expect(try await bridged.waitForExit(timeout: 60) == 0)
+        #expect(try bridged.summary()["acknowledged"] == 4)
+        #expect(bridged.lines(containing: "event=frame.sent", "frame.encoding=context").count == 4)
+        #expect(bridge.lines(containing: "context-coded map re-coded with zlib").count == 4)
+        #expect(old.lines(containing: "event=frame.received", "frame.encoding=digital").count == 8)
+        #expect(old.lines(containing: "frame.encoding=context").isEmpty)
+        try await stop(bridge, old)
+    }
+
     @Test("relay killed and restarted on the same port mid-stream: every frame delivered exactly once")
     func relayRestart() async throws {
         let workspace = try Workspace(count: 12)

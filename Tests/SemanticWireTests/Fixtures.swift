@@ -55,12 +55,18 @@ enum Fixtures {
         try message.encodedBytes()
     }
 
+    /// The checkout's root.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The lines of `protocol/vectors/NAME.hex`.
+    static func vectorText(_ name: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent("protocol/vectors/\(name).hex"), encoding: .utf8)
+    }
+
     /// Reads `protocol/vectors/NAME.hex`: `#` starts a comment line, other lines are hex bytes.
     static func vector(_ name: String) throws -> [UInt8] {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("protocol/vectors/\(name).hex")
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text = try vectorText(name)
         let hex = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined().filter { !$0.isWhitespace }
         var bytes: [UInt8] = []
         var index = hex.startIndex

@@ -23,9 +23,9 @@ import Testing
 
     @Test func unknownVersionIsRefused() throws {
         var bytes = try ackBytes()
-        bytes[4] = 2
+        bytes[4] = 3
         let error = wireError { try decode(bytes) }
-        #expect(error == .unsupportedVersion(2, supported: 1...1))
+        #expect(error == .unsupportedVersion(3, supported: WireProtocol.supportedVersions))
         #expect(error?.errorCode == .unsupportedVersion)
     }
 

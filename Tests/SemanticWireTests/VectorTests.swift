@@ -1,5 +1,7 @@
+import Foundation
 import Imaging
 import Link
+import MapCoding
 import NIOCore
 import Testing
 
@@ -10,7 +12,8 @@ import Testing
 @Suite struct VectorTests {
     static let names = [
         "hello", "hello-answer", "map-frame-digital", "map-frame-digital-corrupted", "map-frame-analog",
-        "map-frame-analog-relayed", "ack", "nack", "lost", "error", "bye",
+        "map-frame-analog-relayed", "ack", "nack", "lost", "error", "bye", "hello-v2", "hello-answer-v2",
+        "map-frame-context", "map-frame-context-prior",
     ]
 
     @Test(arguments: names) func vectorDecodesAndReencodesExactly(name: String) throws {
@@ -26,6 +29,63 @@ import Testing
                 == .hello(Hello(minVersion: 1, maxVersion: 1, role: .sender, peerName: "sender-a", origin: "sender-a")))
         let answer = try WireMessage.decode(bytes: Fixtures.vector("hello-answer"))
         #expect(answer == .hello(.answer(version: 1, role: .receiver, peerName: "receiver-1")))
+    }
+
+    @Test func protocolTwoHelloVectors() throws {
+        #expect(
+            try WireMessage.decode(bytes: Fixtures.vector("hello-v2"))
+                == .hello(.offer(role: .sender, peerName: "sender-a", origin: "sender-a")))
+        let answer = try WireMessage.decode(bytes: Fixtures.vector("hello-answer-v2"))
+        #expect(answer == .hello(.answer(version: 2, role: .receiver, peerName: "receiver-1")))
+        #expect(try Fixtures.vector("hello-answer-v2")[4] == 1)  // every HELLO's envelope says 1
+    }
+
+    /// The map of a vector's comment: rows of hex digits (one per id), '.' for void.
+    static func commentMap(_ name: String, width: Int) throws -> [UInt8] {
+        try Fixtures.vectorText(name).split(separator: "\n")
+            .filter { $0.hasPrefix("# ") && $0.count == width + 2 && $0.dropFirst(2).allSatisfy { $0 == "." || $0.isHexDigit } }
+            .flatMap { $0.dropFirst(2).map { $0 == "." ? UInt8(255) : UInt8(String($0), radix: 16)! } }
+    }
+
+    @Test func contextVectorsDecodeToTheirMapsAndRecodeExactly() throws {
+        guard case .mapFrame(let plain) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-context")) else {
+            Issue.record("not a MAP_FRAME")
+            return
+        }
+        #expect(plain.encoding == .context(prior: 0) && plain.frameID == 43 && plain.width == 8 && plain.height == 4)
+        #expect(try plain.decodeDigitalMap(prior: nil) == Fixtures.map8x4)
+        // Python's encoder (written from the spec) and this one write the same bytes.
+        #expect(
+            MapCoder.modelBody(ids: Fixtures.map8x4.ids, width: 8, height: 4, classCount: 19, prior: nil)
+                == plain.payload.bytes)
+
+        let prior = try MapPrior(path: Fixtures.root.appendingPathComponent("models/map-prior/prior.safetensors").path)
+        guard case .mapFrame(let street) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-context-prior"))
+        else {
+            Issue.record("not a MAP_FRAME")
+            return
+        }
+        let ids = try Self.commentMap("map-frame-context-prior", width: 32)
+        #expect(ids.count == 32 * 16)
+        #expect(street.encoding == .context(prior: prior.identity), "the vector names the shipped prior")
+        #expect(try street.decodeDigitalMap(prior: prior).ids == ids)
+        #expect(MapCoder.modelBody(ids: ids, width: 32, height: 16, classCount: 19, prior: prior) == street.payload.bytes)
+        // Another prior, or none, is refused as invalid (the receiver NACKs it), never decoded to garbage.
+        let error = #expect(throws: WireError.self) { try street.decodeDigitalMap(prior: nil) }
+        #expect(error?.nackReason == .invalid)
+    }
+
+    @Test func contextEncodingNeedsProtocolTwo() throws {
+        var bytes = try Fixtures.vector("map-frame-context")
+        #expect(bytes[4] == 2)
+        bytes[4] = 1
+        #expect(throws: WireError.self) { try WireMessage.decode(bytes: Fixtures.resealed(bytes)) }
+        guard case .mapFrame(let frame) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-context")) else {
+            Issue.record("not a MAP_FRAME")
+            return
+        }
+        #expect(throws: WireError.self) { try WireMessage.mapFrame(frame).encodedBytes(version: 1) }
+        #expect(WireMessage.mapFrame(frame).requiredVersion == 2)
     }
 
     @Test func controlMessageVectors() throws {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the wire protocol v1 test vectors (*.hex) beside this file.
+"""Writes the wire protocol test vectors (*.hex) beside this file.
 
 An independent implementation of protocol/PROTOCOL.md using only the Python standard library, so the
 vectors check the Swift codec against the spec rather than against itself. Run it from anywhere:
@@ -9,7 +9,11 @@ vectors are regenerated (the tests re-encode the decoded message, never recompre
 """
 import os
 import struct
+import sys
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mapcoder  # noqa: E402  (the context-coded map, section 6.3)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAN = 0x7FC00000  # "not set" for f32 fields
@@ -44,8 +48,10 @@ def hop(model, mode, snr, measured, seed, bit_errors, bits_on_air, channel_uses,
     return record
 
 
-def map_frame(frame_id, attempt, name, width, height, class_count, encoding, analog, hops, raw, compressed=None, crc=None):
-    """encoding 1 = digital, 2 = analog; analog = (downsample, sample format, present classes)."""
+def map_frame(frame_id, attempt, name, width, height, class_count, encoding, analog, hops, raw, compressed=None, crc=None,
+              prior=None):
+    """encoding 1 = digital, 2 = analog, 3 = context (protocol 2; `prior` its identity, `compressed` its body);
+    analog = (downsample, sample format, present classes)."""
     if compressed is None:
         compressed = zlib.compress(raw, 9 if encoding == 1 else 6)
     if crc is None:
@@ -55,9 +61,11 @@ def map_frame(frame_id, attempt, name, width, height, class_count, encoding, ana
     if encoding == 2:
         downsample, sample_format, classes = analog
         control += struct.pack(">BBB", downsample, sample_format, len(classes)) + bytes(classes)
+    if encoding == 3:
+        control += struct.pack(">I", prior)
     control += struct.pack(">B", len(hops)) + b"".join(hops)
     control += struct.pack(">III", len(raw), len(compressed), crc)
-    return frame("map_frame", control + compressed, control_length=len(control))
+    return frame("map_frame", control + compressed, control_length=len(control), version=2 if encoding == 3 else 1)
 
 
 # The 8x4 label map of the map-frame vectors: road (0), sidewalk (1), car (13), sky (10), void (255).
@@ -67,6 +75,33 @@ MAP_8X4 = bytes([
     0, 0, 13, 13, 0, 0, 1, 1,
     0, 0, 0, 0, 0, 1, 1, 1,
 ])
+
+
+def street_32x16():
+    """A small street scene for the prior vector: sky (10) above a building (2) whose roof slopes, a pole (5),
+    sidewalk (1) and road (0) split by a slanted kerb, a car (13), a void strip at the bottom."""
+    ids = []
+    for y in range(16):
+        for x in range(32):
+            if y == 15:
+                v = 255
+            elif y >= 9:
+                v = 0 if x >= 2 * (15 - y) else 1
+                if 10 <= y <= 12 and 18 <= x <= 24:
+                    v = 13
+            elif x == 5 and y >= 2:
+                v = 5
+            elif y >= 6 - x // 8:
+                v = 2
+            else:
+                v = 10
+            ids.append(v)
+    return bytes(ids)
+
+
+def map_rows(ids, width):
+    """Rows of a map for a comment: one hex digit per class id below 16, '.' for void."""
+    return "\n".join("".join("." if v == 255 else "%x" % v for v in ids[r:r + width]) for r in range(0, len(ids), width))
 
 
 def one_hot(ids, width, height, downsample):
@@ -140,6 +175,31 @@ def main():
           "Symbol i = one-hot value + ((i*37) mod 11 - 5)/64 (a deterministic stand-in for noise)."
           % (classes1, len(noisy) // 2),
           map_frame(8, 2, "scene-0003", 8, 4, 19, 2, (1, 2, classes1), [relay_hop], samples(noisy, 2)))
+
+    hello2 = struct.pack(">BBB", 1, 2, 1) + string("sender-a") + string("sender-a")
+    write("hello-v2", "HELLO from a protocol-2 client: versions 1...2, role 1 (sender), peer name and origin \"sender-a\".",
+          frame("hello", hello2))
+    answer2 = struct.pack(">BBB", 2, 2, 3) + string("receiver-1") + string("")
+    write("hello-answer-v2", "HELLO answer choosing protocol 2 (min = max = 2), role 3 (receiver), peer name\n"
+          "\"receiver-1\", empty origin. The envelope still says version 1, as every HELLO's does.",
+          frame("hello", answer2))
+
+    body = mapcoder.encode(MAP_8X4, 8, 4, 19)
+    write("map-frame-context",
+          "MAP_FRAME, context-coded (protocol 2, encoding 3), envelope version 2: frame id 43, attempt 0,\n"
+          "\"scene-0001\", 8x4, 19 classes, map prior 0 (none: uniform starting counts), no hops.\n"
+          "Payload: the range coder's %d bytes for the map of map-frame-digital.hex (section 6.3)." % len(body),
+          map_frame(43, 0, "scene-0001", 8, 4, 19, 3, None, [], MAP_8X4, body, prior=0))
+
+    prior = mapcoder.Prior(os.path.join(HERE, "..", "..", "models", "map-prior", "prior.safetensors"))
+    street = street_32x16()
+    body = mapcoder.encode(street, 32, 16, 19, prior)
+    write("map-frame-context-prior",
+          "MAP_FRAME, context-coded with the shipped prior (models/map-prior/prior.safetensors, identity 0x%08x):\n"
+          "frame id 44, attempt 0, \"street-0001\", 32x16, 19 classes, no hops. Payload: %d bytes (zlib-9: %d).\n"
+          "The map, one hex digit per id, '.' void:\n%s"
+          % (prior.identity, len(body), len(zlib.compress(street, 9)), map_rows(street, 32)),
+          map_frame(44, 0, "street-0001", 32, 16, 19, 3, None, [], street, body, prior=prior.identity))
 
     write("ack", "ACK: frame id 42, attempt 1, status 1 (accepted).",
           frame("ack", struct.pack(">QHB", 42, 1, 1)))
