@@ -129,7 +129,7 @@ let package = Package(
             name: "Evaluation",
             dependencies: [
                 "Link", "ChannelModels", "SemanticWire", "Generator", "Imaging", "ImageCodecs", "Scenes", "Randomness",
-                "Tensor",
+                "Tensor", "MapCoding",
             ]
         ),
 

@@ -2,6 +2,7 @@ import Foundation
 import Generator
 import Imaging
 import Link
+import MapCoding
 import Scenes
 import SemanticWire
 
@@ -140,8 +141,12 @@ public struct EvaluationJob {
             scenes = LabeledImageFolder(entries: Array(scenes.entries.prefix(count)), labelSpace: scenes.labelSpace)
         }
 
+        // The map coder's prior, when a mode codes the map with it; its file is part of what decides the numbers.
+        let mapPriorPath = settings.modes.contains(.digitalContext) ? try ModelLocator.mapPriorPath(nil) : nil
+        let mapPrior = try mapPriorPath.map { try MapPrior(path: $0) }
         let runner = ExperimentRunner(
-            settings: settings, generator: generator, segmenter: segmenter, imagesDirectory: path("images"))
+            settings: settings, generator: generator, segmenter: segmenter, imagesDirectory: path("images"),
+            mapPrior: mapPrior)
         let total = runner.grid(images: scenes.count).count
         let cells = shard?.cells(of: total) ?? 0..<total
         var recorded = settings
@@ -160,6 +165,7 @@ public struct EvaluationJob {
                 format: SweepIdentity.currentFormat, settings: numbered, images: scenes.entries.map(\.name),
                 source: source, imageSize: imageSize,
                 files: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]
+                    + (mapPrior.map { ["map prior \(MapPriorIdentity.text($0.identity))"] } ?? [])
                     + (dataDirectory.map { [Self.fingerprint(scenesFolder: $0, names: scenes.entries.map(\.name))] }
                         ?? [])))
         let store = try CellStore(

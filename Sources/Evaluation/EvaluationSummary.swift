@@ -71,7 +71,7 @@ public struct EvaluationSummary: Sendable, Codable {
     /// The metric the envelope maximises for a mode swept over MCSs: mIoU for the digital semantic map (its
     /// purpose is the semantics), PSNR for the codecs (what they are built for); lost rows count as the
     /// fallback image's score, so a cliff lowers the mean.
-    public static func envelopeMetric(_ mode: TransmissionMode) -> String { mode == .digital ? "miou" : "psnr_db" }
+    public static func envelopeMetric(_ mode: TransmissionMode) -> String { mode.isDigitalMap ? "miou" : "psnr_db" }
 
     /// Aggregates `records`.
     public init(

@@ -5,6 +5,7 @@ import Generator
 import ImageCodecs
 import Imaging
 import Link
+import MapCoding
 import Randomness
 import Scenes
 import SemanticWire
@@ -41,9 +42,15 @@ public final class ExperimentRunner {
         var generatorMS: Double
     }
 
-    public init(settings: EvaluationSettings, generator: ImageGenerator, segmenter: Segmenter, imagesDirectory: String?)
-    {
+    /// The map coder's prior for `digital-context` (nil: uniform starting counts).
+    public let mapPrior: MapPrior?
+
+    public init(
+        settings: EvaluationSettings, generator: ImageGenerator, segmenter: Segmenter, imagesDirectory: String?,
+        mapPrior: MapPrior? = nil
+    ) {
         self.settings = settings
+        self.mapPrior = mapPrior
         self.generator = generator
         self.segmenter = segmenter
         self.imagesDirectory = imagesDirectory
@@ -234,7 +241,7 @@ public final class ExperimentRunner {
         var result: CellResult
         switch mode {
         case .analog: result = try analog(source, context, budget: budget, row: &row)
-        case .digital: result = try digital(source, context, budget: budget)
+        case .digital, .digitalContext: result = try digital(mode, source, context, budget: budget)
         case .classicalAnalog: result = try classicalAnalog(source, context, budget: budget)
         case .separationBound: result = try separationBound(source, context, budget: budget)
         case .jpeg, .jpeg444, .jpeg2000, .webp, .avif, .hevc:
@@ -290,18 +297,21 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: image)
     }
 
-    private func digital(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+    private func digital(_ mode: TransmissionMode, _ source: Source, _ context: CellContext, budget: Int?) throws
+        -> CellResult
+    {
         let frame = try MapFrame.digital(
-            frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount))
+            frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount),
+            coding: mode == .digitalContext ? .context : .zlib, prior: mapPrior)
         guard let budget else {
-            return try digitalMap(frame, source, context, radio: link.radio, attempts: settings.maxRetries + 1)
+            return try digitalMap(mode, frame, source, context, radio: link.radio, attempts: settings.maxRetries + 1)
         }
         // Under a budget: one transmission per MCS (a retransmission would exceed it), every MCS its own row.
-        return try perMCS(.digital, source, context, budget: budget) { entry, _, maxBytes in
+        return try perMCS(mode, source, context, budget: budget) { entry, _, maxBytes in
             guard let maxBytes, frame.payload.bytes.count <= maxBytes else { return nil }
             let radio = RelayRadio(
                 modulation: entry.modulation, code: entry.code, channel: link.radio.channel, mcsAuto: false)
-            return try digitalMap(frame, source, context, radio: radio, attempts: 1)
+            return try digitalMap(mode, frame, source, context, radio: radio, attempts: 1)
         }
     }
 
@@ -345,9 +355,10 @@ public final class ExperimentRunner {
 
     /// The digital map frame over `radio`'s physical layer, with up to `attempts` transmissions.
     private func digitalMap(
-        _ frame: MapFrame, _ source: Source, _ context: CellContext, radio: RelayRadio, attempts: Int
+        _ mode: TransmissionMode, _ frame: MapFrame, _ source: Source, _ context: CellContext, radio: RelayRadio,
+        attempts: Int
     ) throws -> CellResult {
-        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .digital)
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: mode)
         let relay = try RelayChannel(setting: .esN0(dB: context.snr), seed: context.relaySeed, radio: radio)
         var clock = Stopwatch()
         var delivered: MapDecision.Decision?
@@ -364,7 +375,7 @@ public final class ExperimentRunner {
             // As the real sender: a retryable NACK (CRC, corrupt payload) is retransmitted, NACK invalid is not.
             var retryable = true
             do {
-                delivered = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser)
+                delivered = try MapDecision.decide(outcome.frame, denoiser: settings.denoiser, mapPrior: mapPrior)
             } catch let error as WireError {
                 retryable = error.nackReason.isRetryable
             }

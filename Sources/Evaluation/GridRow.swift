@@ -36,6 +36,7 @@ public struct GridRow: Sendable {
         switch mode {
         case .analog: "reconstruction (analog)"
         case .digital: "reconstruction (digital)"
+        case .digitalContext: "reconstruction (digital, context-coded map)"
         case .classicalAnalog: "classical analog"
         case .separationBound: "separation bound"
         default: mode.rawValue

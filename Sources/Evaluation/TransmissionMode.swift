@@ -10,6 +10,9 @@ public enum TransmissionMode: String, Sendable, CaseIterable, Codable {
     /// The zlib-compressed map over the digital physical layer, then the generator. Without a budget: MCS per
     /// SNR, CRC, ARQ; under a budget: one transmission per MCS that fits, and the envelope.
     case digital
+    /// As `digital`, the map coded by the context model with its learned prior (`MapCoding`, protocol 2's
+    /// encoding 3) instead of zlib — zlib still where it is smaller.
+    case digitalContext = "digital-context"
     /// Classical codecs over the same physical layer (`ImageCodecs`), decoded; the fallback image when lost.
     case jpeg, jpeg444, jpeg2000, webp, avif, hevc
     /// The classical analog baseline of GESCO's figure: the image's pixels (scaled to 0…1) as analog symbols
@@ -20,10 +23,13 @@ public enum TransmissionMode: String, Sendable, CaseIterable, Codable {
     case separationBound = "separation-bound"
 
     /// Whether the receiver regenerates the image with the diffusion model.
-    public var isSemantic: Bool { self == .analog || self == .digital }
+    public var isSemantic: Bool { self == .analog || isDigitalMap }
+
+    /// Whether the mode sends the label map digitally (either coding).
+    public var isDigitalMap: Bool { self == .digital || self == .digitalContext }
 
     /// Whether the mode crosses the digital physical layer (and can lose frames).
-    public var isDigital: Bool { self == .digital || codec != nil }
+    public var isDigital: Bool { isDigitalMap || codec != nil }
 
     /// The classical codec this mode sends, if any.
     public var codec: (any ImageCodec)? { ImageCodecs.named(rawValue) }

@@ -7,7 +7,9 @@ import Testing
 /// A tiny budgeted sweep (1 scene, ρ = 1/12 at 12 dB, 2 generator steps), run twice into one folder: the
 /// second run resumes every cell from the first.
 enum TinyBudgetRun {
-    static let modes: [TransmissionMode] = [.analog, .digital, .jpeg, .webp, .hevc, .classicalAnalog, .separationBound]
+    static let modes: [TransmissionMode] = [
+        .analog, .digital, .digitalContext, .jpeg, .webp, .hevc, .classicalAnalog, .separationBound,
+    ]
 
     static func job(_ out: String) -> EvaluationJob {
         var settings = EvaluationSettings(snrs: [12], modes: modes)
@@ -55,6 +57,14 @@ struct BudgetRunTests {
             #expect(row.numbers["rho"]! <= row.numbers["budget_rho"]! * 1.02, "\(row.text)")
             #expect(row.numbers["channel_uses"]! <= 2048, "\(row.text)")
         }
+        // The context-coded map costs under half of zlib's bits, so it fits every MCS zlib fits, and more.
+        let zlibRows = rows.filter { $0.text["mode"] == "digital" }
+        let contextRows = rows.filter { $0.text["mode"] == "digital-context" }
+        let zlibBits = try #require(zlibRows.compactMap { $0.numbers["payload_bits"] }.filter { $0 > 0 }.min())
+        let contextBits = try #require(contextRows.compactMap { $0.numbers["payload_bits"] }.filter { $0 > 0 }.max())
+        #expect(contextBits * 2 < zlibBits, "context \(contextBits) bits, zlib \(zlibBits) bits")
+        let fitting = { (rows: [(text: [String: String], numbers: [String: Double])]) in Set(rows.filter { $0.numbers["fits"] == 1 }.map { $0.text["mcs"]! }) }
+        #expect(fitting(contextRows).isSuperset(of: fitting(zlibRows)) && fitting(contextRows).count > fitting(zlibRows).count)
         // Analog GESCO fits 1/12 only at downsample 8.
         #expect(rows.first { $0.text["mode"] == "analog" }?.text["scheme"] == "analog, downsample 8")
         // The bound is never below the best codec of the cell.
