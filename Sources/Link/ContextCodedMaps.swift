@@ -26,19 +26,33 @@ extension MapFrame {
         frameID: UInt64, name: String, map: LabelMap, classCount: UInt8, coding: DigitalMapCoding, prior: MapPrior?,
         version: UInt8 = WireProtocol.supportedVersions.upperBound
     ) throws -> MapFrame {
+        try coded(
+            frameID: frameID, name: name, map: map, classCount: classCount, coding: coding, prior: prior,
+            version: version
+        ).frame
+    }
+
+    /// As `digital(…coding:…)`, with the size the map's zlib payload has (what the coding saved is the
+    /// difference; the sender logs it).
+    public static func coded(
+        frameID: UInt64, name: String, map: LabelMap, classCount: UInt8, coding: DigitalMapCoding, prior: MapPrior?,
+        version: UInt8 = WireProtocol.supportedVersions.upperBound
+    ) throws -> (frame: MapFrame, zlibBytes: Int) {
         let zlib = try digital(frameID: frameID, name: name, map: map, classCount: classCount)
+        let zlibBytes = zlib.payload.bytes.count
         guard coding == .context, version >= MapEncoding.context(prior: 0).requiredVersion,
             Int(classCount) + 1 <= MapCoder.maxContextSymbols
-        else { return zlib }
+        else { return (zlib, zlibBytes) }
         let usable = prior?.classCount == Int(classCount) ? prior : nil
         let body = MapCoder.modelBody(
             ids: map.ids, width: map.width, height: map.height, classCount: Int(classCount), prior: usable)
-        guard body.count < zlib.payload.bytes.count else { return zlib }
-        return MapFrame(
+        guard body.count < zlibBytes else { return (zlib, zlibBytes) }
+        let frame = MapFrame(
             frameID: frameID, name: name, width: map.width, height: map.height, classCount: classCount,
             encoding: .context(prior: usable?.identity ?? 0),
             payload: CompressedPayload(
                 uncompressedLength: map.width * map.height, crc32: CRC32.checksum(body), bytes: body))
+        return (frame, zlibBytes)
     }
 
     /// The label map of a digital frame, zlib- or context-coded: payload CRC, declared size, the prior the frame

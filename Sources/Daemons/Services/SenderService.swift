@@ -191,6 +191,8 @@ final class SenderRunner {
     var connected = false
     /// The protocol version of the current connection (its HELLO answer's).
     var negotiatedVersion: UInt8 = 1
+    /// What the map of each context-coded frame in flight would cost with zlib (bytes), for the log.
+    var zlibBytes: [UInt64: Int] = [:]
     /// HELLO answer and BYE deadlines of the current connection.
     var sessionDeadline: ContinuousClock.Instant?
     /// When each frame was first answered NACK unavailable (cleared by its ACK or loss).
@@ -469,6 +471,7 @@ final class SenderRunner {
             var event = FrameEvent(entry.attempt == 0 ? .sent : .retransmitted, frame: frame)
             if case .context(let prior) = frame.encoding {
                 event.context["map.prior"] = .string(MapPriorIdentity.text(prior))
+                if let zlib = zlibBytes[entry.frameID] { event.context["map.zlib_bytes"] = .stringConvertible(zlib) }
             }
             event.context["window.in_flight"] = .stringConvertible(window.inFlight.count)
             if entry.attempt == 0 { nextFirstTransmission = .now + configuration.frameInterval }
@@ -483,9 +486,11 @@ final class SenderRunner {
         let map = try await source.labels(name: file.name, imagePath: file.path)
         switch configuration.encoding {
         case .digital:
-            return try MapFrame.digital(
+            let coded = try MapFrame.coded(
                 frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
                 coding: configuration.mapCoding, prior: configuration.mapPrior, version: negotiatedVersion)
+            if case .context = coded.frame.encoding { zlibBytes[entry.frameID] = coded.zlibBytes }
+            return coded.frame
         case .analog:
             return try MapFrame.analog(
                 frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
@@ -510,6 +515,7 @@ final class SenderRunner {
             return
         }
         frames[entry.frameID] = nil
+        zlibBytes[entry.frameID] = nil
         unavailableSince[entry.frameID] = nil
         var event = FrameEvent(.acked, frameID: ack.frameID, name: entry.name, attempt: ack.attempt)
         event.context["ack.status"] = "\(ack.status)"
@@ -579,6 +585,7 @@ final class SenderRunner {
 
     private func reportLost(_ entry: SendWindow.Entry, attempts: UInt16, text: String) {
         frames[entry.frameID] = nil
+        zlibBytes[entry.frameID] = nil
         unavailableSince[entry.frameID] = nil
         var event = FrameEvent(.lost, frameID: entry.frameID, name: entry.name)
         event.attempts = attempts

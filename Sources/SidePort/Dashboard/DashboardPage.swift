@@ -130,6 +130,14 @@ enum DashboardPage {
           f.status = status; f.tr.dataset.status = status; f.cells.status.textContent = status; f.cells.status.className = "col-status status-" + status;
         }
 
+        // A context-coded map's bytes with what zlib would have cost (the sender logs map.zlib_bytes).
+        function bytesText(e) {
+          const bytes = num(e["frame.bytes"]), zlib = num(e["map.zlib_bytes"]);
+          if (bytes === null) return "";
+          if (zlib === null || zlib <= 0) return String(bytes);
+          return bytes + " (zlib " + zlib + ", −" + Math.round(100 * (1 - bytes / zlib)) + " %)";
+        }
+
         function handle(daemon, e) {
           const kind = frameKind(e);
           if (kind) { counts[daemon] ??= {}; counts[daemon][kind] = (counts[daemon][kind] ?? 0) + 1; (recent[daemon] ??= []).push(Date.now()); renderCounters(daemon); }
@@ -137,7 +145,7 @@ enum DashboardPage {
           const f = frameRow(name);
           if (e["frame.encoding"]) f.cells.encoding.textContent = e["frame.encoding"];
           if (daemon === "sender") {
-            if (kind === "sent") { f.sentAt = f.sentAt ?? ms(e.ts); f.cells.bytes.textContent = e["frame.bytes"] ?? ""; if (config.sender) f.imgs.sent.src = config.sender + "/frames/" + encodeURIComponent(name) + "/map.png"; }
+            if (kind === "sent") { f.sentAt = f.sentAt ?? ms(e.ts); f.cells.bytes.textContent = bytesText(e); if (config.sender) f.imgs.sent.src = config.sender + "/frames/" + encodeURIComponent(name) + "/map.png"; }
             if (kind === "retransmitted") { f.attempts += 1; f.cells.attempts.textContent = f.attempts; }
             if (kind === "acked") { setStatus(f, "acked"); if (f.sentAt) f.cells.ack.textContent = (ms(e.ts) - f.sentAt).toFixed(0); }
             if (kind === "lost") setStatus(f, "lost");
