@@ -70,6 +70,14 @@ let package = Package(
 
         // Lossless label-map coding with fewer bits than zlib: a context-modelled range coder (docs/map-coding.md).
         .target(name: "MapCoding", dependencies: ["SemanticWire", "Checksums"]),
+        // The general lossless coders `semcom map bench` compares the map coder with (xz, zstd, brotli, WebP and
+        // JPEG XL lossless), each at its best settings for size.
+        .target(
+            name: "CLosslessCoders",
+            linkerSettings: [
+                .linkedLibrary("lzma"), .linkedLibrary("zstd"), .linkedLibrary("brotlienc"),
+                .linkedLibrary("brotlidec"), .linkedLibrary("jxl"), .linkedLibrary("webp"),
+            ]),
 
         // The transmission logic the daemons and `semcom eval` share, without I/O: the receiver's map decision,
         // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
@@ -138,7 +146,7 @@ let package = Package(
             dependencies: [
                 "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor",
                 "Evaluation",
-                "ChannelModels", "TransportSecurity", "SidePort", "MapCoding",
+                "ChannelModels", "TransportSecurity", "SidePort", "MapCoding", "CLosslessCoders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import CLosslessCoders
 import Foundation
 import Imaging
 import MapCoding
@@ -48,7 +49,69 @@ struct MapBenchCoder {
             MapBenchCoder(
                 name: "png", note: "8-bit grey PNG as semcom writes label maps",
                 encode: { try PNG.encode($0) }, decode: { bytes, _ in try PNG.decodeLabels(bytes).ids }))
+        coders += [
+            bytewise("xz", "xz (LZMA2) preset 9 extreme, no check", semcom_xz_encode, semcom_xz_decode),
+            bytewise("zstd-19", "zstd level 19", semcom_zstd_encode, semcom_zstd_decode),
+            bytewise("brotli-11", "brotli quality 11, window 24", semcom_brotli_encode, semcom_brotli_decode),
+            image(
+                "webp-lossless", "WebP lossless, preset 9 (method 6), exact", semcom_webp_lossless_encode,
+                semcom_webp_lossless_decode),
+            image(
+                "jxl-lossless", "JPEG XL lossless, effort 9, bare codestream", semcom_jxl_lossless_encode,
+                semcom_jxl_lossless_decode),
+        ]
         return coders
+    }
+
+    typealias BufferCoder = (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?, Int) -> Int
+    typealias ImageEncoder = (UnsafePointer<UInt8>?, Int32, Int32, UnsafeMutablePointer<UInt8>?, Int) -> Int
+    typealias ImageDecoder = (UnsafePointer<UInt8>?, Int, Int32, Int32, UnsafeMutablePointer<UInt8>?) -> Int
+
+    /// Room for any coder's output: a map never codes to more than twice its bytes plus a header.
+    static func capacity(_ map: LabelMap) -> Int { 2 * map.ids.count + 4096 }
+
+    /// A coder of the id bytes as a byte string (`CLosslessCoders`).
+    static func bytewise(_ name: String, _ note: String, _ encode: @escaping BufferCoder, _ decode: @escaping BufferCoder)
+        -> MapBenchCoder
+    {
+        MapBenchCoder(
+            name: name, note: note,
+            encode: { map in
+                var out = [UInt8](repeating: 0, count: capacity(map))
+                let n = out.withUnsafeMutableBufferPointer { encode(map.ids, map.ids.count, $0.baseAddress, $0.count) }
+                guard n >= 0 else { throw MapBenchError("\(name): encoding failed") }
+                return Array(out.prefix(n))
+            },
+            decode: { bytes, map in
+                var out = [UInt8](repeating: 0, count: map.ids.count)
+                let n = out.withUnsafeMutableBufferPointer { decode(bytes, bytes.count, $0.baseAddress, $0.count) }
+                guard n == map.ids.count else { throw MapBenchError("\(name): decoding failed") }
+                return out
+            })
+    }
+
+    /// A coder of the map as a grey image (`CLosslessCoders`).
+    static func image(_ name: String, _ note: String, _ encode: @escaping ImageEncoder, _ decode: @escaping ImageDecoder)
+        -> MapBenchCoder
+    {
+        MapBenchCoder(
+            name: name, note: note,
+            encode: { map in
+                var out = [UInt8](repeating: 0, count: capacity(map))
+                let n = out.withUnsafeMutableBufferPointer {
+                    encode(map.ids, Int32(map.width), Int32(map.height), $0.baseAddress, $0.count)
+                }
+                guard n >= 0 else { throw MapBenchError("\(name): encoding failed") }
+                return Array(out.prefix(n))
+            },
+            decode: { bytes, map in
+                var out = [UInt8](repeating: 0, count: map.ids.count)
+                let n = out.withUnsafeMutableBufferPointer {
+                    decode(bytes, bytes.count, Int32(map.width), Int32(map.height), $0.baseAddress)
+                }
+                guard n == map.ids.count else { throw MapBenchError("\(name): decoding failed") }
+                return out
+            })
     }
 }
 
@@ -92,7 +155,8 @@ struct MapBenchTable {
             let mean = Double(bytes[name]!) / n
             lines.append(
                 String(
-                    format: "  %-11@ %9.1f B  %5.2fx below zlib-9  %8.2f ms  %@", name as NSString, mean,
+                    format: "  %@ %9.1f B  %5.2fx below zlib-9  %8.2f ms  %@",
+                    name.padding(toLength: 14, withPad: " ", startingAt: 0) as NSString, mean,
                     zlib / mean, Double(nanoseconds[name]!) / n / 1e6, notes[name]! as NSString))
         }
         return lines.joined(separator: "\n")
