@@ -110,7 +110,7 @@ INSTALL_BIN ?=
 SEMCOM_BIN_TO_INSTALL = $(or $(INSTALL_BIN),$(BIN_RELEASE))
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
 SEMCOM_SHARE = $(INSTALL_ROOT)/share/semcom
-MODEL_FILES := $(sort $(wildcard models/generator/* models/segmenter/*))
+MODEL_FILES := $(sort $(wildcard models/generator/* models/segmenter/* models/map-prior/*))
 SYSTEMD_FILES := $(sort $(wildcard deploy/systemd/*.service deploy/systemd/*.env.example))
 COMPLETION_BASH = $(INSTALL_ROOT)/share/bash-completion/completions/semcom
 COMPLETION_ZSH = $(INSTALL_ROOT)/share/zsh/site-functions/_semcom
@@ -119,6 +119,7 @@ COMPLETION_FISH = $(INSTALL_ROOT)/share/fish/vendor_completions.d/semcom.fish
 install: $(if $(INSTALL_BIN),,release)
 	@test -x "$(SEMCOM_BIN_TO_INSTALL)" || { echo "install: no executable $(SEMCOM_BIN_TO_INSTALL)" >&2; exit 1; }
 	install -d "$(INSTALL_ROOT)/bin" "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" \
+	  "$(SEMCOM_SHARE)/models/map-prior" \
 	  "$(SEMCOM_SHARE)/systemd" "$(dir $(COMPLETION_BASH))" "$(dir $(COMPLETION_ZSH))" "$(dir $(COMPLETION_FISH))"
 	install -m 0755 "$(SEMCOM_BIN_TO_INSTALL)" "$(INSTALL_ROOT)/bin/semcom"
 	@for f in $(MODEL_FILES); do echo "install -m 0644 $$f $(SEMCOM_SHARE)/$$f"; \
@@ -135,7 +136,8 @@ uninstall:
 	rm -f "$(INSTALL_ROOT)/bin/semcom" "$(COMPLETION_BASH)" "$(COMPLETION_ZSH)" "$(COMPLETION_FISH)"
 	rm -f $(addprefix "$(SEMCOM_SHARE)/,$(addsuffix ",$(MODEL_FILES)))
 	rm -f $(addprefix "$(SEMCOM_SHARE)/systemd/,$(addsuffix ",$(notdir $(SYSTEMD_FILES))))
-	rmdir "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" "$(SEMCOM_SHARE)/models" \
+	rmdir "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" "$(SEMCOM_SHARE)/models/map-prior" \
+	  "$(SEMCOM_SHARE)/models" \
 	  "$(SEMCOM_SHARE)/systemd" "$(SEMCOM_SHARE)" 2>/dev/null || true
 
 ## Deployment checks (deploy/tests/check_deploy.py): hadolint, compose and Prometheus structure,

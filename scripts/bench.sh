@@ -52,6 +52,15 @@ done
 # Mutual TLS on both hops against plain TCP, alternating in one process (issue 15: ≤ 10 % at 64x128).
 "$bin" bench-link --size 64x128 --count 64 --snr 10 --tls | grep 'mutual TLS'
 
+# The map coder against the general lossless coders (issue 26): 40 held-out maps (seed 9001) per size, one core.
+for size in 64x128 256x512; do
+  rm -rf "$tmp/maps"
+  "$bin" scenes --count 40 --seed 9001 --size "$size" --out "$tmp/maps" > /dev/null
+  echo
+  echo "map coding at $size (taskset -c 0 semcom map bench):"
+  taskset -c 0 "$bin" map bench --data "$tmp/maps"
+done
+
 # Engine: the Swift U-Net against the PyTorch reference on the same shipped weights, same input,
 # same thread count, side by side in this run (PyTorch only if it is importable here).
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -74,7 +74,8 @@ public enum MapCoder {
         var body: [UInt8]
         var chosen = Method.zlib
         if method != .zlib, classCount + 1 <= maxContextSymbols {
-            body = modelBody(ids: ids, width: width, height: height, classCount: classCount, prior: model == .prior ? usable : nil)
+            body = modelBody(
+                ids: ids, width: width, height: height, classCount: classCount, prior: model == .prior ? usable : nil)
             chosen = model
             if let zlib, zlib.count <= body.count {
                 body = zlib
@@ -96,9 +97,11 @@ public enum MapCoder {
     /// - Parameter maxPixels: the largest width × height accepted (what decoding may allocate).
     /// - Throws: `CodingError` for every malformed stream; time is O(pixels) whatever the bytes.
     /// - Parameter prior: the prior a method-2 stream was coded with (checked by identity).
-    public static func decode(_ stream: [UInt8], prior: MapPrior? = nil, maxPixels: Int = 2048 * 2048) throws(CodingError) -> (
-        ids: [UInt8], width: Int, height: Int, classCount: Int
-    ) {
+    public static func decode(_ stream: [UInt8], prior: MapPrior? = nil, maxPixels: Int = 2048 * 2048)
+        throws(CodingError) -> (
+            ids: [UInt8], width: Int, height: Int, classCount: Int
+        )
+    {
         guard stream.count >= 2 else { throw .truncated("no header") }
         guard stream[0] >> 4 == version else { throw .unsupportedVersion(stream[0] >> 4) }
         guard let method = Method(rawValue: stream[0] & 0x0F) else { throw .unknownMethod(stream[0] & 0x0F) }

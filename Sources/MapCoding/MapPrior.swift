@@ -40,7 +40,9 @@ public struct MapPrior: Sendable {
             if fineKeys[middle] < key { low = middle + 1 } else { high = middle }
         }
         if low < fineKeys.count && fineKeys[low] == key {
-            return fine.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[(low * symbols)..<((low + 1) * symbols)])) }
+            return fine.withUnsafeBufferPointer {
+                body(UnsafeBufferPointer(rebasing: $0[(low * symbols)..<((low + 1) * symbols)]))
+            }
         }
         return coarse.withUnsafeBufferPointer {
             body(UnsafeBufferPointer(rebasing: $0[(context * symbols)..<((context + 1) * symbols)]))
@@ -72,7 +74,8 @@ public struct MapPrior: Sendable {
             var prediction = [UInt8](repeating: 0, count: map.width)
             indices.withUnsafeBufferPointer { ids in
                 for y in 0..<map.height {
-                    let row = { (r: Int) in UnsafeBufferPointer(rebasing: ids[(r * map.width)..<((r + 1) * map.width)]) }
+                    let row = { (r: Int) in UnsafeBufferPointer(rebasing: ids[(r * map.width)..<((r + 1) * map.width)])
+                    }
                     prediction.withUnsafeMutableBufferPointer {
                         predictor.predict(
                             above: y > 0 ? row(y - 1) : nil, twoAbove: y > 1 ? row(y - 2) : nil,
@@ -170,7 +173,8 @@ public struct MapPrior: Sendable {
             (1...(MapCoder.maxContextSymbols - 1)).contains(classCount)
         else { throw LoadError("not a semcom map prior (metadata format/class_count)") }
         let symbols = classCount + 1
-        func tensor(_ name: String, dtype: String, elementSize: Int) throws -> (shape: [Int], bytes: ArraySlice<UInt8>) {
+        func tensor(_ name: String, dtype: String, elementSize: Int) throws -> (shape: [Int], bytes: ArraySlice<UInt8>)
+        {
             guard let entry = header[name] as? [String: Any], entry["dtype"] as? String == dtype,
                 let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
                 offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= data.count,

@@ -17,29 +17,22 @@ struct MapBenchCoder {
         var coders: [MapBenchCoder] = []
         if let prior {
             coders.append(
-                MapBenchCoder(
-                    name: "prior", note: "this coder, learned prior: the wire payload (range coder bytes only)",
-                    encode: {
-                        MapCoder.modelBody(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
-                    },
-                    decode: { bytes, map in
-                        try MapCoder.decodeBody(bytes, width: map.width, height: map.height, classCount: classCount, prior: prior)
-                    }))
+                wirePayload(
+                    "prior", "this coder, learned prior: the wire payload (range coder bytes only)", prior: prior,
+                    classCount: classCount))
             coders.append(
                 MapBenchCoder(
                     name: "prior-file", note: "the same as a `semcom map encode` file (header, checksum, prior id)",
                     encode: {
-                        try MapCoder.encode(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
+                        try MapCoder.encode(
+                            ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
                     },
                     decode: { bytes, _ in try MapCoder.decode(bytes, prior: prior).ids }))
         }
         coders.append(
-            MapBenchCoder(
-                name: "context", note: "this coder without a prior (uniform starting counts), wire payload",
-                encode: { MapCoder.modelBody(ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: nil) },
-                decode: { bytes, map in
-                    try MapCoder.decodeBody(bytes, width: map.width, height: map.height, classCount: classCount, prior: nil)
-                }))
+            wirePayload(
+                "context", "this coder without a prior (uniform starting counts), wire payload", prior: nil,
+                classCount: classCount))
         coders.append(
             MapBenchCoder(
                 name: "zlib-9", note: "zlib level 9 of the id bytes (the digital payload's coding)",
@@ -63,6 +56,20 @@ struct MapBenchCoder {
         return coders
     }
 
+    /// The range coder's bytes alone, as protocol 2's encoding 3 carries them.
+    static func wirePayload(_ name: String, _ note: String, prior: MapPrior?, classCount: Int) -> MapBenchCoder {
+        MapBenchCoder(
+            name: name, note: note,
+            encode: {
+                MapCoder.modelBody(
+                    ids: $0.ids, width: $0.width, height: $0.height, classCount: classCount, prior: prior)
+            },
+            decode: { bytes, map in
+                try MapCoder.decodeBody(
+                    bytes, width: map.width, height: map.height, classCount: classCount, prior: prior)
+            })
+    }
+
     typealias BufferCoder = (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?, Int) -> Int
     typealias ImageEncoder = (UnsafePointer<UInt8>?, Int32, Int32, UnsafeMutablePointer<UInt8>?, Int) -> Int
     typealias ImageDecoder = (UnsafePointer<UInt8>?, Int, Int32, Int32, UnsafeMutablePointer<UInt8>?) -> Int
@@ -71,7 +78,9 @@ struct MapBenchCoder {
     static func capacity(_ map: LabelMap) -> Int { 2 * map.ids.count + 4096 }
 
     /// A coder of the id bytes as a byte string (`CLosslessCoders`).
-    static func bytewise(_ name: String, _ note: String, _ encode: @escaping BufferCoder, _ decode: @escaping BufferCoder)
+    static func bytewise(
+        _ name: String, _ note: String, _ encode: @escaping BufferCoder, _ decode: @escaping BufferCoder
+    )
         -> MapBenchCoder
     {
         MapBenchCoder(
@@ -91,7 +100,9 @@ struct MapBenchCoder {
     }
 
     /// A coder of the map as a grey image (`CLosslessCoders`).
-    static func image(_ name: String, _ note: String, _ encode: @escaping ImageEncoder, _ decode: @escaping ImageDecoder)
+    static func image(
+        _ name: String, _ note: String, _ encode: @escaping ImageEncoder, _ decode: @escaping ImageDecoder
+    )
         -> MapBenchCoder
     {
         MapBenchCoder(
@@ -144,7 +155,8 @@ struct MapBenchTable {
             "mean_bytes": bytes.mapValues { Double($0) / n },
             "encode_decode_ms": nanoseconds.mapValues { Double($0) / n / 1e6 },
         ]
-        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     func text(maps: Int, source: String, prior: MapPrior?) -> String {

@@ -8,7 +8,8 @@ extension MapCommand {
     /// `semcom map bench`: bytes and time per map for the coder and the lossless coders it is compared with.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Bytes and milliseconds per map: this coder (with and without its prior) and other lossless coders.")
+            abstract:
+                "Bytes and milliseconds per map: this coder (with and without its prior) and other lossless coders.")
         @Option(help: "A scene folder (`semcom scenes --out DIR`) or a folder of label PNGs.") var data: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
         @OptionGroup var prior: MapPriorOption

@@ -18,7 +18,8 @@ struct MapCommand: ParsableCommand {
         @Argument(help: "Label map PNG (8-bit class ids).") var labels: String
         @Option(help: "The stream to write.") var out: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
-        @Option(help: "context, prior or zlib (default: the smaller of the model and zlib).") var method: MethodArgument?
+        @Option(help: "context, prior or zlib (default: the smaller of the model and zlib).") var method:
+            MethodArgument?
         @OptionGroup var prior: MapPriorOption
 
         enum MethodArgument: String, ExpressibleByArgument {
@@ -64,8 +65,11 @@ struct MapCommand: ParsableCommand {
     struct Prior: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Learn the coder's prior from training label maps (DIR/labels/*.png).",
-            discussion: "The shipped prior: semcom scenes --count 10000 --seed 1 --out DIR; semcom map prior --data DIR --out models/map-prior/prior.safetensors")
-        @Option(help: "A scene folder or a folder of label PNGs (seeds disjoint from every evaluation).") var data: String
+            discussion:
+                "The shipped prior: semcom scenes --count 10000 --seed 1 --out DIR; semcom map prior --data DIR --out models/map-prior/prior.safetensors"
+        )
+        @Option(help: "A scene folder or a folder of label PNGs (seeds disjoint from every evaluation).") var data:
+            String
         @Option(help: "The prior file to write.") var out: String
         @Option(help: "Classes (ids below it, plus void 255).") var classCount: Int = Cityscapes.classCount
         @Option(help: "Leave out fine contexts met fewer times (their coarse context stands in).")

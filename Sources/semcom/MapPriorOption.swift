@@ -28,12 +28,14 @@ struct MapPriorOption: ParsableArguments {
                 logger.info(
                     "map prior loaded",
                     metadata: [
-                        "map.prior": "\(MapPriorIdentity.text(prior.identity))", "map.prior.classes": "\(prior.classCount)",
+                        "map.prior": "\(MapPriorIdentity.text(prior.identity))",
+                        "map.prior.classes": "\(prior.classCount)",
                     ])
             }
             return prior
         } catch {
-            logger.warning("no map prior: context-coded maps use uniform starting counts", metadata: ["error": "\(error)"])
+            logger.warning(
+                "no map prior: context-coded maps use uniform starting counts", metadata: ["error": "\(error)"])
             return nil
         }
     }

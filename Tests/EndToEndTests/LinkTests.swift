@@ -120,7 +120,8 @@ struct LinkTests {
         #expect(try await sender.waitForExit(timeout: 60) == 0)
         #expect(try sender.summary()["acknowledged"] == 4)
         #expect(
-            sender.lines(containing: "event=frame.sent", "frame.encoding=context", "map.prior=0x", "map.zlib_bytes=").count
+            sender.lines(containing: "event=frame.sent", "frame.encoding=context", "map.prior=0x", "map.zlib_bytes=")
+                .count
                 == 4)
         #expect(receiver.lines(containing: "event=frame.received", "frame.encoding=context").count == 4)
         #expect(try workspace.accuracies().values.allSatisfy { $0 == 1 }, "decoded maps are bit-exact")

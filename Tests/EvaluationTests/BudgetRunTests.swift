@@ -63,8 +63,12 @@ struct BudgetRunTests {
         let zlibBits = try #require(zlibRows.compactMap { $0.numbers["payload_bits"] }.filter { $0 > 0 }.min())
         let contextBits = try #require(contextRows.compactMap { $0.numbers["payload_bits"] }.filter { $0 > 0 }.max())
         #expect(contextBits * 2 < zlibBits, "context \(contextBits) bits, zlib \(zlibBits) bits")
-        let fitting = { (rows: [(text: [String: String], numbers: [String: Double])]) in Set(rows.filter { $0.numbers["fits"] == 1 }.map { $0.text["mcs"]! }) }
-        #expect(fitting(contextRows).isSuperset(of: fitting(zlibRows)) && fitting(contextRows).count > fitting(zlibRows).count)
+        let fitting = { (rows: [(text: [String: String], numbers: [String: Double])]) in
+            Set(rows.filter { $0.numbers["fits"] == 1 }.map { $0.text["mcs"]! })
+        }
+        #expect(
+            fitting(contextRows).isSuperset(of: fitting(zlibRows))
+                && fitting(contextRows).count > fitting(zlibRows).count)
         // Analog GESCO fits 1/12 only at downsample 8.
         #expect(rows.first { $0.text["mode"] == "analog" }?.text["scheme"] == "analog, downsample 8")
         // The bound is never below the best codec of the cell.

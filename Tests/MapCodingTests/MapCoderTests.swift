@@ -53,7 +53,9 @@ struct MapCoderTests {
             file += stream.count
             zlib += Zlib.compress(map.ids, level: 9).count
         }
-        print("map coder, prior: \(Double(body) / 40) B per map on the wire, \(Double(file) / 40) B as a file, zlib-9 \(Double(zlib) / 40) B")
+        print(
+            "map coder, prior: \(Double(body) / 40) B per map on the wire, \(Double(file) / 40) B as a file, zlib-9 \(Double(zlib) / 40) B"
+        )
         #expect(Double(zlib) / Double(body) >= 3.0, "\(body) B against zlib \(zlib) B")
         #expect(Double(zlib) / Double(file) >= 2.7, "\(file) B against zlib \(zlib) B")
     }
@@ -91,7 +93,8 @@ struct MapCoderTests {
     func malformedPrior() throws {
         let good = Self.prior.bytes
         for bad in [
-            [], Array(good.prefix(7)), Array(good.prefix(200)), [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] + good.dropFirst(8),
+            [], Array(good.prefix(7)), Array(good.prefix(200)),
+            [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] + good.dropFirst(8),
             Array(good.dropLast(1)),
         ] {
             #expect(throws: MapPrior.LoadError.self) { try MapPrior(bytes: Array(bad)) }
@@ -110,7 +113,9 @@ struct MapCoderTests {
         for _ in 0..<200 {
             let w = Int(random.next() % 9) + 1, h = Int(random.next() % 9) + 1
             let classes = Int(random.next() % 4) + 1
-            let ids = (0..<(w * h)).map { _ in random.next() % 7 == 0 ? UInt8(255) : UInt8(random.next() % UInt64(classes)) }
+            let ids = (0..<(w * h)).map { _ in
+                random.next() % 7 == 0 ? UInt8(255) : UInt8(random.next() % UInt64(classes))
+            }
             for prior in [nil, classes == 19 ? Self.prior : nil] {
                 let body = MapCoder.modelBody(ids: ids, width: w, height: h, classCount: classes, prior: prior)
                 #expect(try MapCoder.decodeBody(body, width: w, height: h, classCount: classes, prior: prior) == ids)

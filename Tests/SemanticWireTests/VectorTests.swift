@@ -43,7 +43,9 @@ import Testing
     /// The map of a vector's comment: rows of hex digits (one per id), '.' for void.
     static func commentMap(_ name: String, width: Int) throws -> [UInt8] {
         try Fixtures.vectorText(name).split(separator: "\n")
-            .filter { $0.hasPrefix("# ") && $0.count == width + 2 && $0.dropFirst(2).allSatisfy { $0 == "." || $0.isHexDigit } }
+            .filter {
+                $0.hasPrefix("# ") && $0.count == width + 2 && $0.dropFirst(2).allSatisfy { $0 == "." || $0.isHexDigit }
+            }
             .flatMap { $0.dropFirst(2).map { $0 == "." ? UInt8(255) : UInt8(String($0), radix: 16)! } }
     }
 
@@ -69,7 +71,8 @@ import Testing
         #expect(ids.count == 32 * 16)
         #expect(street.encoding == .context(prior: prior.identity), "the vector names the shipped prior")
         #expect(try street.decodeDigitalMap(prior: prior).ids == ids)
-        #expect(MapCoder.modelBody(ids: ids, width: 32, height: 16, classCount: 19, prior: prior) == street.payload.bytes)
+        #expect(
+            MapCoder.modelBody(ids: ids, width: 32, height: 16, classCount: 19, prior: prior) == street.payload.bytes)
         // Another prior, or none, is refused as invalid (the receiver NACKs it), never decoded to garbage.
         let error = #expect(throws: WireError.self) { try street.decodeDigitalMap(prior: nil) }
         #expect(error?.nackReason == .invalid)

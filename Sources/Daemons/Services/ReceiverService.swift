@@ -219,7 +219,8 @@ public struct ReceiverService: Service {
         inbound: NIOAsyncChannelInboundStream<WireMessage>, outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
         state: ConnectionFlags, watch: IdleWatch, queue: BoundedQueue<ReceivedMap>, logger: inout Logger
     ) async throws {
-        var session = ServerSession(role: .receiver, peerName: configuration.peerName, versions: configuration.protocolVersions)
+        var session = ServerSession(
+            role: .receiver, peerName: configuration.peerName, versions: configuration.protocolVersions)
         var messages = inbound.makeAsyncIterator()
         do {
             while true {

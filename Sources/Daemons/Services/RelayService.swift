@@ -111,7 +111,8 @@ public struct RelayService: Service {
         let configuration = self.configuration
         do {
             try await upstream.executeThenClose { upIn, upOut in
-                var session = ServerSession(role: .relay, peerName: configuration.peerName, versions: configuration.protocolVersions)
+                var session = ServerSession(
+                    role: .relay, peerName: configuration.peerName, versions: configuration.protocolVersions)
                 do {
                     try await withGracefulShutdownHandler {
                         // HELLO first, within the HELLO timeout; then frames, within the idle timeout.

@@ -1,8 +1,8 @@
 import Foundation
 import Imaging
 import Link
-import MapCoding
 import Logging
+import MapCoding
 import NIOCore
 import SemanticWire
 import ServiceLifecycle

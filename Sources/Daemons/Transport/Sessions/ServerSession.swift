@@ -62,7 +62,8 @@ struct ServerSession: Sendable {
         case .mapFrame(let frame) where isOpen:
             let needed = frame.encoding.requiredVersion
             guard needed <= version ?? 1 else {
-                let what = "a \(frame.encoding.name) MAP_FRAME needs protocol \(needed); this connection speaks \(version ?? 1)"
+                let what =
+                    "a \(frame.encoding.name) MAP_FRAME needs protocol \(needed); this connection speaks \(version ?? 1)"
                 return .control(.refuse(ErrorMessage(WireError.invalidField(what)), reason: what))
             }
             return .frame(frame)
