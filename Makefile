@@ -13,7 +13,7 @@ DEMO_DIR ?= demo-output
 # Extra flags for `semcom demo`, e.g. DEMO_FLAGS="--eval-count 0" skips the closing eval sweep.
 DEMO_FLAGS ?=
 
-.PHONY: deps build release test demo bench fuzz map-prior train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format sideport-abuse
+.PHONY: deps build release test demo bench fuzz map-prior softcast-profiles train train-test clean install uninstall deploy-check ui-deps ui-test test-deps lint format sideport-abuse
 
 ## Install the system packages that are missing (apt-get; sudo when not root).
 deps:
@@ -95,6 +95,18 @@ map-prior: release
 	$(BIN_RELEASE) map prior --data $(MAP_PRIOR_SCENES) --out models/map-prior/prior.safetensors \
 	  --source "semcom scenes --count 10000 --seed 1 (64x128)"
 
+## SoftCast's profiles (docs/softcast.md): chunk order and variances from the generator's training scenes (seed 1):
+## 1,000 at 64x128, 200 at 256x512.
+SOFTCAST_SCENES ?= training/runs/softcast-scenes
+softcast-profiles: release
+	[ -d $(SOFTCAST_SCENES)/64x128/images ] || $(BIN_RELEASE) scenes --count 1000 --seed 1 --out $(SOFTCAST_SCENES)/64x128
+	[ -d $(SOFTCAST_SCENES)/256x512/images ] || \
+	  $(BIN_RELEASE) scenes --count 200 --seed 1 --size 256x512 --out $(SOFTCAST_SCENES)/256x512
+	$(BIN_RELEASE) softcast profile --data $(SOFTCAST_SCENES)/64x128 --out models/softcast/64x128.json \
+	  --source "semcom scenes --count 1000 --seed 1 (64x128)"
+	$(BIN_RELEASE) softcast profile --data $(SOFTCAST_SCENES)/256x512 --out models/softcast/256x512.json \
+	  --source "semcom scenes --count 200 --seed 1 --size 256x512"
+
 clean:
 	rm -rf .build $(DEMO_DIR)
 
@@ -110,7 +122,7 @@ INSTALL_BIN ?=
 SEMCOM_BIN_TO_INSTALL = $(or $(INSTALL_BIN),$(BIN_RELEASE))
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
 SEMCOM_SHARE = $(INSTALL_ROOT)/share/semcom
-MODEL_FILES := $(sort $(wildcard models/generator/* models/segmenter/* models/map-prior/*))
+MODEL_FILES := $(sort $(wildcard models/generator/* models/segmenter/* models/map-prior/* models/softcast/*))
 SYSTEMD_FILES := $(sort $(wildcard deploy/systemd/*.service deploy/systemd/*.env.example))
 COMPLETION_BASH = $(INSTALL_ROOT)/share/bash-completion/completions/semcom
 COMPLETION_ZSH = $(INSTALL_ROOT)/share/zsh/site-functions/_semcom
@@ -119,7 +131,7 @@ COMPLETION_FISH = $(INSTALL_ROOT)/share/fish/vendor_completions.d/semcom.fish
 install: $(if $(INSTALL_BIN),,release)
 	@test -x "$(SEMCOM_BIN_TO_INSTALL)" || { echo "install: no executable $(SEMCOM_BIN_TO_INSTALL)" >&2; exit 1; }
 	install -d "$(INSTALL_ROOT)/bin" "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" \
-	  "$(SEMCOM_SHARE)/models/map-prior" \
+	  "$(SEMCOM_SHARE)/models/map-prior" "$(SEMCOM_SHARE)/models/softcast" \
 	  "$(SEMCOM_SHARE)/systemd" "$(dir $(COMPLETION_BASH))" "$(dir $(COMPLETION_ZSH))" "$(dir $(COMPLETION_FISH))"
 	install -m 0755 "$(SEMCOM_BIN_TO_INSTALL)" "$(INSTALL_ROOT)/bin/semcom"
 	@for f in $(MODEL_FILES); do echo "install -m 0644 $$f $(SEMCOM_SHARE)/$$f"; \
@@ -137,7 +149,7 @@ uninstall:
 	rm -f $(addprefix "$(SEMCOM_SHARE)/,$(addsuffix ",$(MODEL_FILES)))
 	rm -f $(addprefix "$(SEMCOM_SHARE)/systemd/,$(addsuffix ",$(notdir $(SYSTEMD_FILES))))
 	rmdir "$(SEMCOM_SHARE)/models/generator" "$(SEMCOM_SHARE)/models/segmenter" "$(SEMCOM_SHARE)/models/map-prior" \
-	  "$(SEMCOM_SHARE)/models" \
+	  "$(SEMCOM_SHARE)/models/softcast" "$(SEMCOM_SHARE)/models" \
 	  "$(SEMCOM_SHARE)/systemd" "$(SEMCOM_SHARE)" 2>/dev/null || true
 
 ## Deployment checks (deploy/tests/check_deploy.py): hadolint, compose and Prometheus structure,

@@ -70,6 +70,8 @@ let package = Package(
 
         // Lossless label-map coding with fewer bits than zlib: a context-modelled range coder (docs/map-coding.md).
         .target(name: "MapCoding", dependencies: ["SemanticWire", "Checksums"]),
+        // SoftCast: the image's DCT chunks as analog symbols with LLSE decoding (docs/softcast.md).
+        .target(name: "SoftCast", dependencies: ["Imaging", "Tensor"]),
         // The general lossless coders `semcom map bench` compares the map coder with (xz, zstd, brotli, WebP and
         // JPEG XL lossless), each at its best settings for size.
         .target(
@@ -137,7 +139,7 @@ let package = Package(
             name: "Evaluation",
             dependencies: [
                 "Link", "ChannelModels", "SemanticWire", "Generator", "Imaging", "ImageCodecs", "Scenes", "Randomness",
-                "Tensor", "MapCoding",
+                "Tensor", "MapCoding", "SoftCast",
             ]
         ),
 
@@ -146,7 +148,7 @@ let package = Package(
             dependencies: [
                 "Imaging", "Scenes", "Daemons", "Link", "SemanticWire", "Generator", "Randomness", "Tensor",
                 "Evaluation",
-                "ChannelModels", "TransportSecurity", "SidePort", "MapCoding", "CLosslessCoders",
+                "ChannelModels", "TransportSecurity", "SidePort", "MapCoding", "CLosslessCoders", "SoftCast",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +156,8 @@ let package = Package(
         ),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(
+            name: "SoftCastTests", dependencies: ["SoftCast", "Imaging", "Scenes", "Randomness"]),
         .testTarget(
             name: "MapCodingTests", dependencies: ["MapCoding", "Scenes", "Imaging", "SemanticWire", "Randomness"]),
         .testTarget(

@@ -9,6 +9,7 @@ import MapCoding
 import Randomness
 import Scenes
 import SemanticWire
+import SoftCast
 import Tensor
 
 /// Runs a sweep: every image × SNR × mode through the daemons' own code paths — the sender's frame
@@ -44,6 +45,8 @@ public final class ExperimentRunner {
 
     /// The map coder's prior for `digital-context` (nil: uniform starting counts).
     public let mapPrior: MapPrior?
+    /// SoftCast codecs by image size (`HxW`), their profiles read once from `models/softcast`.
+    private let softCastCodecs = SoftCastCodecs()
 
     public init(
         settings: EvaluationSettings, generator: ImageGenerator, segmenter: Segmenter, imagesDirectory: String?,
@@ -243,6 +246,7 @@ public final class ExperimentRunner {
         case .analog: result = try analog(source, context, budget: budget, row: &row)
         case .digital, .digitalContext: result = try digital(mode, source, context, budget: budget)
         case .classicalAnalog: result = try classicalAnalog(source, context, budget: budget)
+        case .softcast: result = try softcast(source, context, budget: budget)
         case .separationBound: result = try separationBound(source, context, budget: budget)
         case .jpeg, .jpeg444, .jpeg2000, .webp, .avif, .hevc:
             result = try codec(mode, source, context, budget: budget)
@@ -489,6 +493,73 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: image)
     }
 
+    /// SoftCast in the budget (all chunks without one): the metadata through the physical layer at the MCS
+    /// `--mcs auto` picks for the SNR, the chunks that fit the rest as analog symbols through the sweep's analog
+    /// channel, the LLSE estimate. Metadata lost to a block error leaves the symbols undecodable: the row is
+    /// lost and shows the fallback image.
+    private func softcast(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .softcast)
+        let codec = try softCastCodec(height: source.image.height, width: source.image.width)
+        let (configuration, kept) = softCastMetadataLink(codec, budget: budget, snr: context.snr)
+        let physical = PhysicalLayer(configuration)
+        guard kept > 0 else {
+            record.fits = false
+            record.scheme = "metadata does not fit"
+            return try fallbackResult(record, source)
+        }
+        var clock = Stopwatch()
+        let frame = try codec.encode(source.image, kept: kept)
+        var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
+        let metadata = frame.metadata.bytes()
+        let (received, statistics) = physical.transmit(metadata, esN0DB: context.snr, using: &rng)
+        var symbols = frame.symbols
+        let analogUses = analogChannel(snr: context.snr).apply(&symbols, using: &rng)
+        record.book(
+            ChannelLedger(
+                payloadChannelUses: statistics.channelUses + analogUses, headerChannelUses: 0,
+                payloadBits: 8 * metadata.count, bitsOnAir: statistics.bitsOnAir, pixels: source.pixels,
+                mcs: "\(configuration.modulation) \(configuration.code)"))
+        record.scheme = "softcast, \(kept) of \(codec.profile.chunkCount) chunks"
+        record.channelMS = clock.lap()
+        guard received == metadata else {
+            record.lost = true
+            return try fallbackResult(record, source)
+        }
+        let estimate = try codec.decode(
+            metadata: frame.metadata, symbols: symbols, noiseVariance: softCastNoiseVariance(snr: context.snr))
+        record.receiverMS = clock.lap()
+        try measure(estimate.image, source, record: &record)
+        return CellResult(records: [record], shown: estimate.image)
+    }
+
+    /// The physical layer SoftCast's metadata crosses and the chunks that fit with it: under a budget, of the MCSs
+    /// reliable at this SNR (frame error rate < 10 % in the table), the one that leaves the most chunks (a short
+    /// metadata block favours a code with small blocks); without one, the MCS `--mcs auto` picks, every chunk.
+    /// Fixed per budget and SNR, never per image.
+    func softCastMetadataLink(_ codec: SoftCastCodec, budget: Int?, snr: Double) -> (
+        PhysicalLayerConfiguration, kept: Int
+    ) {
+        let auto = link.radio.configuration(esN0DB: snr)
+        guard let budget else { return (auto, codec.profile.chunkCount) }
+        var best = (configuration: auto, kept: 0)
+        for candidate in candidates(budget) where candidate.threshold <= snr {
+            let configuration = link.configuration(candidate.entry), physical = PhysicalLayer(configuration)
+            let kept = codec.keptChunks(channelUses: budget) { physical.cost(payloadBytes: $0).channelUses }
+            if kept > best.kept { best = (configuration, kept) }
+        }
+        return best
+    }
+
+    /// The noise variance per real symbol a SoftCast receiver assumes at `snr` in the sweep's convention, its
+    /// symbols having average power ½: Es/N0 gives σ² = ½·10^(−SNR/10), the PSNR convention (peak 1)
+    /// σ² = 10^(−PSNR/10).
+    private func softCastNoiseVariance(snr: Double) -> Double {
+        switch settings.convention {
+        case .esN0: 0.5 * pow(10, -snr / 10)
+        case .psnr: pow(10, -snr / 10)
+        }
+    }
+
     /// ⌊k·log2(1 + SNR)⌋ bits delivered without error to the best codec of the sweep at that size (the best per
     /// image by PSNR: a bound may use hindsight). Under Rayleigh block fading, this frame's own capacity with
     /// the channel known: Σ over its fading blocks of n_b·log2(1 + |h_b|²·SNR), h_b drawn from the cell's
@@ -665,5 +736,27 @@ struct Stopwatch {
         let now = DispatchTime.now().uptimeNanoseconds
         defer { last = now }
         return Double(now - last) / 1e6
+    }
+}
+
+/// The SoftCast codec of each image size a sweep meets, its profile read once (`models/softcast/HxW.json`).
+final class SoftCastCodecs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var codecs: [String: SoftCastCodec] = [:]
+
+    func codec(height: Int, width: Int) throws -> SoftCastCodec {
+        lock.lock()
+        defer { lock.unlock() }
+        if let codec = codecs["\(height)x\(width)"] { return codec }
+        let codec = try SoftCastCodec(
+            profile: SoftCastProfile(path: ModelLocator.softCastProfilePath(height: height, width: width)))
+        codecs["\(height)x\(width)"] = codec
+        return codec
+    }
+}
+
+extension ExperimentRunner {
+    func softCastCodec(height: Int, width: Int) throws -> SoftCastCodec {
+        try softCastCodecs.codec(height: height, width: width)
     }
 }

@@ -18,6 +18,9 @@ public enum TransmissionMode: String, Sendable, CaseIterable, Codable {
     /// The classical analog baseline of GESCO's figure: the image's pixels (scaled to 0…1) as analog symbols
     /// with the same channel noise, shown as received; under a budget downsampled to fit and upsampled.
     case classicalAnalog = "classical-analog"
+    /// SoftCast (`SoftCast`): the image's DCT chunks that fit the budget as analog symbols, LLSE-decoded; their
+    /// variances sent digitally inside the budget.
+    case softcast
     /// The capacity bound of any separate source/channel design: ⌊k·log2(1+SNR)⌋ bits delivered without error
     /// to the best codec at that size (only under a budget).
     case separationBound = "separation-bound"

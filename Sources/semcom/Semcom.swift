@@ -11,7 +11,7 @@ struct Semcom: AsyncParsableCommand {
             ScenesCommand.self, SendCommand.self, RelayCommand.self, ReceiveCommand.self, DemoCommand.self,
             GenerateCommand.self, SegmentCommand.self, BenchLinkCommand.self, BenchEngineCommand.self,
             ChannelCommand.self,
-            EvalCommand.self, CertsCommand.self, DashboardCommand.self, MapCommand.self,
+            EvalCommand.self, CertsCommand.self, DashboardCommand.self, MapCommand.self, SoftCastCommand.self,
         ]
     )
 

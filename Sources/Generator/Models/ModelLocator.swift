@@ -35,3 +35,15 @@ extension ModelLocator {
         return try folder(nil, kind: "map-prior") + "/prior.safetensors"
     }
 }
+
+extension ModelLocator {
+    /// The shipped SoftCast profile for `height`×`width` images (`models/softcast/HxW.json`, docs/softcast.md).
+    public static func softCastProfilePath(height: Int, width: Int) throws -> String {
+        let path = try folder(nil, kind: "softcast") + "/\(height)x\(width).json"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ModelError(
+                "no SoftCast profile for \(height)x\(width) images (\(path)); make one with semcom softcast profile")
+        }
+        return path
+    }
+}
