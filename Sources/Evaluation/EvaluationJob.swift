@@ -261,7 +261,7 @@ public struct EvaluationJob {
 struct SweepIdentity: Codable {
     /// Raised when the sweep's code changes its numbers (a codec's settings, a fitting rule), so an older
     /// folder is refused instead of mixed.
-    static let currentFormat = 2
+    static let currentFormat = 3
     var format: Int
     var settings: EvaluationSettings
     var images: [String]

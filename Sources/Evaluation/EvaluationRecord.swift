@@ -57,6 +57,9 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
     public var receiverMS: Double = 0
     public var generatorMS: Double = 0
     public var segmenterMS: Double = 0
+    /// Network passes of the generator for this image (a guided pass of map and null map counts once); NaN
+    /// where no image was generated.
+    public var generatorPasses: Double = .nan
 
     public init(image: String, snrDB: Double, mode: TransmissionMode) {
         self.image = image
@@ -81,6 +84,7 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         "budget_rho", "rho", "channel_uses", "header_channel_uses", "payload_bits", "bpp", "codec_quality", "fits",
         "lost", "attempts", "bits_on_air", "channel_uses_per_pixel", "map_acc_raw", "map_acc_fds", "map_acc", "miou",
         "pixel_acc", "psnr_db", "ssim", "t_channel_ms", "t_receiver_ms", "t_generator_ms", "t_segmenter_ms",
+        "generator_passes",
     ]
 
     /// The text columns, first in every row.
@@ -115,6 +119,7 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         case "t_receiver_ms": receiverMS
         case "t_generator_ms": generatorMS
         case "t_segmenter_ms": segmenterMS
+        case "generator_passes": generatorPasses
         default: preconditionFailure("no metric column '\(column)'")
         }
     }

@@ -247,6 +247,7 @@ public final class ExperimentRunner {
         case .digital, .digitalContext: result = try digital(mode, source, context, budget: budget)
         case .classicalAnalog: result = try classicalAnalog(source, context, budget: budget)
         case .softcast: result = try softcast(source, context, budget: budget)
+        case .hybrid: result = try hybrid(source, context, budget: budget)
         case .separationBound: result = try separationBound(source, context, budget: budget)
         case .jpeg, .jpeg444, .jpeg2000, .webp, .avif, .hevc:
             result = try codec(mode, source, context, budget: budget)
@@ -550,6 +551,101 @@ public final class ExperimentRunner {
         return best
     }
 
+    /// The hybrid: the context-coded map and the SoftCast metadata through the physical layer (two transmissions, so
+    /// a lost map leaves the layer decodable), the chunks that fit the rest of the budget as analog symbols. The
+    /// receiver generates from the layer's LLSE estimate at the step its expected error matches (calibration c =
+    /// `settings.hybridCalibration`), conditioned on the map. Map lost: the layer's estimate as it is (scheme
+    /// says so); layer lost: generation from noise, as GESCO's digital scheme; both lost: the fallback image.
+    private func hybrid(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
+        var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .hybrid)
+        let codec = try softCastCodec(height: source.image.height, width: source.image.width)
+        let map = try MapFrame.digital(
+            frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount),
+            coding: .context, prior: mapPrior)
+        let mapBytes = map.payload.bytes.count
+        guard let (configuration, kept) = hybridSplit(codec, mapBytes: mapBytes, budget: budget, snr: context.snr)
+        else {
+            record.fits = false
+            record.scheme = "the map does not fit"
+            return try fallbackResult(record, source)
+        }
+        var clock = Stopwatch()
+        let physical = PhysicalLayer(configuration)
+        var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
+        let (mapReceived, mapStatistics) = physical.transmit(map.payload.bytes, esN0DB: context.snr, using: &rng)
+        let frame = try codec.encode(source.image, kept: kept)
+        let metadata = frame.metadata.bytes()
+        var (layerUses, layerBitsOnAir, layerOK) = (0, 0, false)
+        var symbols = frame.symbols
+        if kept > 0 {
+            let (received, statistics) = physical.transmit(metadata, esN0DB: context.snr, using: &rng)
+            layerUses = statistics.channelUses + analogChannel(snr: context.snr).apply(&symbols, using: &rng)
+            layerBitsOnAir = statistics.bitsOnAir
+            layerOK = received == metadata
+        }
+        let headerUses = ChannelLedger.headerChannelUses(
+            headerBits: map.headerBits, spectralEfficiency: configuration.spectralEfficiency)
+        record.book(
+            ChannelLedger(
+                payloadChannelUses: mapStatistics.channelUses + layerUses, headerChannelUses: headerUses,
+                payloadBits: 8 * (mapBytes + (kept > 0 ? metadata.count : 0)),
+                bitsOnAir: mapStatistics.bitsOnAir + layerBitsOnAir + map.headerBits, pixels: source.pixels,
+                mcs: "\(configuration.modulation) \(configuration.code)"))
+        record.channelMS = clock.lap()
+        let mapOK = mapReceived == map.payload.bytes
+        record.mapAccuracy = mapOK ? 1 : 0
+        let estimate =
+            layerOK
+            ? try codec.decode(
+                metadata: frame.metadata, symbols: symbols, noiseVariance: softCastNoiseVariance(snr: context.snr))
+            : nil
+        record.receiverMS = clock.lap()
+        let image: RGBImage
+        switch (mapOK, estimate) {
+        case (true, let estimate?):
+            let generated = try generator.generate(
+                .labels(source.sent), guide: estimate.image, expectedMSE: estimate.expectedMSE,
+                calibration: settings.hybridCalibration,
+                seed: MapDecision.generatorSeed(settings.seed, frameID: source.frameID),
+                steps: steps, guidance: guidance)
+            record.generatorMS = clock.lap()
+            record.generatorPasses = Double(generated.passes)
+            record.scheme = "map + \(kept) chunks, t0 \(generated.startStep)"
+            image = generated.image
+        case (true, nil):
+            record.scheme = kept > 0 ? "layer lost: generated from noise" : "map only (no chunk fits)"
+            image = try generate(.labels(source.sent), frameID: source.frameID, record: &record)
+        case (false, let estimate?):
+            record.scheme = "map lost: the layer's estimate"
+            image = estimate.image
+        case (false, nil):
+            record.lost = true
+            record.scheme = "map and layer lost"
+            return try fallbackResult(record, source)
+        }
+        try measure(image, source, record: &record)
+        return CellResult(records: [record], shown: image)
+    }
+
+    /// The hybrid's split of the budget, fixed per budget, SNR and map size (what the sender knows): of the MCSs
+    /// reliable at this SNR, the one that leaves the most SoftCast chunks after the map and the layer's metadata;
+    /// nil when the map does not fit. Without a budget: `--mcs auto`'s MCS and every chunk.
+    func hybridSplit(_ codec: SoftCastCodec, mapBytes: Int, budget: Int?, snr: Double) -> (
+        PhysicalLayerConfiguration, kept: Int
+    )? {
+        let auto = link.radio.configuration(esN0DB: snr)
+        guard let budget else { return (auto, codec.profile.chunkCount) }
+        var best: (PhysicalLayerConfiguration, kept: Int)?
+        for candidate in candidates(budget) where candidate.threshold <= snr {
+            let configuration = link.configuration(candidate.entry), physical = PhysicalLayer(configuration)
+            let mapUses = physical.cost(payloadBytes: mapBytes).channelUses
+            guard mapUses <= budget else { continue }
+            let kept = codec.keptChunks(channelUses: budget - mapUses) { physical.cost(payloadBytes: $0).channelUses }
+            if best == nil || kept > best!.kept { best = (configuration, kept) }
+        }
+        return best
+    }
+
     /// The noise variance per real symbol a SoftCast receiver assumes at `snr` in the sweep's convention, its
     /// symbols having average power ½: Es/N0 gives σ² = ½·10^(−SNR/10), the PSNR convention (peak 1)
     /// σ² = 10^(−PSNR/10).
@@ -690,9 +786,11 @@ public final class ExperimentRunner {
             key = GenerationKey(frameID: frameID, labels: labels.ids)
             if let hit = cache[key!] {
                 record.generatorMS = hit.generatorMS
+                record.generatorPasses = Double(steps)
                 return hit.image
             }
         }
+        record.generatorPasses = Double(steps)
         let image = try generator.generate(input, seed: seed, steps: steps, guidance: guidance, method: sampler)
         record.generatorMS = clock.lap()
         if let key { cache[key] = Generated(image: image, generatorMS: record.generatorMS) }

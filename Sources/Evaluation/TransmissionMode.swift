@@ -21,18 +21,21 @@ public enum TransmissionMode: String, Sendable, CaseIterable, Codable {
     /// SoftCast (`SoftCast`): the image's DCT chunks that fit the budget as analog symbols, LLSE-decoded; their
     /// variances sent digitally inside the budget.
     case softcast
+    /// Beyond GESCO: the context-coded map over the physical layer and a SoftCast layer in the rest of the
+    /// budget; the map-conditioned generator starts from the layer's estimate at the step its noise matches.
+    case hybrid
     /// The capacity bound of any separate source/channel design: ⌊k·log2(1+SNR)⌋ bits delivered without error
     /// to the best codec at that size (only under a budget).
     case separationBound = "separation-bound"
 
     /// Whether the receiver regenerates the image with the diffusion model.
-    public var isSemantic: Bool { self == .analog || isDigitalMap }
+    public var isSemantic: Bool { self == .analog || isDigitalMap || self == .hybrid }
 
     /// Whether the mode sends the label map digitally (either coding).
     public var isDigitalMap: Bool { self == .digital || self == .digitalContext }
 
     /// Whether the mode crosses the digital physical layer (and can lose frames).
-    public var isDigital: Bool { isDigitalMap || codec != nil }
+    public var isDigital: Bool { isDigitalMap || codec != nil || self == .hybrid }
 
     /// The classical codec this mode sends, if any.
     public var codec: (any ImageCodec)? { ImageCodecs.named(rawValue) }

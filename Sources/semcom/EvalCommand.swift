@@ -56,6 +56,12 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Classifier-free guidance (default: the model's).") var guidance: Float?
     @Option(help: "The receiver's analog map denoiser: potts (default), fds (GESCO), fds-auto, none.")
     var denoiser: MapDenoiser = .potts
+    @Option(
+        help: """
+            Hybrid: the generator starts at the step t0 where (1 - ᾱ)/ᾱ = C × the SoftCast layer's expected MSE \
+            (model scale); larger C keeps more of the map, less of the layer.
+            """)
+    var hybridCalibration: Double = 4
     @Option(help: "Seed of channel and diffusion noise.") var seed: UInt64 = 1
     @Option(help: "JPEG quality without a budget (1…100); the other codecs match its size.") var jpegQuality: Int = 75
     @Option(help: "Retransmissions of a corrupt digital frame before it is lost.") var maxRetries: Int = 3
@@ -110,6 +116,7 @@ struct EvalRunCommand: ParsableCommand {
         settings.guidance = guidance
         settings.seed = seed
         settings.denoiser = denoiser
+        settings.hybridCalibration = hybridCalibration
         settings.jpegQuality = jpegQuality
         settings.maxRetries = maxRetries
         settings.gridImages = gridImages

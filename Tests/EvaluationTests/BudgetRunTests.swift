@@ -8,7 +8,7 @@ import Testing
 /// second run resumes every cell from the first.
 enum TinyBudgetRun {
     static let modes: [TransmissionMode] = [
-        .analog, .digital, .digitalContext, .jpeg, .webp, .hevc, .classicalAnalog, .separationBound,
+        .analog, .digital, .digitalContext, .jpeg, .webp, .hevc, .classicalAnalog, .separationBound, .softcast, .hybrid,
     ]
 
     static func job(_ out: String) -> EvaluationJob {
@@ -69,6 +69,15 @@ struct BudgetRunTests {
         #expect(
             fitting(contextRows).isSuperset(of: fitting(zlibRows))
                 && fitting(contextRows).count > fitting(zlibRows).count)
+        // SoftCast is no strawman: ≥ 4 dB above the pixels as symbols at the same budget. The hybrid carries the
+        // map and a layer inside the budget, and runs at most the semantic modes' generator passes.
+        let psnr = { (mode: TransmissionMode) in
+            rows.first { $0.text["mode"] == mode.rawValue }?.numbers["psnr_db"] ?? .nan
+        }
+        #expect(psnr(.softcast) >= psnr(.classicalAnalog) + 4, "softcast \(psnr(.softcast)) dB")
+        let hybrid = try #require(rows.first { $0.text["mode"] == "hybrid" })
+        #expect(hybrid.numbers["fits"] == 1 && hybrid.text["scheme"]!.hasPrefix("map + "), "\(hybrid.text)")
+        #expect(hybrid.numbers["generator_passes"]! <= 2 && psnr(.hybrid) > psnr(.digitalContext))
         // Analog GESCO fits 1/12 only at downsample 8.
         #expect(rows.first { $0.text["mode"] == "analog" }?.text["scheme"] == "analog, downsample 8")
         // The bound is never below the best codec of the cell.

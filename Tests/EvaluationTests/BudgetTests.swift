@@ -160,7 +160,7 @@ struct BudgetTests {
 
     @Test func modesParse() throws {
         #expect(try TransmissionMode.parseList("classical") == [.jpeg])
-        #expect(try TransmissionMode.parseList("all").count == 11)
+        #expect(try TransmissionMode.parseList("all").count == 13)
         #expect(try TransmissionMode.parseList("digital-context") == [.digitalContext])
         #expect(try TransmissionMode.parseList("hevc,separation-bound") == [.hevc, .separationBound])
         #expect(throws: EvaluationError.self) { try TransmissionMode.parseList("bpg") }

@@ -23,6 +23,30 @@ public struct DiffusionSampler: Sendable {
         alphasCumprod = ab
     }
 
+    /// The step t₀ whose forward-process noise matches an estimate's: the t with (1 − ᾱ_t)/ᾱ_t nearest to
+    /// `noiseToSignal` (the estimate's error variance in the model's −1…1 scale, times the calibration c), so
+    /// x_t₀ = √ᾱ·x̂ + √(1 − ᾱ)·ε carries about the noise the estimate already has, scaled as the process
+    /// would scale it (SDEdit; CDDM).
+    public func matchingStep(noiseToSignal: Double) -> Int {
+        var best = 0, distance = Double.infinity
+        for t in 0..<steps {
+            let ratio = (1 - alphasCumprod[t]) / alphasCumprod[t]
+            let d = abs(log(max(ratio, 1e-12)) - log(max(noiseToSignal, 1e-12)))
+            if d < distance {
+                best = t
+                distance = d
+            }
+        }
+        return best
+    }
+
+    /// `count` timesteps spread evenly over 0…`last` (the first 0, the last `last`): a sampler that starts at
+    /// step `last` instead of T − 1.
+    public func respaced(_ count: Int, through last: Int) -> [Int] {
+        guard count > 1, last > 0 else { return [max(0, last)] }
+        return Array(Set((0..<count).map { Int((Double($0 * last) / Double(count - 1)).rounded()) })).sorted()
+    }
+
     /// `count` timesteps spread evenly over 0…T−1 (round half to even, as Python's round).
     public func respaced(_ count: Int) -> [Int] {
         if count >= steps { return Array(0..<steps) }
@@ -119,10 +143,20 @@ public struct DiffusionSampler: Sendable {
         _ model: SpadeUNet, maps: Tensor, noise: Tensor, count: Int, guidance: Float, settings: SamplerSettings? = nil,
         onStep: ((Int, Tensor) -> Void)? = nil
     ) throws -> Tensor {
+        try ddim(
+            model, maps: maps, start: noise, timesteps: respaced(count), guidance: guidance, settings: settings,
+            onStep: onStep)
+    }
+
+    /// Deterministic DDIM from `start`, taken as x at the last of `timesteps` (ascending), down through the
+    /// others to x0: one network pass per timestep.
+    public func ddim(
+        _ model: SpadeUNet, maps: Tensor, start: Tensor, timesteps seq: [Int], guidance: Float,
+        settings: SamplerSettings? = nil, onStep: ((Int, Tensor) -> Void)? = nil
+    ) throws -> Tensor {
         let settings = settings ?? SamplerSettings(guidance: guidance)
-        let seq = respaced(count)
         let cond = try conditioning(model, maps: maps, guidance: settings.guidance)
-        var x = noise
+        var x = start
         for i in stride(from: seq.count - 1, through: 0, by: -1) {
             let t = seq[i]
             let aPrev: Float = i > 0 ? Float(alphasCumprod[seq[i - 1]]) : 1

@@ -99,6 +99,48 @@ public final class ImageGenerator: @unchecked Sendable {
         return ImageTensor.toImage(x)
     }
 
+    /// What generation from a guide image produced: the image, the step it started from and its network passes.
+    public struct GuidedGeneration: Sendable {
+        public var image: RGBImage
+        public var startStep: Int
+        public var passes: Int
+    }
+
+    /// The fewest passes generation from a guide runs: with 2 the generator does not restore the classes
+    /// (hybrid mIoU 0.57–0.67 against 0.71–0.75 with 4 on 8 training scenes, ρ 1/6 and 1/12, 5 and 10 dB), and 6
+    /// gains nothing over 4.
+    public static let minimumGuidedPasses = 4
+
+    /// Regenerates an image from a received map starting at the step whose noise matches `guide`'s error
+    /// (SDEdit with the step matched to the guide): the guide (an estimate of the image, its expected mean squared
+    /// error `expectedMSE` per RGB value in 0…255 units²) noised to t₀ by the forward process, then DDIM from
+    /// t₀ down over ⌈steps·(t₀ + 1)/T⌉ timesteps (at least `minimumGuidedPasses`) — fewer passes than from pure noise.
+    /// - Parameter calibration: c in (1 − ᾱ_t₀)/ᾱ_t₀ = c·MSE (model scale); larger c starts earlier (more of the
+    ///   map, less of the guide).
+    public func generate(
+        _ conditioning: GeneratorConditioning, guide: RGBImage, expectedMSE: Double, calibration: Double, seed: UInt64,
+        steps: Int, guidance: Float
+    ) throws -> GuidedGeneration {
+        let modelScaleMSE = expectedMSE * (2.0 / 255) * (2.0 / 255)
+        let t0 = sampler.matchingStep(noiseToSignal: calibration * modelScaleMSE)
+        let count = min(
+            steps, max(Self.minimumGuidedPasses, Int((Double(steps * (t0 + 1)) / Double(sampler.steps)).rounded(.up))))
+        let timesteps = sampler.respaced(count, through: t0)
+        let a = sampler.alphasCumprod[t0]
+        let x0 = ImageTensor.fromImage(guide)
+        let noise = DiffusionSampler.noise(shape: x0.shape, seed: seed)
+        let start = Tensor(
+            shape: x0.shape,
+            data: (0..<x0.count).map {
+                Float(a.squareRoot()) * x0.data[$0] + Float((1 - a).squareRoot()) * noise.data[$0]
+            })
+        let settings = config.samplerSettings(guidance: guidance)
+        let x = try sampler.ddim(
+            model, maps: self.conditioning(conditioning), start: start, timesteps: timesteps,
+            guidance: settings.guidance, settings: settings)
+        return GuidedGeneration(image: ImageTensor.toImage(x), startStep: t0, passes: timesteps.count)
+    }
+
     /// Regenerates an image from a received map, conditioned as `conditioning` says.
     public func generate(
         _ conditioning: GeneratorConditioning, seed: UInt64, steps: Int, guidance: Float, method: Method? = nil
