@@ -84,7 +84,8 @@ struct RunTests {
                 #expect(row.numbers[column] == lost[0].numbers[column], "\(column)")
             }
             #expect(row.numbers["psnr_db"]!.isFinite && row.numbers["psnr_db"]! < 15)
-            #expect(row.numbers["attempts"] == 4)
+            // The modes with ARQ (no budget here) tried 4 times; SoftCast's metadata and the hybrid go once.
+            if !["softcast", "hybrid"].contains(row.text["mode"]!) { #expect(row.numbers["attempts"] == 4) }
         }
         // At 30 dB nothing is lost and the analog map arrives exact.
         for row in rows where row.numbers["snr_db"] == 30 {

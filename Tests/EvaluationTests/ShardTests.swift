@@ -24,11 +24,20 @@ struct ShardTests {
     /// results.csv without the wall-clock columns (no two runs share those), rows sorted.
     static func comparable(_ csvPath: String) throws -> String {
         let lines = try String(contentsOfFile: csvPath, encoding: .utf8).split(separator: "\n").map(String.init)
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        // Fields split at commas outside quotes (a scheme such as "analog, downsample 4" holds one).
+        func fields(_ line: String) -> [String] {
+            var out = [""], quoted = false
+            for character in line {
+                if character == "\"" { quoted.toggle() }
+                if character == "," && !quoted { out.append("") } else { out[out.count - 1].append(character) }
+            }
+            return out
+        }
+        let header = fields(lines[0])
         let keep = header.indices.filter { !header[$0].hasPrefix("t_") }
         func strip(_ line: String) -> String {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return keep.map { fields[$0] }.joined(separator: ",")
+            let values = fields(line)
+            return keep.map { values[$0] }.joined(separator: ",")
         }
         return ([strip(lines[0])] + lines.dropFirst().map(strip).sorted()).joined(separator: "\n")
     }
