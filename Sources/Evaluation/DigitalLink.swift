@@ -64,6 +64,18 @@ struct AnalogLink {
     let noise: AWGNChannel
     let fading: RadioChannel?
 
+    /// As `apply`, with what a receiver knowing its channel knows per real symbol after fading and equalisation:
+    /// the equaliser's gains and noise variances (nil on AWGN, where the noise is the same everywhere).
+    func applyReportingChannel(_ symbols: inout [Float], using rng: inout SeededGenerator) -> (
+        uses: Int, channel: (gains: [Float], noiseVariances: [Float])?
+    ) {
+        if let fading {
+            let out = AnalogFadingChannel(noise: noise, radio: fading).applyReportingChannel(to: &symbols, using: &rng)
+            return (out.statistics.channelUses, (out.gains, out.noiseVariances))
+        }
+        return (noise.apply(to: &symbols, using: &rng).channelUses, nil)
+    }
+
     /// Adds the channel to `symbols` in place; returns the complex channel uses (two real symbols per use).
     func apply(_ symbols: inout [Float], using rng: inout SeededGenerator) -> Int {
         if let fading {

@@ -514,7 +514,7 @@ public final class ExperimentRunner {
         let metadata = frame.metadata.bytes()
         let (received, statistics) = physical.transmit(metadata, esN0DB: context.snr, using: &rng)
         var symbols = frame.symbols
-        let analogUses = analogChannel(snr: context.snr).apply(&symbols, using: &rng)
+        let (analogUses, channel) = analogChannel(snr: context.snr).applyReportingChannel(&symbols, using: &rng)
         record.book(
             ChannelLedger(
                 payloadChannelUses: statistics.channelUses + analogUses, headerChannelUses: 0,
@@ -526,8 +526,7 @@ public final class ExperimentRunner {
             record.lost = true
             return try fallbackResult(record, source)
         }
-        let estimate = try codec.decode(
-            metadata: frame.metadata, symbols: symbols, noiseVariance: softCastNoiseVariance(snr: context.snr))
+        let estimate = try softCastEstimate(codec, frame.metadata, symbols, channel: channel, snr: context.snr)
         record.receiverMS = clock.lap()
         try measure(estimate.image, source, record: &record)
         return CellResult(records: [record], shown: estimate.image)
@@ -577,9 +576,12 @@ public final class ExperimentRunner {
         let metadata = frame.metadata.bytes()
         var (layerUses, layerBitsOnAir, layerOK) = (0, 0, false)
         var symbols = frame.symbols
+        var channel: (gains: [Float], noiseVariances: [Float])?
         if kept > 0 {
             let (received, statistics) = physical.transmit(metadata, esN0DB: context.snr, using: &rng)
-            layerUses = statistics.channelUses + analogChannel(snr: context.snr).apply(&symbols, using: &rng)
+            let analog = analogChannel(snr: context.snr).applyReportingChannel(&symbols, using: &rng)
+            channel = analog.channel
+            layerUses = statistics.channelUses + analog.uses
             layerBitsOnAir = statistics.bitsOnAir
             layerOK = received == metadata
         }
@@ -595,10 +597,7 @@ public final class ExperimentRunner {
         let mapOK = mapReceived == map.payload.bytes
         record.mapAccuracy = mapOK ? 1 : 0
         let estimate =
-            layerOK
-            ? try codec.decode(
-                metadata: frame.metadata, symbols: symbols, noiseVariance: softCastNoiseVariance(snr: context.snr))
-            : nil
+            layerOK ? try softCastEstimate(codec, frame.metadata, symbols, channel: channel, snr: context.snr) : nil
         record.receiverMS = clock.lap()
         let image: RGBImage
         switch (mapOK, estimate) {
@@ -644,6 +643,20 @@ public final class ExperimentRunner {
             if best == nil || kept > best!.kept { best = (configuration, kept) }
         }
         return best
+    }
+
+    /// The LLSE estimate of a SoftCast layer: on AWGN with the noise variance of the SNR, after fading with the
+    /// equaliser's gain and noise variance per symbol (the receiver knows its channel).
+    private func softCastEstimate(
+        _ codec: SoftCastCodec, _ metadata: SoftCastMetadata, _ symbols: [Float],
+        channel: (gains: [Float], noiseVariances: [Float])?, snr: Double
+    ) throws -> SoftCastCodec.Estimate {
+        if let channel {
+            return try codec.decode(
+                metadata: metadata, symbols: symbols,
+                channel: SoftCastCodec.ReceivedChannel(gains: channel.gains, noiseVariances: channel.noiseVariances))
+        }
+        return try codec.decode(metadata: metadata, symbols: symbols, noiseVariance: softCastNoiseVariance(snr: snr))
     }
 
     /// The noise variance per real symbol a SoftCast receiver assumes at `snr` in the sweep's convention, its

@@ -84,16 +84,38 @@ public struct SoftCastCodec: Sendable {
     }
 
     /// The LLSE estimate of the image from `symbols` as received (the frame's count), with real noise variance
-    /// `noiseVariance` per symbol.
+    /// `noiseVariance` per symbol (AWGN).
     public func decode(metadata: SoftCastMetadata, symbols: [Float], noiseVariance: Double) throws -> Estimate {
+        try decode(
+            metadata: metadata, symbols: symbols,
+            channel: ReceivedChannel(
+                gains: nil, noiseVariances: [Float](repeating: Float(max(0, noiseVariance)), count: symbols.count)))
+    }
+
+    /// What the receiver knows of the channel each real symbol crossed: y_j = c_j·s_j + w_j, w_j of variance v_j
+    /// (after a fading channel's equaliser: its gain and noise variance per symbol).
+    public struct ReceivedChannel: Sendable {
+        /// c_j per real symbol; nil: 1.
+        public var gains: [Float]?
+        /// v_j per real symbol.
+        public var noiseVariances: [Float]
+
+        public init(gains: [Float]?, noiseVariances: [Float]) {
+            self.gains = gains
+            self.noiseVariances = noiseVariances
+        }
+    }
+
+    /// The LLSE estimate per coefficient, x̂ = G λ c / (G² λ c² + v)·y, its error λ v / (G² λ c² + v).
+    public func decode(metadata: SoftCastMetadata, symbols: [Float], channel: ReceivedChannel) throws -> Estimate {
         let kept = metadata.kept
         guard kept <= profile.chunkCount, symbols.count == kept * symbolsPerChunk, metadata.means.count == 3,
-            metadata.levels.allSatisfy({ Int($0) < SoftCastMetadata.levels })
+            metadata.levels.allSatisfy({ Int($0) < SoftCastMetadata.levels }),
+            channel.noiseVariances.count == symbols.count, channel.gains.map({ $0.count == symbols.count }) ?? true
         else {
             throw SoftCastError(
                 "SoftCast frame: \(symbols.count) symbols for \(kept) chunks of \(symbolsPerChunk) (or bad metadata)")
         }
-        let sigma2 = max(0, noiseVariance)
         let gains = gains(levels: metadata.levels, trim: metadata.gainTrim)
         let planeSize = profile.width * profile.height
         var coefficients = [[Float]](repeating: [Float](repeating: 0, count: planeSize), count: 3)
@@ -102,13 +124,21 @@ public struct SoftCastCodec: Sendable {
         for (slot, chunk) in profile.order.prefix(kept).enumerated() {
             sent[chunk] = true
             let lambda = variance(level: metadata.levels[slot]), g = gains[slot]
-            let denominator = g * g * lambda + sigma2
-            let weight = denominator > 0 ? g * lambda / denominator : 0
-            let error = denominator > 0 ? lambda * sigma2 / denominator : lambda
-            let base = slot * symbolsPerChunk
-            let values = (0..<symbolsPerChunk).map { Float(weight) * symbols[base + $0] }
+            var values = [Float](repeating: 0, count: symbolsPerChunk)
+            var error = 0.0
+            for k in 0..<symbolsPerChunk {
+                let j = slot * symbolsPerChunk + k
+                let c = Double(channel.gains?[j] ?? 1), v = max(0, Double(channel.noiseVariances[j]))
+                let denominator = g * g * lambda * c * c + v
+                guard denominator > 0 else {
+                    error += lambda
+                    continue
+                }
+                values[k] = Float(g * lambda * c / denominator) * symbols[j]
+                error += lambda * v / denominator
+            }
             setChunkValues(&coefficients, chunk: chunk, values: values)
-            squaredError[chunk / profile.chunksPerPlane] += error * Double(symbolsPerChunk)
+            squaredError[chunk / profile.chunksPerPlane] += error
         }
         for chunk in 0..<profile.chunkCount where !sent[chunk] {
             squaredError[chunk / profile.chunksPerPlane] += profile.meanVariance[chunk] * Double(symbolsPerChunk)

@@ -46,6 +46,30 @@ struct SoftCastTests {
         }
     }
 
+    @Test("after fading, the per-symbol gains and noise variances the receiver knows are used: exact without noise")
+    func knownFadingChannel() throws {
+        let codec = try SoftCastCodec(profile: Self.profile)
+        var random = SeededGenerator(seed: 21)
+        let image = Self.heldOut[1]
+        let frame = try codec.encode(image, kept: Self.profile.chunkCount)
+        // Block fading: one gain per 128 symbols, as an equaliser reports it.
+        let gains = (0..<frame.symbols.count).map { Float(0.2 + Double(($0 / 128) * 7919 % 100) / 50) }
+        let faded = zip(frame.symbols, gains).map { $0 * $1 }
+        let exact = try codec.decode(
+            metadata: frame.metadata, symbols: faded,
+            channel: .init(gains: gains, noiseVariances: [Float](repeating: 0, count: faded.count)))
+        #expect(zip(image.pixels, exact.image.pixels).allSatisfy { abs(Int($0) - Int($1)) <= 1 })
+        // With noise, weak blocks weigh less: knowing the gains beats assuming one average channel.
+        let sigma2: Float = 0.05
+        let noisy = faded.map { $0 + Float(Double(sigma2).squareRoot() * random.gaussian()) }
+        let known = try codec.decode(
+            metadata: frame.metadata, symbols: noisy,
+            channel: .init(gains: gains, noiseVariances: [Float](repeating: sigma2, count: faded.count)))
+        let unaware = try codec.decode(
+            metadata: frame.metadata, symbols: noisy, noiseVariance: Double(sigma2))
+        #expect(Self.psnr(image, known.image) > Self.psnr(image, unaware.image))
+    }
+
     @Test("unit average power per complex channel use: ½ per real symbol, within the trim's 1/32 octave")
     func powerConstraint() throws {
         let codec = try SoftCastCodec(profile: Self.profile)

@@ -30,6 +30,14 @@ public struct AnalogFadingChannel: Sendable, Hashable {
 
     /// Applies fading, noise and equalisation to `symbols` in place.
     public func apply(to symbols: inout [Float], using rng: inout SeededGenerator) -> Statistics {
+        applyReportingChannel(to: &symbols, using: &rng).statistics
+    }
+
+    /// As `apply`, also returning what a receiver knowing its channel knows of each real symbol: the
+    /// equaliser's gain and the noise variance per real dimension after it (z = g·x + w, both I and Q alike).
+    public func applyReportingChannel(to symbols: inout [Float], using rng: inout SeededGenerator) -> (
+        statistics: Statistics, gains: [Float], noiseVariances: [Float]
+    ) {
         let n = symbols.count
         var energy = 0.0
         for x in symbols { energy += Double(x) * Double(x) }
@@ -56,8 +64,11 @@ public struct AnalogFadingChannel: Sendable, Hashable {
         }
         let mse = n > 0 ? errorEnergy / Double(n) : 0
         let snr = ChannelConventions.decibels(fromLinear: power / mse)
-        return Statistics(
+        let statistics = Statistics(
             symbolCount: n, signalPower: power, noiseStd: sigma, channelUses: output.channelUses,
             fadingBlocks: output.fadingBlocks, effectiveSNRDB: snr.isFinite ? snr : nil)
+        let gains = (0..<n).map { output.equalized.gains[$0 / 2] }
+        let noiseVariances = (0..<n).map { output.equalized.noiseVariances[$0 / 2] }
+        return (statistics, gains, noiseVariances)
     }
 }
