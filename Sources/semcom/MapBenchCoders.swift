@@ -80,46 +80,40 @@ struct MapBenchCoder {
     /// A coder of the id bytes as a byte string (`CLosslessCoders`).
     static func bytewise(
         _ name: String, _ note: String, _ encode: @escaping BufferCoder, _ decode: @escaping BufferCoder
-    )
-        -> MapBenchCoder
-    {
-        MapBenchCoder(
-            name: name, note: note,
-            encode: { map in
-                var out = [UInt8](repeating: 0, count: capacity(map))
-                let n = out.withUnsafeMutableBufferPointer { encode(map.ids, map.ids.count, $0.baseAddress, $0.count) }
-                guard n >= 0 else { throw MapBenchError("\(name): encoding failed") }
-                return Array(out.prefix(n))
-            },
-            decode: { bytes, map in
-                var out = [UInt8](repeating: 0, count: map.ids.count)
-                let n = out.withUnsafeMutableBufferPointer { decode(bytes, bytes.count, $0.baseAddress, $0.count) }
-                guard n == map.ids.count else { throw MapBenchError("\(name): decoding failed") }
-                return out
-            })
+    ) -> MapBenchCoder {
+        buffered(
+            name, note, encode: { map, out, room in encode(map.ids, map.ids.count, out, room) },
+            decode: { bytes, map, out in decode(bytes, bytes.count, out, map.ids.count) })
     }
 
     /// A coder of the map as a grey image (`CLosslessCoders`).
     static func image(
         _ name: String, _ note: String, _ encode: @escaping ImageEncoder, _ decode: @escaping ImageDecoder
-    )
-        -> MapBenchCoder
-    {
+    ) -> MapBenchCoder {
+        buffered(
+            name, note,
+            encode: { map, out, room in encode(map.ids, Int32(map.width), Int32(map.height), out, room) },
+            decode: { bytes, map, out in decode(bytes, bytes.count, Int32(map.width), Int32(map.height), out) })
+    }
+
+    /// A C coder writing into a buffer: `encode` returns the bytes written (< 0: failed), `decode` the ids written
+    /// (the map's pixel count when it worked).
+    static func buffered(
+        _ name: String, _ note: String,
+        encode: @escaping (LabelMap, UnsafeMutablePointer<UInt8>?, Int) -> Int,
+        decode: @escaping ([UInt8], LabelMap, UnsafeMutablePointer<UInt8>?) -> Int
+    ) -> MapBenchCoder {
         MapBenchCoder(
             name: name, note: note,
             encode: { map in
                 var out = [UInt8](repeating: 0, count: capacity(map))
-                let n = out.withUnsafeMutableBufferPointer {
-                    encode(map.ids, Int32(map.width), Int32(map.height), $0.baseAddress, $0.count)
-                }
+                let n = out.withUnsafeMutableBufferPointer { encode(map, $0.baseAddress, $0.count) }
                 guard n >= 0 else { throw MapBenchError("\(name): encoding failed") }
                 return Array(out.prefix(n))
             },
             decode: { bytes, map in
                 var out = [UInt8](repeating: 0, count: map.ids.count)
-                let n = out.withUnsafeMutableBufferPointer {
-                    decode(bytes, bytes.count, Int32(map.width), Int32(map.height), $0.baseAddress)
-                }
+                let n = out.withUnsafeMutableBufferPointer { decode(bytes, map, $0.baseAddress) }
                 guard n == map.ids.count else { throw MapBenchError("\(name): decoding failed") }
                 return out
             })
