@@ -165,7 +165,7 @@ public struct EvaluationJob {
                 format: SweepIdentity.currentFormat, settings: numbered, images: scenes.entries.map(\.name),
                 source: source, imageSize: imageSize,
                 files: [Self.fingerprint(generatorPath), Self.fingerprint(segmenterPath)]
-                    + (mapPrior.map { ["map prior \(MapPriorIdentity.text($0.identity))"] } ?? [])
+                    + (mapPrior.map { ["map prior \(MapPrior.text(identity: $0.identity))"] } ?? [])
                     + (dataDirectory.map { [Self.fingerprint(scenesFolder: $0, names: scenes.entries.map(\.name))] }
                         ?? [])))
         let store = try CellStore(

@@ -500,15 +500,16 @@ public final class ExperimentRunner {
     /// lost and shows the fallback image.
     private func softcast(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
         var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .softcast)
-        let codec = try softCastCodec(height: source.image.height, width: source.image.width)
-        let (configuration, kept) = softCastMetadataLink(codec, budget: budget, snr: context.snr)
-        let physical = PhysicalLayer(configuration)
-        guard kept > 0 else {
+        let codec = try softCastCodecs.codec(height: source.image.height, width: source.image.width)
+        guard let (configuration, kept) = softCastSplit(codec, mapBytes: nil, budget: budget, snr: context.snr),
+            kept > 0
+        else {
             record.fits = false
             record.scheme = "metadata does not fit"
             return try fallbackResult(record, source)
         }
         var clock = Stopwatch()
+        let physical = PhysicalLayer(configuration)
         let frame = try codec.encode(source.image, kept: kept)
         var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
         let metadata = frame.metadata.bytes()
@@ -532,24 +533,6 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: estimate.image)
     }
 
-    /// The physical layer SoftCast's metadata crosses and the chunks that fit with it: under a budget, of the MCSs
-    /// reliable at this SNR (frame error rate < 10 % in the table), the one that leaves the most chunks (a short
-    /// metadata block favours a code with small blocks); without one, the MCS `--mcs auto` picks, every chunk.
-    /// Fixed per budget and SNR, never per image.
-    func softCastMetadataLink(_ codec: SoftCastCodec, budget: Int?, snr: Double) -> (
-        PhysicalLayerConfiguration, kept: Int
-    ) {
-        let auto = link.radio.configuration(esN0DB: snr)
-        guard let budget else { return (auto, codec.profile.chunkCount) }
-        var best = (configuration: auto, kept: 0)
-        for candidate in candidates(budget) where candidate.threshold <= snr {
-            let configuration = link.configuration(candidate.entry), physical = PhysicalLayer(configuration)
-            let kept = codec.keptChunks(channelUses: budget) { physical.cost(payloadBytes: $0).channelUses }
-            if kept > best.kept { best = (configuration, kept) }
-        }
-        return best
-    }
-
     /// The hybrid: the context-coded map and the SoftCast metadata through the physical layer (two transmissions, so
     /// a lost map leaves the layer decodable), the chunks that fit the rest of the budget as analog symbols. The
     /// receiver generates from the layer's LLSE estimate at the step its expected error matches (calibration c =
@@ -557,12 +540,12 @@ public final class ExperimentRunner {
     /// says so); layer lost: generation from noise, as GESCO's digital scheme; both lost: the fallback image.
     private func hybrid(_ source: Source, _ context: CellContext, budget: Int?) throws -> CellResult {
         var record = EvaluationRecord(image: source.name, snrDB: context.snr, mode: .hybrid)
-        let codec = try softCastCodec(height: source.image.height, width: source.image.width)
+        let codec = try softCastCodecs.codec(height: source.image.height, width: source.image.width)
         let map = try MapFrame.digital(
             frameID: source.frameID, name: source.name, map: source.sent, classCount: UInt8(Cityscapes.classCount),
             coding: .context, prior: mapPrior)
         let mapBytes = map.payload.bytes.count
-        guard let (configuration, kept) = hybridSplit(codec, mapBytes: mapBytes, budget: budget, snr: context.snr)
+        guard let (configuration, kept) = softCastSplit(codec, mapBytes: mapBytes, budget: budget, snr: context.snr)
         else {
             record.fits = false
             record.scheme = "the map does not fit"
@@ -626,18 +609,19 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: image)
     }
 
-    /// The hybrid's split of the budget, fixed per budget, SNR and map size (what the sender knows): of the MCSs
-    /// reliable at this SNR, the one that leaves the most SoftCast chunks after the map and the layer's metadata;
-    /// nil when the map does not fit. Without a budget: `--mcs auto`'s MCS and every chunk.
-    func hybridSplit(_ codec: SoftCastCodec, mapBytes: Int, budget: Int?, snr: Double) -> (
+    /// The split of a budget between the digital part (the map when `mapBytes` is given, then SoftCast's
+    /// metadata) and SoftCast's chunks, fixed per budget, SNR and map size (what the sender knows): of the MCSs
+    /// reliable at this SNR (frame error rate < 10 % in the table), the one that leaves the most chunks — a short
+    /// digital part favours a code with small blocks. Nil when the map does not fit under any. Without a budget:
+    /// `--mcs auto`'s MCS and every chunk.
+    func softCastSplit(_ codec: SoftCastCodec, mapBytes: Int?, budget: Int?, snr: Double) -> (
         PhysicalLayerConfiguration, kept: Int
     )? {
-        let auto = link.radio.configuration(esN0DB: snr)
-        guard let budget else { return (auto, codec.profile.chunkCount) }
+        guard let budget else { return (link.radio.configuration(esN0DB: snr), codec.profile.chunkCount) }
         var best: (PhysicalLayerConfiguration, kept: Int)?
         for candidate in candidates(budget) where candidate.threshold <= snr {
             let configuration = link.configuration(candidate.entry), physical = PhysicalLayer(configuration)
-            let mapUses = physical.cost(payloadBytes: mapBytes).channelUses
+            let mapUses = mapBytes.map { physical.cost(payloadBytes: $0).channelUses } ?? 0
             guard mapUses <= budget else { continue }
             let kept = codec.keptChunks(channelUses: budget - mapUses) { physical.cost(payloadBytes: $0).channelUses }
             if best == nil || kept > best!.kept { best = (configuration, kept) }
@@ -863,11 +847,5 @@ final class SoftCastCodecs: @unchecked Sendable {
             profile: SoftCastProfile(path: ModelLocator.softCastProfilePath(height: height, width: width)))
         codecs["\(height)x\(width)"] = codec
         return codec
-    }
-}
-
-extension ExperimentRunner {
-    func softCastCodec(height: Int, width: Int) throws -> SoftCastCodec {
-        try softCastCodecs.codec(height: height, width: width)
     }
 }

@@ -72,8 +72,9 @@ extension MapFrame {
         if identity != 0 {
             guard let prior, prior.identity == identity, prior.classCount == Int(classCount) else {
                 throw WireError.invalidField(
-                    "frame \(frameID): map prior \(MapPriorIdentity.text(identity)) is not known here (this peer has "
-                        + (prior.map { "\(MapPriorIdentity.text($0.identity)) for \($0.classCount) classes" } ?? "none")
+                    "frame \(frameID): map prior \(MapPrior.text(identity: identity)) is not known here (this peer has "
+                        + (prior.map { "\(MapPrior.text(identity: $0.identity)) for \($0.classCount) classes" }
+                            ?? "none")
                         + ")")
             }
             model = prior
@@ -88,13 +89,5 @@ extension MapFrame {
         } catch {
             throw WireError.invalidField("frame \(frameID): context-coded map: \(error)")
         }
-    }
-}
-
-/// How a prior's identity (the CRC-32 of its file) is written for people: 0x and 8 hex digits.
-public enum MapPriorIdentity {
-    public static func text(_ identity: UInt32) -> String {
-        let digits = String(identity, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 }

@@ -49,8 +49,9 @@ public enum MapCoder {
             case .checksumMismatch: "map stream checksum mismatch: the decoded pixels are not the coded ones"
             case .corruptBody(let why): "map stream body is corrupt: \(why)"
             case .priorMismatch(let stream, let have):
-                "the map was coded with prior \(hex(stream)); "
-                    + (have.map { "this decoder has \(hex($0))" } ?? "this decoder has none for its class count")
+                "the map was coded with prior \(MapPrior.text(identity: stream)); "
+                    + (have.map { "this decoder has \(MapPrior.text(identity: $0))" }
+                        ?? "this decoder has none for its class count")
             }
         }
     }
@@ -240,9 +241,4 @@ public enum MapCoder {
         }
         throw .corruptBody("a size field is longer than 5 bytes")
     }
-}
-
-private func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }

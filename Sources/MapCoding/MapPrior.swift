@@ -27,6 +27,12 @@ public struct MapPrior: Sendable {
         init(_ description: String) { self.description = description }
     }
 
+    /// How an identity is written for people: 0x and 8 hex digits.
+    public static func text(identity: UInt32) -> String {
+        let digits = String(identity, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
     /// Contexts the prior lists, of those its training maps met.
     public var fineContexts: Int { fineKeys.count }
 
@@ -70,25 +76,14 @@ public struct MapPrior: Sendable {
         var fineCoarse: [Int] = []
         for map in maps {
             let indices = map.ids.map { MapCoder.symbol($0, symbols: symbols) }
-            var predictor = RowPrediction(width: map.width)
-            var prediction = [UInt8](repeating: 0, count: map.width)
+            var contexts = PixelContexts(symbols: symbols, width: map.width, height: map.height, predicting: true)
             indices.withUnsafeBufferPointer { ids in
                 for y in 0..<map.height {
-                    let row = { (r: Int) in UnsafeBufferPointer(rebasing: ids[(r * map.width)..<((r + 1) * map.width)])
-                    }
-                    prediction.withUnsafeMutableBufferPointer {
-                        predictor.predict(
-                            above: y > 0 ? row(y - 1) : nil, twoAbove: y > 1 ? row(y - 2) : nil,
-                            outside: UInt8(symbols), into: $0)
-                    }
+                    contexts.startRow(y, of: ids)
                     for x in 0..<map.width {
-                        let neighbours = Neighbourhood(ids, x: x, y: y, width: map.width, symbols: symbols)
                         let s = Int(ids[y * map.width + x])
-                        let c = neighbours.coarse(symbols: symbols)
+                        let (c, key) = contexts.both(ids, x: x, y: y)
                         coarseCounts[c * symbols + s] += 1
-                        let key = neighbours.fine(
-                            prediction: Int(prediction[x]), band: Neighbourhood.band(y: y, height: map.height),
-                            symbols: symbols)
                         let index =
                             fineIndex[key]
                             ?? {

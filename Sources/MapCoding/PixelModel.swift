@@ -5,31 +5,61 @@
 /// training maps never met, those of its coarse context.
 struct PixelModel {
     let symbols: Int
-    let width: Int, height: Int
     private(set) var counts: AdaptiveCounts
     private let prior: MapPrior?
     private var slots: [UInt64: Int32] = [:]
-    private var prediction: [UInt8]
-    private var predictor: RowPrediction
+    private var contexts: PixelContexts
 
     /// - Parameter prior: one learned for `symbols − 1` classes, or nil.
     init(symbols: Int, width: Int, height: Int, prior: MapPrior?) {
         self.symbols = symbols
-        self.width = width
-        self.height = height
         self.prior = prior
         counts =
             prior == nil
             ? AdaptiveCounts(symbols: symbols, uniformSlots: Neighbourhood.coarseCount(symbols: symbols))
             : AdaptiveCounts(symbols: symbols)
-        prediction = [UInt8](repeating: 0, count: prior == nil ? 0 : width)
-        predictor = RowPrediction(width: prior == nil ? 0 : width)
+        contexts = PixelContexts(symbols: symbols, width: width, height: height, predicting: prior != nil)
         if prior != nil { slots.reserveCapacity(min(width * height, 4096)) }
     }
 
     /// Prepares row `y`, whose rows above are already in `ids` (symbol indices).
+    mutating func startRow(_ y: Int, of ids: UnsafeBufferPointer<UInt8>) { contexts.startRow(y, of: ids) }
+
+    /// The slot that codes pixel (x, y); `startRow(y)` came first.
+    @inline(__always)
+    mutating func slot(_ ids: UnsafeBufferPointer<UInt8>, x: Int, y: Int) -> Int {
+        guard let prior else { return contexts.coarse(ids, x: x, y: y) }
+        let (coarse, key) = contexts.both(ids, x: x, y: y)
+        if let slot = slots[key] { return Int(slot) }
+        let slot = prior.weights(fine: key, coarse: coarse) { counts.append(weights: $0) }
+        slots[key] = Int32(slot)
+        return slot
+    }
+
+    func total(_ slot: Int) -> UInt32 { counts.total(slot) }
+    mutating func update(_ symbol: Int, in slot: Int) { counts.update(symbol, in: slot) }
+}
+
+/// The contexts of a map's pixels in raster order, for the coder and for learning a prior alike: the coarse
+/// one, and the fine one, whose predicted class (`RowPrediction`) is made once per row.
+struct PixelContexts {
+    let symbols: Int
+    let width: Int, height: Int
+    private var prediction: [UInt8]
+    private var predictor: RowPrediction
+
+    /// - Parameter predicting: whether fine contexts are wanted (the row prediction is skipped otherwise).
+    init(symbols: Int, width: Int, height: Int, predicting: Bool) {
+        self.symbols = symbols
+        self.width = width
+        self.height = height
+        prediction = [UInt8](repeating: 0, count: predicting ? width : 0)
+        predictor = RowPrediction(width: predicting ? width : 0)
+    }
+
+    /// Predicts row `y` from the rows above it, already in `ids` (symbol indices).
     mutating func startRow(_ y: Int, of ids: UnsafeBufferPointer<UInt8>) {
-        guard prior != nil else { return }
+        guard !prediction.isEmpty else { return }
         let width = width
         let row = { (r: Int) in UnsafeBufferPointer(rebasing: ids[(r * width)..<((r + 1) * width)]) }
         let symbols = symbols
@@ -40,19 +70,20 @@ struct PixelModel {
         }
     }
 
-    /// The slot that codes pixel (x, y); `startRow(y)` came first.
+    /// Pixel (x, y)'s coarse context.
     @inline(__always)
-    mutating func slot(_ ids: UnsafeBufferPointer<UInt8>, x: Int, y: Int) -> Int {
-        let neighbours = Neighbourhood(ids, x: x, y: y, width: width, symbols: symbols)
-        guard let prior else { return neighbours.coarse(symbols: symbols) }
-        let key = neighbours.fine(
-            prediction: Int(prediction[x]), band: Neighbourhood.band(y: y, height: height), symbols: symbols)
-        if let slot = slots[key] { return Int(slot) }
-        let slot = prior.weights(fine: key, coarse: neighbours.coarse(symbols: symbols)) { counts.append(weights: $0) }
-        slots[key] = Int32(slot)
-        return slot
+    func coarse(_ ids: UnsafeBufferPointer<UInt8>, x: Int, y: Int) -> Int {
+        Neighbourhood(ids, x: x, y: y, width: width, symbols: symbols).coarse(symbols: symbols)
     }
 
-    func total(_ slot: Int) -> UInt32 { counts.total(slot) }
-    mutating func update(_ symbol: Int, in slot: Int) { counts.update(symbol, in: slot) }
+    /// Pixel (x, y)'s coarse and fine contexts; `startRow(y)` came first.
+    @inline(__always)
+    func both(_ ids: UnsafeBufferPointer<UInt8>, x: Int, y: Int) -> (coarse: Int, fine: UInt64) {
+        let neighbours = Neighbourhood(ids, x: x, y: y, width: width, symbols: symbols)
+        return (
+            neighbours.coarse(symbols: symbols),
+            neighbours.fine(
+                prediction: Int(prediction[x]), band: Neighbourhood.band(y: y, height: height), symbols: symbols)
+        )
+    }
 }

@@ -10,11 +10,13 @@ import Imaging
 public struct SoftCastCodec: Sendable {
     public let profile: SoftCastProfile
     private let dct: DCT2D
+    private let layout: SoftCastLayout
 
     public init(profile: SoftCastProfile) throws {
         try profile.validate()
         self.profile = profile
         dct = DCT2D(height: profile.height, width: profile.width)
+        layout = SoftCastLayout(profile)
     }
 
     /// A frame as the sender makes it: digital metadata and analog symbols (two per complex channel use).
@@ -68,7 +70,7 @@ public struct SoftCastCodec: Sendable {
         var symbols: [Float] = []
         symbols.reserveCapacity(kept * symbolsPerChunk)
         for (slot, chunk) in chunks.enumerated() {
-            for value in chunkValues(coefficients, chunk: chunk) { symbols.append(Float(gains[slot]) * value) }
+            for value in layout.values(coefficients, chunk: chunk) { symbols.append(Float(gains[slot]) * value) }
         }
         // The gains follow the quantised variances; the trim brings the actual mean power to ½ per real symbol.
         var trim: Int8 = 0
@@ -137,7 +139,7 @@ public struct SoftCastCodec: Sendable {
                 values[k] = Float(g * lambda * c / denominator) * symbols[j]
                 error += lambda * v / denominator
             }
-            setChunkValues(&coefficients, chunk: chunk, values: values)
+            layout.set(&coefficients, chunk: chunk, values: values)
             squaredError[chunk / profile.chunksPerPlane] += error
         }
         for chunk in 0..<profile.chunkCount where !sent[chunk] {
@@ -173,19 +175,11 @@ public struct SoftCastCodec: Sendable {
 
     /// The mean square of each chunk's coefficients (the chunks are taken as zero-mean).
     static func chunkVariances(_ coefficients: [[Float]], profile: SoftCastProfile) -> [Double] {
-        let soft = SoftCastLayout(profile)
+        let layout = SoftCastLayout(profile)
         return (0..<profile.chunkCount).map { chunk in
-            soft.values(coefficients, chunk: chunk).reduce(0.0) { $0 + Double($1) * Double($1) }
+            layout.values(coefficients, chunk: chunk).reduce(0.0) { $0 + Double($1) * Double($1) }
                 / Double(profile.chunk * profile.chunk)
         }
-    }
-
-    private func chunkValues(_ coefficients: [[Float]], chunk: Int) -> [Float] {
-        SoftCastLayout(profile).values(coefficients, chunk: chunk)
-    }
-
-    private func setChunkValues(_ coefficients: inout [[Float]], chunk: Int, values: [Float]) {
-        SoftCastLayout(profile).set(&coefficients, chunk: chunk, values: values)
     }
 
     /// The level of variance `lambda`.

@@ -28,7 +28,7 @@ struct MapPriorOption: ParsableArguments {
                 logger.info(
                     "map prior loaded",
                     metadata: [
-                        "map.prior": "\(MapPriorIdentity.text(prior.identity))",
+                        "map.prior": "\(MapPrior.text(identity: prior.identity))",
                         "map.prior.classes": "\(prior.classCount)",
                     ])
             }

@@ -470,7 +470,7 @@ final class SenderRunner {
             try await outbound.write(.mapFrame(frame))
             var event = FrameEvent(entry.attempt == 0 ? .sent : .retransmitted, frame: frame)
             if case .context(let prior) = frame.encoding {
-                event.context["map.prior"] = .string(MapPriorIdentity.text(prior))
+                event.context["map.prior"] = .string(MapPrior.text(identity: prior))
                 if let zlib = zlibBytes[entry.frameID] { event.context["map.zlib_bytes"] = .stringConvertible(zlib) }
             }
             event.context["window.in_flight"] = .stringConvertible(window.inFlight.count)
