@@ -85,7 +85,9 @@ let package = Package(
         // the relay's channel and radio, hop seeds, header cost, the generator's conditioning rule.
         .target(
             name: "Link",
-            dependencies: ["SemanticWire", "ChannelModels", "Imaging", "Randomness", "MapCoding", "Checksums"]
+            dependencies: [
+                "SemanticWire", "ChannelModels", "Imaging", "Randomness", "MapCoding", "Checksums", "SoftCast",
+            ]
         ),
 
         // Mutual TLS for every hop: settings, handshake with verified peers, a small CA for `semcom certs`.
@@ -189,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "DaemonsTests",
             dependencies: [
-                "Daemons", "Link", "SemanticWire", "ChannelModels", "Imaging", "Scenes",
+                "Daemons", "Link", "SemanticWire", "ChannelModels", "Imaging", "Scenes", "SoftCast", "Checksums",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -205,7 +207,7 @@ let package = Package(
         // Starts the real `semcom` processes; `swift test` builds the executable beside the test bundle.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator", "TransportSecurity"]),
+            dependencies: ["Imaging", "Scenes", "SemanticWire", "Generator", "TransportSecurity", "Evaluation"]),
         .testTarget(
             name: "TransportSecurityTests",
             dependencies: [

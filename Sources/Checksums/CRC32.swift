@@ -23,3 +23,12 @@ public enum CRC32 {
         return UInt32(truncatingIfNeeded: value)
     }
 }
+
+extension CRC32 {
+    /// How logs, errors and file headers write a CRC-32 that names a file (a map prior, a SoftCast profile): `0x`
+    /// and eight hex digits.
+    public static func text(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+}

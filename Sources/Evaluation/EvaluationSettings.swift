@@ -60,7 +60,7 @@ public struct EvaluationSettings: Sendable, Codable {
     public var gridImages: Int = 2
     /// The hybrid's t₀ calibration c: the generator starts where (1 − ᾱ_t₀)/ᾱ_t₀ = c·(the SoftCast layer's
     /// expected MSE in the model's scale) (`ImageGenerator.generate(…guide:…)`).
-    public var hybridCalibration: Double = 4
+    public var hybridCalibration: Double = ImageGenerator.defaultHybridCalibration
 
     public init(snrs: [Double], modes: [TransmissionMode]) {
         self.snrs = snrs

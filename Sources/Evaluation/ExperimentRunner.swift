@@ -609,24 +609,15 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: image)
     }
 
-    /// The split of a budget between the digital part (the map when `mapBytes` is given, then SoftCast's
-    /// metadata) and SoftCast's chunks, fixed per budget, SNR and map size (what the sender knows): of the MCSs
-    /// reliable at this SNR (frame error rate < 10 % in the table), the one that leaves the most chunks — a short
-    /// digital part favours a code with small blocks. Nil when the map does not fit under any. Without a budget:
-    /// `--mcs auto`'s MCS and every chunk.
+    /// The split of a budget between the digital parts and SoftCast's chunks (`LayeredPlan.split`, the live
+    /// sender's rule) on this sweep's channel.
     func softCastSplit(_ codec: SoftCastCodec, mapBytes: Int?, budget: Int?, snr: Double) -> (
         PhysicalLayerConfiguration, kept: Int
     )? {
-        guard let budget else { return (link.radio.configuration(esN0DB: snr), codec.profile.chunkCount) }
-        var best: (PhysicalLayerConfiguration, kept: Int)?
-        for candidate in candidates(budget) where candidate.threshold <= snr {
-            let configuration = link.configuration(candidate.entry), physical = PhysicalLayer(configuration)
-            let mapUses = mapBytes.map { physical.cost(payloadBytes: $0).channelUses } ?? 0
-            guard mapUses <= budget else { continue }
-            let kept = codec.keptChunks(channelUses: budget - mapUses) { physical.cost(payloadBytes: $0).channelUses }
-            if best == nil || kept > best!.kept { best = (configuration, kept) }
-        }
-        return best
+        LayeredPlan.split(
+            codec, mapBytes: mapBytes, budget: budget, snrDB: snr, channel: link.radio.channel,
+            unbudgeted: link.radio.configuration(esN0DB: snr)
+        ).map { ($0.configuration, $0.kept) }
     }
 
     /// The LLSE estimate of a SoftCast layer: on AWGN with the noise variance of the SNR, after fading with the

@@ -108,7 +108,8 @@ extension ChannelLedger {
     public init(hop: HopAnnotation, frame: MapFrame) {
         let headerBits = frame.headerBits
         var efficiency: Double?
-        if hop.mode == .digital {
+        let bits = hop.mode != .analog
+        if bits {
             let rate =
                 hop.codeRate.denominator > 0
                 ? Double(hop.codeRate.numerator) / Double(hop.codeRate.denominator) : 1
@@ -118,8 +119,17 @@ extension ChannelLedger {
         self.init(
             payloadChannelUses: Int(clamping: hop.channelUses),
             headerChannelUses: Self.headerChannelUses(headerBits: headerBits, spectralEfficiency: efficiency),
-            payloadBits: hop.mode == .digital ? 8 * frame.payload.bytes.count : 0,
-            bitsOnAir: Int(clamping: hop.bitsOnAir), pixels: frame.width * frame.height,
-            mcs: hop.mode == .digital ? "\(hop.modulation) \(hop.code)" : nil)
+            payloadBits: Self.payloadBits(of: frame), bitsOnAir: Int(clamping: hop.bitsOnAir),
+            pixels: frame.width * frame.height, mcs: bits ? "\(hop.modulation) \(hop.code)" : nil)
+    }
+
+    /// Source bits of a frame's digital payload: the whole payload of a digital frame, the map and metadata of a
+    /// layered one, none of an analog one.
+    static func payloadBits(of frame: MapFrame) -> Int {
+        switch frame.encoding {
+        case .digital, .context: 8 * frame.payload.bytes.count
+        case .analog: 0
+        case .layered(let layout): 8 * (layout.mapLength + layout.metadataLength)
+        }
     }
 }

@@ -43,27 +43,45 @@ public enum MapDecision {
         /// What the generator is to be conditioned on (`GeneratorConditioning`): the FDS planes this
         /// decision computed when it applied FDS, the one-hot of `labels` otherwise.
         public var conditioning: GeneratorConditioning
+        /// A layered frame's parts as received (nil for other frames): whether it had a map that arrived (else
+        /// `labels` is all void and must not be stored as a map), and SoftCast's estimate.
+        public var layered: LayeredReception?
 
         init(
             labels: LabelMap, denoising: AppliedDenoising, estimatedNoiseStd: Float?,
-            receivedSymbols: AnalogSymbols? = nil, conditioning: GeneratorConditioning? = nil
+            receivedSymbols: AnalogSymbols? = nil, conditioning: GeneratorConditioning? = nil,
+            layered: LayeredReception? = nil
         ) {
             self.labels = labels
             self.denoising = denoising
             self.estimatedNoiseStd = estimatedNoiseStd
             self.receivedSymbols = receivedSymbols
             self.conditioning = conditioning ?? .labels(labels)
+            self.layered = layered
         }
+
+        /// Whether there is a map to store and generate from (every frame but a layered one without a map part,
+        /// or whose map the channel broke).
+        public var hasMap: Bool { layered.map { $0.labels != nil } ?? true }
     }
 
     /// Digital: the decoded map. Analog: the symbols → the `denoiser` → the class of the largest
     /// symbol per pixel (nearest upsampling of downsampled planes; void where no plane reaches 0.5).
-    /// - Parameter mapPrior: the prior context-coded maps may name (`MapCoding`).
+    /// Layered: the map part if it arrived, SoftCast's estimate if its metadata did (`LayeredReception`).
+    /// - Parameters:
+    ///   - mapPrior: the prior context-coded maps may name (`MapCoding`).
+    ///   - softCast: the SoftCast profiles layered frames may name.
     /// - Throws: `WireError` from payload decoding (answer NACK with its `nackReason`).
     public static func decide(
-        _ frame: MapFrame, denoiser: MapDenoiser = .potts, mapPrior: MapPrior? = nil, limits: WireLimits = .default
+        _ frame: MapFrame, denoiser: MapDenoiser = .potts, mapPrior: MapPrior? = nil,
+        softCast: SoftCastProfiles? = nil, limits: WireLimits = .default
     ) throws -> Decision {
         switch frame.encoding {
+        case .layered:
+            let reception = try LayeredReception(frame, profiles: softCast, prior: mapPrior, limits: limits)
+            return Decision(
+                labels: reception.labels ?? LabelMap(width: frame.width, height: frame.height, fill: LabelMap.void),
+                denoising: .none, estimatedNoiseStd: nil, layered: reception)
         case .digital, .context:
             return Decision(
                 labels: try frame.decodeDigitalMap(prior: mapPrior, limits: limits), denoising: .none,

@@ -111,6 +111,7 @@ public struct RelayChannel: Sendable {
         var outcome: Outcome
         switch frame.encoding {
         case .analog: outcome = try analog(frame, hopSeed: hopSeed, using: &rng)
+        case .layered(let layout): outcome = try layered(frame, layout: layout, hopSeed: hopSeed, using: &rng)
         case .digital, .context:
             // Either coding's bytes cross the channel alike; the receiver's payload CRC catches what it broke.
             if let radio {
@@ -163,6 +164,68 @@ public struct RelayChannel: Sendable {
         return Outcome(
             frame: try frame.replacingAnalogSymbols(values), hop: hop, report: ChannelReport(statistics, seed: hopSeed),
             symbols: symbols, modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
+    }
+
+    /// Layered frames (protocol §6.4): the map part, then the metadata, cross the physical layer the frame names
+    /// (two transmissions, so a broken map leaves the layer decodable) on the radio's channel, each forwarded
+    /// with its residual errors and the sender's CRC; the symbols meet the analog channel at Es/N0 whatever the
+    /// setting's convention (SoftCast's symbols have unit average power per complex use; a peak has no
+    /// meaning for DCT coefficients), with the radio's fading when it has one.
+    private func layered(
+        _ frame: MapFrame, layout: LayeredLayout, hopSeed: UInt64, using rng: inout SeededGenerator
+    ) throws -> Outcome {
+        let parts = try frame.layeredParts()
+        let radio = self.radio ?? RelayRadio()
+        let configuration = try layout.mcs.configuration(on: radio)
+        let physical = PhysicalLayer(configuration)
+        var digital = LinkStatistics()
+        func cross(_ bytes: [UInt8]) -> [UInt8] {
+            guard !bytes.isEmpty else { return bytes }
+            let (received, statistics) = physical.transmit(bytes, esN0DB: setting.dB, using: &rng)
+            digital.add(statistics)
+            return received
+        }
+        let map = cross(parts.map)
+        let metadata = cross(parts.metadata)
+        var symbols = parts.symbols
+        let noise = AWGNChannel.esN0(setting.dB)
+        var analogUses = 0
+        var measured: Double?
+        if !symbols.isEmpty {
+            if radio.channel.fading != .none {
+                let statistics = AnalogFadingChannel(noise: noise, radio: radio.channel).apply(
+                    to: &symbols, using: &rng)
+                (analogUses, measured) = (statistics.channelUses, statistics.effectiveSNRDB)
+            } else {
+                let statistics = noise.apply(to: &symbols, using: &rng)
+                (analogUses, measured) = (statistics.channelUses, statistics.measuredSNRDB)
+            }
+        }
+        let headerBits = frame.headerBits
+        let ledger = ChannelLedger(
+            payloadChannelUses: digital.channelUses + analogUses,
+            headerChannelUses: ChannelLedger.headerChannelUses(
+                headerBits: headerBits, spectralEfficiency: configuration.spectralEfficiency),
+            payloadBits: 8 * (parts.map.count + parts.metadata.count), bitsOnAir: digital.bitsOnAir + headerBits,
+            pixels: frame.width * frame.height, mcs: "\(configuration.modulation) \(configuration.code)")
+        let (k, n) = configuration.code.fraction
+        let coded = configuration.code != .none
+        let report = ChannelReport(
+            model: .physicalLayer, convention: "esn0", settingDB: setting.dB,
+            ebN0DB: configuration.ebN0DB(esN0DB: setting.dB), measuredSNRDB: measured, measuredPSNRDB: nil,
+            noiseStd: nil, symbols: symbols.count, bitErrors: digital.postDecodingBitErrors,
+            bitsOnAir: ledger.bitsOnAir, channelUses: ledger.payloadChannelUses, seed: hopSeed)
+        let hop = HopAnnotation(
+            channelModel: configuration.channel.fading == .none ? .phyAWGN : .phyRayleigh, mode: .layered,
+            modulation: ModulationID(configuration.modulation), code: ChannelCodeID(configuration.code),
+            codeRate: coded ? (UInt16(k), UInt16(n)) : (0, 0), snrDB: Float(setting.dB),
+            measuredSNRDB: measured.map(Float.init), seed: hopSeed, bitErrors: UInt64(digital.postDecodingBitErrors),
+            bitsOnAir: UInt64(ledger.bitsOnAir), channelUses: UInt64(ledger.payloadChannelUses),
+            fadingBlockLength: UInt32(configuration.channel.fading.coherence))
+        return Outcome(
+            frame: try frame.replacingLayeredParts(map: map, metadata: metadata, symbols: symbols), hop: hop,
+            report: report, symbols: symbols.count, modeMismatch: false, link: digital, physicalLayer: configuration,
+            ledger: ledger)
     }
 
     /// Digital frames with a radio: the payload bytes cross the whole physical layer; the header crosses

@@ -28,10 +28,7 @@ public struct MapPrior: Sendable {
     }
 
     /// How an identity is written for people: 0x and 8 hex digits.
-    public static func text(identity: UInt32) -> String {
-        let digits = String(identity, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-    }
+    public static func text(identity: UInt32) -> String { CRC32.text(identity) }
 
     /// Contexts the prior lists, of those its training maps met.
     public var fineContexts: Int { fineKeys.count }

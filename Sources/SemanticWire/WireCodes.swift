@@ -19,8 +19,17 @@ public enum PayloadEncoding: UInt8, Sendable, CaseIterable, CustomStringConverti
     case digital = 1
     /// GESCO: one-hot symbols of the classes present, zlib-compressed real numbers.
     case analog = 2
+    /// Protocol 3's layered frame (encoding 4): a digital part (the coded map, SoftCast's metadata) that crosses
+    /// the physical layer as bits, and an analog part (SoftCast's chunks) that crosses the channel as symbols.
+    case layered = 3
 
-    public var description: String { self == .digital ? "digital" : "analog" }
+    public var description: String {
+        switch self {
+        case .digital: "digital"
+        case .analog: "analog"
+        case .layered: "layered"
+        }
+    }
 }
 
 /// How analog symbols are stored: IEEE 754, little-endian.

@@ -4,8 +4,9 @@
 public enum WireProtocol {
     /// The four bytes every frame starts with: ASCII "SMCM".
     public static let magic: [UInt8] = [0x53, 0x4D, 0x43, 0x4D]
-    /// Protocol versions this implementation speaks: 2 adds the context-coded map (payload encoding 3).
-    public static let supportedVersions: ClosedRange<UInt8> = 1...2
+    /// Protocol versions this implementation speaks: 2 adds the context-coded map (payload encoding 3), 3 the
+    /// layered frame (payload encoding 4: map and SoftCast layer).
+    public static let supportedVersions: ClosedRange<UInt8> = 1...3
     /// Size of the fixed envelope in bytes.
     public static let envelopeSize = 20
     /// Longest frame, peer or file name, in UTF-8 bytes.

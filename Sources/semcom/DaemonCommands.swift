@@ -1,7 +1,9 @@
 import ArgumentParser
 import ChannelModels
 import Daemons
+import Evaluation
 import Foundation
+import Generator
 import Link
 import Logging
 import SemanticWire
@@ -102,15 +104,34 @@ struct SendCommand: AsyncParsableCommand {
 
     @Option(help: "Relay or receiver to connect to, HOST:PORT.") var connect: Endpoint
     @Option(help: "Scene folder with images/ and labels/ (as `semcom scenes` writes it).") var input: String
-    @Option(help: "Payload encoding: digital (zlib label bytes) or analog (GESCO one-hot symbols).")
+    @Option(
+        help: """
+            Payload encoding: digital (the map's ids), analog (GESCO one-hot symbols), hybrid (the map plus a \
+            SoftCast layer of the image, in --budget; protocol 3) or softcast (the SoftCast layer alone).
+            """)
     var encoding: EncodingArgument = .analog
+    @Option(
+        help: """
+            hybrid/softcast: the channel budget ρ = payload channel uses ÷ (H·W·3), a fraction or number, or none \
+            (every SoftCast chunk).
+            """)
+    var budget: String = "1/6"
+    @Option(
+        help: """
+            hybrid/softcast: the Es/N0 (dB) the split between the map and the layer is planned for: the digital \
+            parts take the MCS reliable there that leaves the most chunks (set it to the relay's --snr).
+            """)
+    var designSnr: Double = 10
+    @Option(help: "hybrid/softcast: folder of SoftCast profiles (default: models/softcast).")
+    var softcastProfiles: String?
     @Option(help: "Analog only: block size of the symbol planes, 1, 2, 4 or 8 pixels.") var downsample: Int = 1
     @Option(
         help: """
-            Digital only: how the map is coded, zlib or context (the context-modelled range coder, about a third \
-            of zlib's bytes; needs a protocol-2 peer, falls back to zlib for older ones and where zlib is smaller).
+            Digital and hybrid: how the map is coded, zlib or context (the context-modelled range coder, about a \
+            third of zlib's bytes; needs a protocol-2 peer, falls back to zlib for older ones and where zlib is \
+            smaller). Default: zlib for digital, context for hybrid (the budget is what it saves).
             """)
-    var mapCoding: DigitalMapCoding = .zlib
+    var mapCoding: DigitalMapCoding?
     @OptionGroup var mapPrior: MapPriorOption
     @Option(help: "Unacknowledged frames allowed on the wire.") var window: Int = LinkDefaults.window
     @Option(help: "Retransmissions after NACKs before a frame is reported LOST.")
@@ -144,6 +165,8 @@ struct SendCommand: AsyncParsableCommand {
             throw ValidationError("--downsample must be 1, 2, 4 or 8")
         }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        _ = try budgetRho()
+        guard designSnr.isFinite else { throw ValidationError("--design-snr must be a number of dB") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must be 0 or more") }
         guard intervalMs >= 0 else { throw ValidationError("--interval-ms must be 0 or more") }
         guard maxWait >= 0, maxReconnect >= 0 else {
@@ -169,8 +192,16 @@ struct SendCommand: AsyncParsableCommand {
         let readiness = Readiness(checks: ["connected"])
         var configuration = SenderService.Configuration(target: connect, inputDirectory: input, origin: origin)
         configuration.encoding = encoding.encoding
-        configuration.mapCoding = mapCoding
-        if encoding == .digital, mapCoding == .context {
+        configuration.mapCoding = mapCoding ?? (encoding == .hybrid ? .context : .zlib)
+        if encoding.encoding == .layered {
+            configuration.layer = try Startup.configuration {
+                SenderService.LayerSettings(
+                    profiles: try SoftCastProfiles(
+                        folder: softcastProfiles ?? ModelLocator.folder(nil, kind: "softcast")),
+                    budget: try budgetRho(), designSNR: designSnr, includesMap: encoding == .hybrid)
+            }
+        }
+        if configuration.mapCoding == .context {
             configuration.mapPrior = try mapPrior.loadIfShipped(logger: logger)
         }
         configuration.downsample = downsample
@@ -216,9 +247,24 @@ final class SenderOutcome: @unchecked Sendable {
     }
 }
 
+extension SendCommand {
+    /// `--budget` as ρ (nil: none).
+    func budgetRho() throws -> Double? {
+        let budgets = try ChannelBudget.parseList(budget)
+        guard budgets.count == 1 else { throw ValidationError("--budget takes one value, e.g. 1/6") }
+        return budgets[0].rho
+    }
+}
+
 enum EncodingArgument: String, ExpressibleByArgument, CaseIterable {
-    case digital, analog
-    var encoding: PayloadEncoding { self == .digital ? .digital : .analog }
+    case digital, analog, hybrid, softcast
+    var encoding: PayloadEncoding {
+        switch self {
+        case .digital: .digital
+        case .analog: .analog
+        case .hybrid, .softcast: .layered
+        }
+    }
 }
 
 struct RelayCommand: AsyncParsableCommand {
@@ -356,6 +402,14 @@ struct ReceiveCommand: AsyncParsableCommand {
     @OptionGroup var protocolVersion: ProtocolVersionOption
     @OptionGroup var generation: GenerationOptions
     @Flag(help: "Write the received maps only; do not run the image generator.") var noGenerate = false
+    @Option(
+        help: """
+            Hybrid frames: the generator starts from the SoftCast estimate at the step whose noise is c times its \
+            expected error (c as in semcom eval --hybrid-calibration).
+            """)
+    var hybridCalibration: Double = ImageGenerator.defaultHybridCalibration
+    @Option(help: "Folder of SoftCast profiles layered frames may name (default: models/softcast).")
+    var softcastProfiles: String?
     @OptionGroup(title: "Connections") var server: ServerOptions
     @OptionGroup(title: "TLS") var tls: TLSListenOptions
     @OptionGroup(title: "HTTP side port") var http: HTTPOptions
@@ -367,6 +421,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         var configuration = ReceiverService.Configuration(listen: listen, outputDirectory: out)
         configuration.denoiser = denoiser
         configuration.mapPrior = try mapPrior.loadIfShipped(logger: logger)
+        configuration.softCastProfiles = try softCastProfiles(logger: logger)
         configuration.protocolVersions = protocolVersion.versions
         configuration.security = try tls.security()
         configuration.idleTimeout = .seconds(server.idleTimeout)
@@ -375,7 +430,9 @@ struct ReceiveCommand: AsyncParsableCommand {
         configuration.workers = server.frameWorkers
         configuration.limits = server.limits
         let stage: any ReconstructionStage = try Startup.configuration {
-            noGenerate ? MapsOnlyStage() as any ReconstructionStage : try generation.stage(logger: logger)
+            noGenerate
+                ? MapsOnlyStage() as any ReconstructionStage
+                : try generation.stage(logger: logger, hybridCalibration: hybridCalibration)
         }
         readiness.set("models_loaded", true, detail: noGenerate ? "none needed (--no-generate)" : stage.name)
         configuration.readiness = readiness
@@ -388,5 +445,30 @@ struct ReceiveCommand: AsyncParsableCommand {
                 configuration: configuration, stage: stage, logger: logger,
                 onListening: StandardOutput.announceListening),
             sidePort: sidePort, logger: logger)
+    }
+}
+
+extension ReceiveCommand {
+    func validate() throws {
+        guard hybridCalibration.isFinite, hybridCalibration > 0 else {
+            throw ValidationError("--hybrid-calibration must be a positive number")
+        }
+    }
+
+    /// The profiles named, or the shipped ones; without them layered frames with a layer are NACKed invalid, said
+    /// once here.
+    func softCastProfiles(logger: Logger) throws -> SoftCastProfiles? {
+        if let softcastProfiles { return try Startup.configuration { try SoftCastProfiles(folder: softcastProfiles) } }
+        do {
+            let profiles = try SoftCastProfiles(folder: ModelLocator.folder(nil, kind: "softcast"))
+            logger.info(
+                "softcast profiles loaded",
+                metadata: ["softcast.profiles": "\(profiles)"])
+            return profiles
+        } catch {
+            logger.warning(
+                "no SoftCast profiles: layered frames with a layer are refused", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 }

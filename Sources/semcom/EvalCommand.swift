@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemons
 import Evaluation
 import Foundation
+import Generator
 import Link
 
 /// `semcom eval`: the sweep (`semcom eval [run] …`, the default) and the merge of a sharded sweep
@@ -61,7 +62,7 @@ struct EvalRunCommand: ParsableCommand {
             Hybrid: the generator starts at the step t0 where (1 - ᾱ)/ᾱ = C × the SoftCast layer's expected MSE \
             (model scale); larger C keeps more of the map, less of the layer.
             """)
-    var hybridCalibration: Double = 4
+    var hybridCalibration: Double = ImageGenerator.defaultHybridCalibration
     @Option(help: "Seed of channel and diffusion noise.") var seed: UInt64 = 1
     @Option(help: "JPEG quality without a budget (1…100); the other codecs match its size.") var jpegQuality: Int = 75
     @Option(help: "Retransmissions of a corrupt digital frame before it is lost.") var maxRetries: Int = 3

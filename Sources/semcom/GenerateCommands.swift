@@ -30,9 +30,13 @@ struct GenerationOptions: ParsableArguments {
         return try ImageGenerator(folder: try ModelLocator.folder(model, kind: "generator"))
     }
 
-    func stage(logger: Logger) throws -> DiffusionStage {
+    func stage(logger: Logger, hybridCalibration: Double = ImageGenerator.defaultHybridCalibration) throws
+        -> DiffusionStage
+    {
         let generator = try loadGenerator()
-        let stage = DiffusionStage(generator: generator, steps: steps, guidance: guidance, seed: seed, method: sampler)
+        let stage = DiffusionStage(
+            generator: generator, steps: steps, guidance: guidance, seed: seed, method: sampler,
+            hybridCalibration: hybridCalibration)
         logger.info(
             "generator loaded",
             metadata: [

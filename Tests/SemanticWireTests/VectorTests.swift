@@ -13,7 +13,8 @@ import Testing
     static let names = [
         "hello", "hello-answer", "map-frame-digital", "map-frame-digital-corrupted", "map-frame-analog",
         "map-frame-analog-relayed", "ack", "nack", "lost", "error", "bye", "hello-v2", "hello-answer-v2",
-        "map-frame-context", "map-frame-context-prior",
+        "map-frame-context", "map-frame-context-prior", "hello-v3", "hello-answer-v3", "map-frame-hybrid",
+        "map-frame-hybrid-relayed", "map-frame-softcast",
     ]
 
     @Test(arguments: names) func vectorDecodesAndReencodesExactly(name: String) throws {
@@ -34,10 +35,78 @@ import Testing
     @Test func protocolTwoHelloVectors() throws {
         #expect(
             try WireMessage.decode(bytes: Fixtures.vector("hello-v2"))
-                == .hello(.offer(role: .sender, peerName: "sender-a", origin: "sender-a")))
+                == .hello(Hello(minVersion: 1, maxVersion: 2, role: .sender, peerName: "sender-a", origin: "sender-a")))
         let answer = try WireMessage.decode(bytes: Fixtures.vector("hello-answer-v2"))
         #expect(answer == .hello(.answer(version: 2, role: .receiver, peerName: "receiver-1")))
         #expect(try Fixtures.vector("hello-answer-v2")[4] == 1)  // every HELLO's envelope says 1
+    }
+
+    @Test func protocolThreeHelloVectors() throws {
+        #expect(
+            try WireMessage.decode(bytes: Fixtures.vector("hello-v3"))
+                == .hello(.offer(role: .sender, peerName: "sender-a", origin: "sender-a")))
+        let answer = try WireMessage.decode(bytes: Fixtures.vector("hello-answer-v3"))
+        #expect(answer == .hello(.answer(version: 3, role: .receiver, peerName: "receiver-1")))
+    }
+
+    /// The vectors' SoftCast symbols: ((i·37) mod 41 − 20)/16, exact in float16 and float32.
+    static let layeredSymbols = (0..<64).map { Float(($0 * 37) % 41 - 20) / 16 }
+
+    @Test func layeredVectorsCarryTheirParts() throws {
+        guard case .mapFrame(let hybrid) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-hybrid")),
+            case .layered(let layout) = hybrid.encoding
+        else {
+            Issue.record("not a layered MAP_FRAME")
+            return
+        }
+        #expect(layout.mapCoding == .zlib && layout.profile == 0x5AF7_CA57 && layout.sampleFormat == .float16)
+        #expect(
+            layout.mcs
+                == RequestedMCS(modulation: .qpsk, code: .ldpc, rateNumerator: 1, rateDenominator: 2, blockLength: 648))
+        let parts = try hybrid.layeredParts()
+        #expect(parts.mapIntact && parts.metadataIntact)
+        #expect(parts.metadata == [0x78, 0x82, 0x7E, 0xFD, 0x00, 0x01, 0x90])
+        #expect(parts.symbols == Self.layeredSymbols)
+        // The map part is encoding 1's payload of the 8×4 map.
+        let map = MapFrame(
+            frameID: hybrid.frameID, name: hybrid.name, width: 8, height: 4, classCount: 19, encoding: .digital,
+            payload: CompressedPayload(uncompressedLength: 32, crc32: layout.mapCRC, bytes: parts.map))
+        #expect(try map.decodeDigitalMap(prior: nil) == Fixtures.map8x4)
+        // A receiver without that profile refuses the layer as invalid, never decodes it.
+        let error = #expect(throws: WireError.self) { try LayeredReception(hybrid, profiles: nil, prior: nil) }
+        #expect(error?.nackReason == .invalid)
+
+        guard case .mapFrame(let relayed) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-hybrid-relayed"))
+        else {
+            Issue.record("not a MAP_FRAME")
+            return
+        }
+        let hop = try #require(relayed.hops.first)
+        #expect(hop.mode == .layered && hop.channelModel == .phyAWGN && hop.channelUses == 632)
+        let damaged = try relayed.layeredParts()
+        #expect(!damaged.mapIntact && damaged.metadataIntact, "the hop flipped a map bit and kept the sender's CRC")
+        #expect(damaged.symbols == Self.layeredSymbols.map { $0 + 0.125 })
+        #expect(LayeredReception.noiseVariance(of: relayed.hops) == 0.5 * pow(10, -1.0))
+
+        guard case .mapFrame(let softcast) = try WireMessage.decode(bytes: Fixtures.vector("map-frame-softcast")),
+            case .layered(let alone) = softcast.encoding
+        else {
+            Issue.record("not a layered MAP_FRAME")
+            return
+        }
+        #expect(alone.mapCoding == .none && alone.mapLength == 0 && alone.sampleFormat == .float32)
+        #expect(try softcast.layeredParts().symbols == Self.layeredSymbols)
+        #expect(softcast.encoding.name == "softcast" && hybrid.encoding.name == "hybrid")
+    }
+
+    @Test func layeredEncodingNeedsProtocolThree() throws {
+        var bytes = try Fixtures.vector("map-frame-hybrid")
+        #expect(bytes[4] == 3)
+        bytes[4] = 2
+        #expect(throws: WireError.self) { try WireMessage.decode(bytes: Fixtures.resealed(bytes)) }
+        #expect(throws: WireError.self) {
+            try WireMessage.decode(bytes: Fixtures.vector("map-frame-hybrid"), supportedVersions: 1...2)
+        }
     }
 
     /// The map of a vector's comment: rows of hex digits (one per id), '.' for void.

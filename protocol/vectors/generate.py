@@ -14,6 +14,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mapcoder  # noqa: E402  (the context-coded map, section 6.3)
+import layered  # noqa: E402  (the layered frame, section 6.4)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAN = 0x7FC00000  # "not set" for f32 fields
@@ -49,8 +50,9 @@ def hop(model, mode, snr, measured, seed, bit_errors, bits_on_air, channel_uses,
 
 
 def map_frame(frame_id, attempt, name, width, height, class_count, encoding, analog, hops, raw, compressed=None, crc=None,
-              prior=None):
-    """encoding 1 = digital, 2 = analog, 3 = context (protocol 2; `prior` its identity, `compressed` its body);
+              prior=None, layout=None):
+    """encoding 1 = digital, 2 = analog, 3 = context (protocol 2; `prior` its identity, `compressed` its body),
+    4 = layered (protocol 3; `layout` its layered layout, `raw` = `compressed` its stored payload);
     analog = (downsample, sample format, present classes)."""
     if compressed is None:
         compressed = zlib.compress(raw, 9 if encoding == 1 else 6)
@@ -63,9 +65,12 @@ def map_frame(frame_id, attempt, name, width, height, class_count, encoding, ana
         control += struct.pack(">BBB", downsample, sample_format, len(classes)) + bytes(classes)
     if encoding == 3:
         control += struct.pack(">I", prior)
+    if encoding == 4:
+        control += layout
     control += struct.pack(">B", len(hops)) + b"".join(hops)
     control += struct.pack(">III", len(raw), len(compressed), crc)
-    return frame("map_frame", control + compressed, control_length=len(control), version=2 if encoding == 3 else 1)
+    return frame("map_frame", control + compressed, control_length=len(control),
+                 version={3: 2, 4: 3}.get(encoding, 1))
 
 
 # The 8x4 label map of the map-frame vectors: road (0), sidewalk (1), car (13), sky (10), void (255).
@@ -201,6 +206,8 @@ def main():
           % (prior.identity, len(body), len(zlib.compress(street, 9)), map_rows(street, 32)),
           map_frame(44, 0, "street-0001", 32, 16, 19, 3, None, [], street, body, prior=prior.identity))
 
+    layered_vectors()
+
     write("ack", "ACK: frame id 42, attempt 1, status 1 (accepted).",
           frame("ack", struct.pack(">QHB", 42, 1, 1)))
     write("nack", "NACK: frame id 42, attempt 1, reason 1 (payload-crc-mismatch), text \"payload CRC mismatch\".",
@@ -211,6 +218,81 @@ def main():
           frame("error", struct.pack(">H", 1) + string("this peer speaks versions 1...1")))
     write("bye", "BYE: reason 1 (done), text \"16 sent, 16 acknowledged, 0 lost\".",
           frame("bye", struct.pack(">B", 1) + string("16 sent, 16 acknowledged, 0 lost")))
+
+
+# The SoftCast layer of the layered vectors (section 6.4): a profile identity, the metadata of one kept 8x8 chunk
+# and its 64 symbols. Symbol i = ((i*37) mod 41 - 20)/16, a deterministic stand-in for gained DCT coefficients.
+SOFTCAST_PROFILE = 0x5AF7CA57
+SOFTCAST_MEANS, SOFTCAST_TRIM, SOFTCAST_LEVELS = (120, 130, 126), -3, [9]
+SOFTCAST_SYMBOLS = [((i * 37) % 41 - 20) / 16.0 for i in range(64)]
+
+
+def layered_vectors():
+    """Protocol 3: the HELLOs offering and choosing it, and three encoding-4 MAP_FRAMEs."""
+    hello3 = struct.pack(">BBB", 1, 3, 1) + string("sender-a") + string("sender-a")
+    write("hello-v3", "HELLO from a protocol-3 client: versions 1...3, role 1 (sender), peer name and origin \"sender-a\".",
+          frame("hello", hello3))
+    answer3 = struct.pack(">BBB", 3, 3, 3) + string("receiver-1") + string("")
+    write("hello-answer-v3", "HELLO answer choosing protocol 3 (min = max = 3), role 3 (receiver), peer name\n"
+          "\"receiver-1\", empty origin. The envelope still says version 1, as every HELLO's does.",
+          frame("hello", answer3))
+
+    meta = layered.metadata(SOFTCAST_MEANS, SOFTCAST_TRIM, SOFTCAST_LEVELS)
+    symbols = layered.stored(SOFTCAST_SYMBOLS, 1)
+    map_part = zlib.compress(MAP_8X4, 9)
+    map_crc, meta_crc = zlib.crc32(map_part), zlib.crc32(meta)
+    ldpc = dict(modulation=2, code=4, rate=(1, 2), block=648)
+    layer_text = ("metadata (%d bytes, CRC 0x%08x): means Y Cb Cr %s, gain trim %d, K = %d kept chunk, level %s\n"
+                  "  = %s;\n" % (len(meta), meta_crc, "/".join(map(str, SOFTCAST_MEANS)), SOFTCAST_TRIM,
+                                  len(SOFTCAST_LEVELS), SOFTCAST_LEVELS[0], meta.hex(" ")))
+
+    body = layered.payload(map_part, meta, symbols, 1)
+    layout = layered.sender_layout("zlib", map_part, meta, symbols, 1, SOFTCAST_PROFILE, **ldpc)
+    write("map-frame-hybrid",
+          "MAP_FRAME, layered (protocol 3, encoding 4), envelope version 3, as the sender writes it: frame id 45,\n"
+          "attempt 0, \"scene-0001\", 8x4, 19 classes, no hops. Layered layout (38 bytes after the encoding byte):\n"
+          "map coding 1 (zlib), map prior 0, softcast profile 0x%08x, sample format 1 (float16 little-endian),\n"
+          "modulation 2 (QPSK), code 4 (LDPC), rate 1/2, block length 648, map length %d, map CRC 0x%08x,\n"
+          "metadata length %d, metadata CRC 0x%08x, symbol count %d.\n"
+          "Payload (%d bytes, stored uncompressed: uncompressed length = compressed length, CRC 0x%08x):\n"
+          "map part: zlib (level 9) of the map of map-frame-digital.hex;\n%s"
+          "symbols: %d float16, symbol i = ((i*37) mod 41 - 20)/16 rounded to float16 (exact)."
+          % (SOFTCAST_PROFILE, len(map_part), map_crc, len(meta), meta_crc, len(symbols), len(body),
+             zlib.crc32(body), layer_text, len(symbols)),
+          map_frame(45, 0, "scene-0001", 8, 4, 19, 4, None, [], body, body, layout=layout))
+
+    broken_map = bytearray(map_part)
+    broken_map[2] ^= 0x01  # one residual bit error in the map part
+    noisy = layered.stored([v + 0.125 for v in symbols], 1)
+    relayed = layered.payload(broken_map, meta, noisy, 1)
+    digital_uses = 600
+    # The hop annotation has no code block length; its `block` is the fading block (0 on phy-awgn).
+    relay_hop = hop(6, 3, 10.0, 9.9, 42, 3, 2000, digital_uses + -(-len(noisy) // 2), modulation=2, code=4,
+                    rate=(1, 2), block=0, micros=120)
+    write("map-frame-hybrid-relayed",
+          "MAP_FRAME, layered, the frame of map-frame-hybrid.hex after one hop (frame id 45, attempt 0, same layout:\n"
+          "map CRC 0x%08x and metadata CRC 0x%08x stay the sender's). Hop: model 6 (phy-awgn), mode 3 (layered),\n"
+          "modulation 2 (QPSK), code 4 (LDPC), rate 1/2, snr 10 dB, measured 9.9 dB (float32), seed 42, 3 bit errors,\n"
+          "2000 bits on air, channel uses %d + %d = %d, fading block 0, 120 us.\n"
+          "Payload (%d bytes, fresh CRC 0x%08x): the map part with byte 2 bit 0 flipped (its CRC is now 0x%08x, so\n"
+          "the map is broken), the metadata intact, each symbol + 0.125 stored back as float16 (exact)."
+          % (map_crc, meta_crc, digital_uses, len(noisy) // 2, digital_uses + len(noisy) // 2, len(relayed),
+             zlib.crc32(relayed), zlib.crc32(bytes(broken_map))),
+          map_frame(45, 0, "scene-0001", 8, 4, 19, 4, None, [relay_hop], relayed, relayed, layout=layout))
+
+    symbols32 = layered.stored(SOFTCAST_SYMBOLS, 2)
+    body = layered.payload(b"", meta, symbols32, 2)
+    layout = layered.sender_layout("none", b"", meta, symbols32, 2, SOFTCAST_PROFILE, modulation=1, code=0)
+    write("map-frame-softcast",
+          "MAP_FRAME, layered without a map part (SoftCast alone), envelope version 3: frame id 46, attempt 0,\n"
+          "\"scene-0004\", 8x4, 19 classes, no hops. Layered layout: map coding 0 (none), map prior 0,\n"
+          "softcast profile 0x%08x, sample format 2 (float32 little-endian), modulation 1 (BPSK), code 0\n"
+          "(uncoded), rate 0/0, block length 0, map length 0, map CRC 0, metadata length %d, metadata CRC 0x%08x,\n"
+          "symbol count %d. Payload (%d bytes, stored uncompressed, CRC 0x%08x):\n%s"
+          "symbols: %d float32, symbol i = ((i*37) mod 41 - 20)/16 (exact)."
+          % (SOFTCAST_PROFILE, len(meta), meta_crc, len(symbols32), len(body), zlib.crc32(body), layer_text,
+             len(symbols32)),
+          map_frame(46, 0, "scene-0004", 8, 4, 19, 4, None, [], body, body, layout=layout))
 
 
 if __name__ == "__main__":

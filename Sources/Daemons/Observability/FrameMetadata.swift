@@ -44,6 +44,28 @@ enum FrameMetadata {
         ]
     }
 
+    /// The parts of a layered frame (protocol §6.4): `layer.map_coding`, `layer.map_bytes`,
+    /// `layer.metadata_bytes`, `layer.symbols` (real), `layer.mcs` (the digital parts' modulation and code).
+    static func layered(_ layout: LayeredLayout) -> Logger.Metadata {
+        [
+            "layer.map_coding": "\(layout.mapCoding)", "layer.map_bytes": .stringConvertible(layout.mapLength),
+            "layer.metadata_bytes": .stringConvertible(layout.metadataLength),
+            "layer.symbols": .stringConvertible(layout.symbolCount), "layer.mcs": "\(layout.mcs.description)",
+        ]
+    }
+
+    /// What a receiver made of a layered frame: `layer.map` and `layer.layer` (`ok`, `lost` or `none`),
+    /// `layer.expected_mse` (the estimate's, 0…255 units²), `layer.noise_variance` (per real symbol).
+    static func reception(_ reception: LayeredReception) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "layer.map": "\(reception.labels != nil ? "ok" : reception.mapLost ? "lost" : "none")",
+            "layer.layer": "\(reception.layer != nil ? "ok" : reception.layerLost ? "lost" : "none")",
+            "layer.noise_variance": .decimal(reception.noiseVariance, digits: 6),
+        ]
+        if let layer = reception.layer { metadata["layer.expected_mse"] = .decimal(layer.expectedMSE, digits: 2) }
+        return metadata
+    }
+
     /// Milliseconds since `start`.
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start

@@ -19,12 +19,18 @@ public struct OutputNames: Sendable, Equatable {
     public let colorMapPath: String
     /// `DIR/NAME.png`: the image the generator reconstructs from the map.
     public let reconstructionPath: String
+    /// `DIR/NAME.layer.png`: a layered frame's SoftCast estimate, the guide the generator starts from.
+    public let layerPath: String
+    /// `DIR/NAME.layer.json`: what the generator needs besides the guide (its expected error), so a restarted
+    /// receiver generates a stored frame as the first would have.
+    public let layerInfoPath: String
 
     /// Suffixes of the files written for a frame.
     public static let labelsSuffix = ".labels.png", colorMapSuffix = ".map.png", imageSuffix = ".png"
+    public static let layerSuffix = ".layer.png", layerInfoSuffix = ".layer.json"
 
-    /// Name endings a frame may not have: its image `NAME.png` would be another frame's map file.
-    public static let reservedEndings = [".labels", ".map"]
+    /// Name endings a frame may not have: its image `NAME.png` would be another frame's map or layer file.
+    public static let reservedEndings = [".labels", ".map", ".layer"]
 
     /// The output paths for `name` in `directory` (the origin's folder, see `OriginFolder`).
     /// - Throws: `WireError.invalidField` (answered with NACK invalid) for a name that cannot be stored.
@@ -34,6 +40,8 @@ public struct OutputNames: Sendable, Equatable {
         labelsPath = base + Self.labelsSuffix
         colorMapPath = base + Self.colorMapSuffix
         reconstructionPath = base + Self.imageSuffix
+        layerPath = base + Self.layerSuffix
+        layerInfoPath = base + Self.layerInfoSuffix
         let parent = ((labelsPath as NSString).deletingLastPathComponent as NSString).standardizingPath
         guard parent == (directory as NSString).standardizingPath else {
             throw WireError.invalidField("frame name '\(name)' would write outside the output folder")

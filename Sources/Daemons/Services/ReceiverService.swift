@@ -35,6 +35,8 @@ public struct ReceiverService: Service {
         public var denoiser: MapDenoiser = .potts
         /// The prior context-coded maps name (nil: only maps coded without one decode; others are NACKed invalid).
         public var mapPrior: MapPrior?
+        /// The SoftCast profiles layered frames name (nil: a frame with a layer is NACKed invalid).
+        public var softCastProfiles: SoftCastProfiles?
         public var limits: WireLimits = .default
         /// The protocol versions offered to clients (`--max-protocol`).
         public var protocolVersions: ClosedRange<UInt8> = WireProtocol.supportedVersions
@@ -170,10 +172,12 @@ public struct ReceiverService: Service {
                     metadata: ["file": "\(map.files.labelsPath)", "error": "\(error)"])
                 continue
             }
+            // A hybrid frame's layer, when it was stored: generation starts from it as it would have.
+            let guide = try? await configuration.workers.run { try ReceiverStore.storedGuide(map.files) }
             TransmissionMetrics.queueDepth(daemon: "receiver").increment()
             let received = ReceivedMap(
                 name: map.name, origin: map.originFolder, frameID: InputFolder.frameID(forName: map.name),
-                labels: labels, files: map.files)
+                labels: labels, files: map.files, guide: guide ?? nil)
             guard await queue.push(received) else {
                 TransmissionMetrics.queueDepth(daemon: "receiver").decrement()
                 return
@@ -266,15 +270,14 @@ public struct ReceiverService: Service {
                     do {
                         decision = try MapDecision.decide(
                             frame, denoiser: configuration.denoiser, mapPrior: configuration.mapPrior,
-                            limits: configuration.limits)
+                            softCast: configuration.softCastProfiles, limits: configuration.limits)
                     } catch let error as WireError {
                         throw .decode(error)
                     } catch {
                         throw .other(error)
                     }
                     do {
-                        try PNG.write(decision.labels, to: files.labelsPath)
-                        try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
+                        try ReceiverStore.store(decision, files: files)
                     } catch {
                         throw .store(error)
                     }
@@ -352,17 +355,22 @@ public struct ReceiverService: Service {
         if let sigma = decision.estimatedNoiseStd {
             decided.context["noise_std_estimate"] = .decimal(Double(sigma), digits: 3)
         }
+        if let layered = decision.layered { decided.context.merge(FrameMetadata.reception(layered)) { $1 } }
         logger.emit(decided)
         var written = event
         written.kind = .written
-        written.context["file"] = "\(files.labelsPath)"
+        written.context["file"] = "\(decision.hasMap ? files.labelsPath : files.reconstructionPath)"
         written.durationMS = FrameMetadata.milliseconds(since: start)
         logger.emit(written)
-        TransmissionMetrics.queueDepth(daemon: "receiver").increment()
-        await queue.push(
-            ReceivedMap(
-                name: frame.name, origin: origin, frameID: frame.frameID, labels: decision.labels,
-                conditioning: decision.conditioning, files: files))
+        // A layered frame without a map (SoftCast, or a map the channel broke): its estimate is the image.
+        if decision.hasMap {
+            TransmissionMetrics.queueDepth(daemon: "receiver").increment()
+            await queue.push(
+                ReceivedMap(
+                    name: frame.name, origin: origin, frameID: frame.frameID, labels: decision.labels,
+                    conditioning: decision.conditioning, files: files,
+                    guide: decision.layered?.layer.map { Guide(image: $0.image, expectedMSE: $0.expectedMSE) }))
+        }
         var acked = event
         acked.kind = .acked
         acked.context["ack.status"] = "accepted"

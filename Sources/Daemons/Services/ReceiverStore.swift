@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Link
 
 /// What a receiver's output folder holds between runs: `OUT/ORIGIN/NAME.labels.png`, `NAME.map.png`
 /// and, once generated, `NAME.png` (see `OutputNames`).
@@ -57,5 +58,32 @@ public enum ReceiverStore {
             else { return nil }
             return (name, path)
         }
+    }
+
+    /// Writes what a receiver keeps of a decided frame: the map (`NAME.labels.png`, `NAME.map.png`) when there is
+    /// one; a layered frame's SoftCast estimate as `NAME.layer.png` with `NAME.layer.json` when the map will be
+    /// generated from it, or as the image `NAME.png` itself when there is no map to generate from.
+    static func store(_ decision: MapDecision.Decision, files: OutputNames) throws {
+        if let reception = decision.layered, let layer = reception.layer {
+            guard decision.hasMap else {
+                try PNG.write(layer.image, to: files.reconstructionPath)
+                return
+            }
+            // Before the map: a stop between the two leaves no map whose guide is missing.
+            try PNG.write(layer.image, to: files.layerPath)
+            let info = Guide.Info(expectedMSE: layer.expectedMSE, noiseVariance: reception.noiseVariance)
+            try JSONEncoder().encode(info).write(to: URL(fileURLWithPath: files.layerInfoPath), options: .atomic)
+        }
+        try PNG.write(decision.labels, to: files.labelsPath)
+        try PNG.write(Cityscapes.colorize(decision.labels), to: files.colorMapPath)
+    }
+
+    /// The guide stored for a frame (`store`), nil when it has none.
+    static func storedGuide(_ files: OutputNames) throws -> Guide? {
+        guard FileManager.default.fileExists(atPath: files.layerPath),
+            let data = FileManager.default.contents(atPath: files.layerInfoPath)
+        else { return nil }
+        let info = try JSONDecoder().decode(Guide.Info.self, from: data)
+        return Guide(image: try PNG.readRGB(path: files.layerPath), expectedMSE: info.expectedMSE)
     }
 }

@@ -14,10 +14,12 @@ public struct ReceivedMap: Sendable {
     public var conditioning: GeneratorConditioning
     /// The files written for this frame (`OUT/ORIGIN/NAME.*`).
     public var files: OutputNames
+    /// A layered frame's SoftCast estimate: generation starts from it instead of from noise.
+    public var guide: Guide?
 
     public init(
         name: String, origin: String, frameID: UInt64, labels: LabelMap, conditioning: GeneratorConditioning? = nil,
-        files: OutputNames
+        files: OutputNames, guide: Guide? = nil
     ) {
         self.name = name
         self.origin = origin
@@ -25,6 +27,30 @@ public struct ReceivedMap: Sendable {
         self.labels = labels
         self.conditioning = conditioning ?? .labels(labels)
         self.files = files
+        self.guide = guide
+    }
+}
+
+/// The image a hybrid frame's generation starts from, and its expected error.
+public struct Guide: Sendable {
+    /// SoftCast's LLSE estimate (stored as `NAME.layer.png`).
+    public var image: RGBImage
+    /// Its expected mean squared error per RGB value, 0…255 units² (stored in `NAME.layer.json`).
+    public var expectedMSE: Double
+
+    public init(image: RGBImage, expectedMSE: Double) {
+        self.image = image
+        self.expectedMSE = expectedMSE
+    }
+
+    /// The part stored as JSON; the image is its own file.
+    public struct Info: Codable, Sendable {
+        public var expectedMSE: Double
+        public var noiseVariance: Double
+        enum CodingKeys: String, CodingKey {
+            case expectedMSE = "expected_mse"
+            case noiseVariance = "noise_variance"
+        }
     }
 }
 

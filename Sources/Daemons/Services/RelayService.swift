@@ -401,6 +401,7 @@ public struct RelayService: Service {
             } else if outcome.hop.fadingBlockLength > 0 {
                 metadata["channel.fading"] = "rayleigh"
             }
+            if case .layered(let layout) = frame.encoding { metadata.merge(FrameMetadata.layered(layout)) { $1 } }
             event.durationMS = FrameMetadata.milliseconds(since: start)
             // Noisy analog symbols no longer compress: the frame as forwarded may outgrow what a peer
             // accepts. Refuse it here, as invalid (retrying meets the same size), instead of failing to
@@ -450,7 +451,13 @@ public struct RelayService: Service {
     /// A context-coded frame re-coded with zlib for a downstream peer that speaks protocol 1: the map decoded
     /// with the relay's prior (a prior it lacks, or a payload an earlier hop broke, refuses the frame with the
     /// reason the receiver would give), its attempt and hops kept.
+    /// A layered frame has no equivalent in older protocols: NACK invalid, which the sender reports lost.
     private func recoded(_ frame: MapFrame, for version: UInt8, logger: Logger) throws -> MapFrame {
+        if case .layered = frame.encoding {
+            throw WireError.invalidField(
+                "downstream speaks protocol \(version); a \(frame.encoding.name) frame needs protocol "
+                    + "\(frame.encoding.requiredVersion) and has no form an older peer reads")
+        }
         let map = try frame.decodeDigitalMap(prior: configuration.mapPrior, limits: configuration.limits)
         var zlib = try MapFrame.digital(
             frameID: frame.frameID, name: frame.name, map: map, classCount: frame.classCount)

@@ -26,6 +26,9 @@ public struct SenderService: Service {
         public var mapCoding: DigitalMapCoding = .zlib
         /// The context model's learned prior (nil: uniform starting counts).
         public var mapPrior: MapPrior?
+        /// The SoftCast layer of a layered frame (`--encoding hybrid|softcast`); required when `encoding` is
+        /// `.layered`.
+        public var layer: LayerSettings?
         /// Analog block size: 1, 2, 4 or 8 pixels per side.
         public var downsample: Int = 1
         public var sampleFormat: SampleFormat = .float16
@@ -79,6 +82,31 @@ public struct SenderService: Service {
             let absolute = URL(fileURLWithPath: inputDirectory).standardizedFileURL.resolvingSymlinksInPath().path
             let hash = String(InputFolder.frameID(forName: absolute) & 0xFFFF_FFFF, radix: 16)
             return "sender@\(HostName.current)-\(String(repeating: "0", count: 8 - hash.count))\(hash)"
+        }
+    }
+
+    /// What a layered frame carries and how it spends its budget (protocol §6.4, docs/softcast.md).
+    public struct LayerSettings: Sendable {
+        /// The profiles images are coded with, one per image size.
+        public var profiles: SoftCastProfiles
+        /// ρ = channel uses ÷ (H·W·3) of a frame's payload; nil: every chunk.
+        public var budget: Double?
+        /// The Es/N0 (dB) the split between map and layer is planned for (`LayeredPlan.split`).
+        public var designSNR: Double
+        /// The hybrid (true) or SoftCast alone.
+        public var includesMap: Bool
+        /// How the symbols are stored on the wire.
+        public var sampleFormat: SampleFormat
+
+        public init(
+            profiles: SoftCastProfiles, budget: Double?, designSNR: Double, includesMap: Bool,
+            sampleFormat: SampleFormat = .float32
+        ) {
+            self.profiles = profiles
+            self.budget = budget
+            self.designSNR = designSNR
+            self.includesMap = includesMap
+            self.sampleFormat = sampleFormat
         }
     }
 
@@ -387,6 +415,9 @@ final class SenderRunner {
     ) async throws {
         while !pendingLost.isEmpty { try await outbound.write(.lost(pendingLost.removeFirst())) }
         try await fillWindow(outbound: outbound)
+        // Frames given up while filling (they cannot be encoded): their LOST goes now, or a sender whose last
+        // frames all failed would wait for an answer that never comes.
+        while !pendingLost.isEmpty { try await outbound.write(.lost(pendingLost.removeFirst())) }
         guard isFinished || shuttingDown else { return }
         let reason: ByeReason = shuttingDown ? .shuttingDown : .done
         try await outbound.write(.bye(Bye(reason: reason, text: ErrorMessage.fitting(window.summary))))
@@ -408,6 +439,11 @@ final class SenderRunner {
             {
                 logger.warning(
                     "the peer speaks protocol \(negotiatedVersion) only: maps go zlib-coded on this connection",
+                    metadata: ["peer.name": "\(hello.peerName)"])
+            }
+            if configuration.encoding == .layered, negotiatedVersion < Self.layeredVersion {
+                logger.warning(
+                    "the peer speaks protocol \(negotiatedVersion) only: layered frames need \(Self.layeredVersion), each is reported lost",
                     metadata: ["peer.name": "\(hello.peerName)"])
             }
             failedAttempts = 0
@@ -473,6 +509,7 @@ final class SenderRunner {
                 event.context["map.prior"] = .string(MapPrior.text(identity: prior))
                 if let zlib = zlibBytes[entry.frameID] { event.context["map.zlib_bytes"] = .stringConvertible(zlib) }
             }
+            if case .layered(let layout) = frame.encoding { event.context.merge(FrameMetadata.layered(layout)) { $1 } }
             event.context["window.in_flight"] = .stringConvertible(window.inFlight.count)
             if entry.attempt == 0 { nextFirstTransmission = .now + configuration.frameInterval }
             logger.emit(event)
@@ -483,19 +520,56 @@ final class SenderRunner {
         guard let file = files[entry.frameID] else {
             throw DaemonError.noLabels("no image file for frame \(entry.frameID)")
         }
-        let map = try await source.labels(name: file.name, imagePath: file.path)
         switch configuration.encoding {
         case .digital:
+            let map = try await source.labels(name: file.name, imagePath: file.path)
             let coded = try MapFrame.coded(
                 frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
                 coding: configuration.mapCoding, prior: configuration.mapPrior, version: negotiatedVersion)
             if case .context = coded.frame.encoding { zlibBytes[entry.frameID] = coded.zlibBytes }
             return coded.frame
         case .analog:
+            let map = try await source.labels(name: file.name, imagePath: file.path)
             return try MapFrame.analog(
                 frameID: entry.frameID, name: file.name, map: map, classCount: configuration.classCount,
                 downsample: configuration.downsample, sampleFormat: configuration.sampleFormat)
+        case .layered:
+            return try await layered(file, frameID: entry.frameID)
         }
+    }
+
+    /// The protocol version layered frames need.
+    static let layeredVersion = MapEncoding.layered(
+        LayeredLayout(
+            mapCoding: .none, profile: 0, sampleFormat: .float32, mcs: RequestedMCS(modulation: .bpsk, code: .uncoded),
+            mapLength: 0, mapCRC: 0, metadataLength: 0, metadataCRC: 0, symbolCount: 0)
+    ).requiredVersion
+
+    /// A layered frame of `file`: the image's SoftCast layer and, for the hybrid, its map, split as planned.
+    private func layered(_ file: SenderService.ImageFile, frameID: UInt64) async throws -> MapFrame {
+        guard let layer = configuration.layer else {
+            throw DaemonError.configuration("layered frames need SoftCast settings")
+        }
+        guard negotiatedVersion >= Self.layeredVersion else {
+            throw DaemonError.configuration(
+                "the peer speaks protocol \(negotiatedVersion); layered frames (hybrid, softcast) need protocol "
+                    + "\(Self.layeredVersion): upgrade the relay and receiver")
+        }
+        let image = try PNG.readRGB(path: file.path)
+        guard let profile = layer.profiles.profile(width: image.width, height: image.height) else {
+            throw DaemonError.configuration(
+                "no SoftCast profile for \(image.width)x\(image.height) images (have "
+                    + layer.profiles.profiles.map { "\($0.codec.profile.width)x\($0.codec.profile.height)" }
+                    .joined(separator: ", ") + "); make one with semcom softcast profile")
+        }
+        let map = layer.includesMap ? try await source.labels(name: file.name, imagePath: file.path) : nil
+        return try MapFrame.layered(
+            frameID: frameID, name: file.name, image: image, map: map, classCount: configuration.classCount,
+            profile: profile,
+            budget: layer.budget.map { ChannelLedger.budget(rho: $0, pixels: image.width * image.height) },
+            designSNR: layer.designSNR, mapCoding: configuration.mapCoding, prior: configuration.mapPrior,
+            sampleFormat: layer.sampleFormat
+        ).frame
     }
 
     private func add(_ images: [SenderService.ImageFile]) {

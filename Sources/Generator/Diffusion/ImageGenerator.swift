@@ -111,6 +111,10 @@ public final class ImageGenerator: @unchecked Sendable {
     /// gains nothing over 4.
     public static let minimumGuidedPasses = 4
 
+    /// The hybrid's t₀ calibration c by default: (1 − ᾱ_t₀)/ᾱ_t₀ = c·(the guide's expected error); c = 4 from the
+    /// probe on training scenes (docs/softcast.md). `semcom eval --hybrid-calibration`, `semcom receive` alike.
+    public static let defaultHybridCalibration = 4.0
+
     /// Regenerates an image from a received map starting at the step whose noise matches `guide`'s error
     /// (SDEdit with the step matched to the guide): the guide (an estimate of the image, its expected mean squared
     /// error `expectedMSE` per RGB value in 0…255 units²) noised to t₀ by the forward process, then DDIM from

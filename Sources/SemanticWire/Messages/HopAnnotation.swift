@@ -93,7 +93,8 @@ public struct HopAnnotation: Sendable, Equatable {
         let model = ChannelModelID(rawValue: try reader.integer(field("channel model")))
         let modeRaw: UInt8 = try reader.integer(field("mode"))
         guard let mode = PayloadEncoding(rawValue: modeRaw) else {
-            throw WireError.invalidField("MAP_FRAME hop \(index) mode \(modeRaw) is neither 1 (digital) nor 2 (analog)")
+            throw WireError.invalidField(
+                "MAP_FRAME hop \(index) mode \(modeRaw) is not 1 (digital), 2 (analog) or 3 (layered)")
         }
         let hop = HopAnnotation(
             channelModel: model,

@@ -38,12 +38,15 @@ public enum MapEncoding: Sendable, Equatable {
     /// Encoding 3 (protocol 2): the ids range-coded by the context model (`MapCoding`), started from the prior
     /// whose identity (CRC-32 of its file) is `prior`, or from uniform counts when `prior` is 0.
     case context(prior: UInt32)
+    /// Encoding 4 (protocol 3): a digital map part and a SoftCast layer (protocol §6.4).
+    case layered(LayeredLayout)
 
     /// The hop mode: a context-coded map is digital, like a zlib one.
     public var kind: PayloadEncoding {
         switch self {
         case .digital, .context: .digital
         case .analog: .analog
+        case .layered: .layered
         }
     }
 
@@ -53,21 +56,26 @@ public enum MapEncoding: Sendable, Equatable {
         case .digital: 1
         case .analog: 2
         case .context: 3
+        case .layered: 4
         }
     }
 
     /// The lowest protocol version that defines this encoding.
     public var requiredVersion: UInt8 {
-        if case .context = self { return 2 }
-        return 1
+        switch self {
+        case .digital, .analog: 1
+        case .context: 2
+        case .layered: 3
+        }
     }
 
-    /// For logs and the ledger: digital, analog or context.
+    /// For logs and the ledger: digital, analog, context, hybrid (a layered frame with a map) or softcast.
     public var name: String {
         switch self {
         case .digital: "digital"
         case .analog: "analog"
         case .context: "context"
+        case .layered(let layout): layout.mapCoding == .none ? "softcast" : "hybrid"
         }
     }
 }
@@ -143,6 +151,8 @@ public struct MapFrame: Sendable, Equatable {
         case .analog(let layout):
             return layout.presentClasses.count * layout.planeWidth(mapWidth: width)
                 * layout.planeHeight(mapHeight: height) * layout.sampleFormat.byteCount
+        case .layered(let layout):
+            return layout.payloadLength
         }
     }
 
@@ -174,6 +184,9 @@ public struct MapFrame: Sendable, Equatable {
                 }
             }
         }
+        if case .layered(let layout) = encoding {
+            try layout.validate(width: width, height: height, limits: limits)
+        }
         guard hops.count <= WireProtocol.maxHops else {
             throw WireError.invalidField(
                 "MAP_FRAME carries \(hops.count) hop annotations; the limit is \(WireProtocol.maxHops)")
@@ -189,6 +202,12 @@ public struct MapFrame: Sendable, Equatable {
             throw WireError.declaredSizeMismatch(
                 what: "MAP_FRAME uncompressed length for \(width)×\(height) \(encoding.kind)",
                 declared: payload.uncompressedLength, actual: expected)
+        }
+        // A layered payload is stored as it is: its parts are coded already (§6.4).
+        if case .layered = encoding, payload.bytes.count != payload.uncompressedLength {
+            throw WireError.declaredSizeMismatch(
+                what: "MAP_FRAME layered payload (stored uncompressed)", declared: payload.uncompressedLength,
+                actual: payload.bytes.count)
         }
         guard payload.bytes.count <= Int(UInt32.max) else {
             throw WireError.lengthOverLimit(
@@ -214,6 +233,8 @@ public struct MapFrame: Sendable, Equatable {
             buffer.writeBytes(layout.presentClasses)
         case .context(let prior):
             buffer.writeInteger(prior, endianness: .big)
+        case .layered(let layout):
+            layout.write(into: &buffer)
         }
         buffer.writeInteger(UInt8(hops.count))
         for hop in hops { hop.write(into: &buffer) }
@@ -240,6 +261,8 @@ public struct MapFrame: Sendable, Equatable {
             encoding = .digital
         case 3 where version >= 2:
             encoding = .context(prior: try reader.integer("map prior"))
+        case 4 where version >= 3:
+            encoding = .layered(try LayeredLayout.read(from: &reader))
         case 2:
             let downsample: UInt8 = try reader.integer("downsample factor")
             let formatRaw: UInt8 = try reader.integer("sample format")
@@ -252,7 +275,8 @@ public struct MapFrame: Sendable, Equatable {
             encoding = .analog(AnalogLayout(downsample: downsample, sampleFormat: format, presentClasses: classes))
         default:
             throw WireError.invalidField(
-                "MAP_FRAME encoding \(encodingRaw) is not 1 (digital), 2 (analog) or, from protocol 2, 3 (context); "
+                "MAP_FRAME encoding \(encodingRaw) is not 1 (digital), 2 (analog), from protocol 2 3 (context) or "
+                    + "from protocol 3 4 (layered); "
                     + "this frame is version \(version)")
         }
         let hopCount = Int(try reader.integer("hop count", as: UInt8.self))
