@@ -234,6 +234,7 @@ if Context.environment["SEMCOM_FUZZ"] != nil {
         ),
         ("fuzz-digital", "FuzzDigital", "Digital", ["SemanticWire", "Checksums", "Imaging", "Link"]),
         ("fuzz-analog", "FuzzAnalog", "Analog", ["SemanticWire", "Checksums", "Imaging", "Link"]),
+        ("fuzz-layered", "FuzzLayered", "Layered", ["SemanticWire", "Checksums", "Imaging", "Link"]),
         ("fuzz-png", "FuzzPNG", "PNG", ["Imaging"]),
         ("fuzz-safetensors", "FuzzSafeTensors", "SafeTensors", ["Tensor"]),
         ("fuzz-codecs", "FuzzCodecs", "Codecs", ["ImageCodecs", "Imaging"]),

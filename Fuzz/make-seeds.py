@@ -8,7 +8,9 @@ frame:       every frame of protocol/vectors/*.hex, and whole sessions (HELLO, f
 digital:     width u16 | height u16 | class count u8 | zlib stream   (the harness's input, see FuzzDigital.swift)
 analog:      width u16 | height u16 | class count u8 | downsample u8 | sample format u8 | K u8 | K class ids
              | denoiser u8 | zlib stream                            (see FuzzAnalog.swift)
-             digital and analog seeds are the payloads of the MAP_FRAME vectors, plus a few made here.
+layered:     width u16 | height u16 | class count u8 | damage u8 | the 38-byte layered layout | payload
+                                                                  (see FuzzLayered.swift)
+             digital, analog and layered seeds are the payloads of the MAP_FRAME vectors, plus a few made here.
 png:         small PNGs in every colour type the reader meets (gray 8/16-bit, RGB, palette, alpha, interlaced).
 safetensors: small files with F32, F16 and BF16 tensors, a scalar, an empty tensor and metadata.
 Standard library only; the output is deterministic for a given zlib.
@@ -42,6 +44,8 @@ def parse_map_frame(frame):
     if encoding == 2:
         downsample, sample_format, count = struct.unpack(">BBB", control[pos:pos + 3])
         layout = (downsample, sample_format, list(control[pos + 3:pos + 3 + count]))
+    elif encoding == 4:
+        layout = control[pos:pos + 38]
     return width, height, class_count, encoding, layout, payload
 
 
@@ -53,6 +57,10 @@ def analog_seed(width, height, class_count, layout, denoiser, compressed):
     downsample, sample_format, classes = layout
     head = struct.pack(">HHBBBB", width, height, class_count, downsample, sample_format, len(classes))
     return head + bytes(classes) + bytes([denoiser]) + compressed
+
+
+def layered_seed(width, height, class_count, layout, damage, payload):
+    return struct.pack(">HHBB", width, height, class_count, damage) + layout + payload
 
 
 def png(width, height, color_type, bit_depth, rows, palette=None, interlace=0):
@@ -95,7 +103,7 @@ def safetensors(tensors, metadata=None):
 
 def main():
     out_root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Fuzz", "seeds")
-    seeds = {target: {} for target in ("frame", "digital", "analog", "png", "safetensors")}
+    seeds = {target: {} for target in ("frame", "digital", "analog", "layered", "png", "safetensors")}
 
     vectors = {os.path.basename(p)[:-4]: read_vector(p) for p in sorted(glob.glob(os.path.join(VECTORS, "*.hex")))}
     for name, frame in vectors.items():
@@ -111,10 +119,24 @@ def main():
         width, height, class_count, encoding, layout, payload = parse_map_frame(frame)
         if encoding == 1:
             seeds["digital"][name] = digital_seed(width, height, class_count, payload)
-        else:
+        elif encoding == 4:
+            for damage in range(4):
+                seeds["layered"][f"{name}-damage{damage}"] = layered_seed(
+                    width, height, class_count, layout, damage, payload)
+        elif encoding == 2:
             for denoiser in range(4):
                 seeds["analog"][f"{name}-denoiser{denoiser}"] = analog_seed(
                     width, height, class_count, layout, denoiser, payload)
+    seeds["frame"]["session-layered"] = b"".join(
+        vectors[n] for n in ("hello-answer-v3", "map-frame-hybrid", "map-frame-hybrid-relayed", "map-frame-softcast"))
+    # A SoftCast frame for the shipped 64x128 profile (named by its file's CRC-32), so the LLSE decoder runs:
+    # metadata of 2 chunks, 128 float32 symbols.
+    profile = zlib.crc32(open(os.path.join(ROOT, "models", "softcast", "64x128.json"), "rb").read())
+    metadata = bytes([118, 127, 130, 0, 0, 2, 0x9A])
+    symbols = struct.pack("<128f", *[((i * 29) % 23 - 11) / 8 for i in range(128)])
+    layout = struct.pack(">BIIBBBHHHIIIII", 0, 0, profile, 2, 1, 0, 0, 0, 0, 0, 0, len(metadata),
+                         zlib.crc32(metadata), 128)
+    seeds["layered"]["softcast-64x128"] = layered_seed(128, 64, 19, layout, 0, metadata + symbols)
     ids = bytes((x // 4 + y // 3) % 19 if (x + y) % 7 else 255 for y in range(24) for x in range(40))
     seeds["digital"]["map-40x24"] = digital_seed(40, 24, 19, zlib.compress(ids, 9))
     seeds["digital"]["map-1x1-void"] = digital_seed(1, 1, 1, zlib.compress(b"\xff", 9))

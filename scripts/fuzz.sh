@@ -5,7 +5,7 @@
 # Environment:
 #   FUZZ_SECONDS   seconds per target (default 60); 0 only replays the seeds and regressions
 #   FUZZ_RUNS      also stop a target after this many inputs (default: no limit)
-#   FUZZ_TARGETS   targets when none are given (default: frame digital analog png safetensors codecs map)
+#   FUZZ_TARGETS   targets when none are given (default: frame digital analog layered png safetensors codecs map)
 #   FUZZ_BUILD     build folder (default .build/fuzz); corpora grow in FUZZ_BUILD/corpus/TARGET,
 #                  crash/timeout/oom reproducers land in FUZZ_BUILD/artifacts/TARGET, logs in FUZZ_BUILD/logs
 #   FUZZ_JOBS      parallel build jobs (default: SwiftPM's choice)
@@ -22,15 +22,15 @@ seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-.build/fuzz}
 rss=${FUZZ_RSS_MB:-2048}
 timeout=${FUZZ_TIMEOUT:-10}
-if [ $# -gt 0 ]; then targets=("$@"); else read -r -a targets <<< "${FUZZ_TARGETS:-frame digital analog png safetensors codecs map}"; fi
+if [ $# -gt 0 ]; then targets=("$@"); else read -r -a targets <<< "${FUZZ_TARGETS:-frame digital analog layered png safetensors codecs map}"; fi
 
 # Per target: longest input and dictionary.
 max_len() { case $1 in frame) echo 8192 ;; *) echo 4096 ;; esac; }
-dictionary() { case $1 in frame) echo frame ;; digital | analog) echo payload ;; *) echo "$1" ;; esac; }
+dictionary() { case $1 in frame) echo frame ;; digital | analog | layered) echo payload ;; *) echo "$1" ;; esac; }
 
 for target in "${targets[@]}"; do
-  case $target in frame | digital | analog | png | safetensors | codecs | map) ;;
-    *) echo "fuzz: unknown target '$target' (frame digital analog png safetensors codecs map)" >&2; exit 2 ;;
+  case $target in frame | digital | analog | layered | png | safetensors | codecs | map) ;;
+    *) echo "fuzz: unknown target '$target' (frame digital analog layered png safetensors codecs map)" >&2; exit 2 ;;
   esac
 done
 

@@ -45,7 +45,7 @@ extension DigitalMapCoding: ExpressibleByArgument {}
 /// `--max-protocol N`: the highest wire protocol version a server offers (default: the highest it speaks). For
 /// testing peers against an older one: a receiver started with `--max-protocol 1` answers like a protocol-1 peer.
 struct ProtocolVersionOption: ParsableArguments {
-    @Option(help: "Highest wire protocol version to offer clients (1 or 2; default: 2).")
+    @Option(help: "Highest wire protocol version to offer clients (1, 2 or 3; default: 3).")
     var maxProtocol: UInt8 = WireProtocol.supportedVersions.upperBound
 
     func validate() throws {

@@ -179,7 +179,7 @@ def add_scenes(source, target, names):
             os.replace(target / folder / f"{name}.png.tmp", target / folder / f"{name}.png")
 
 
-def browser(dashboard_url, relay_http, screenshot, more_scenes):
+def browser(dashboard_url, relay_http, screenshot, more_scenes, hybrid_sender):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -236,6 +236,15 @@ def browser(dashboard_url, relay_http, screenshot, more_scenes):
         wait(lambda: driver.find_elements(By.CSS_SELECTOR, f'#frames tbody tr[data-setting="{new_snr}"]'),
              f"a frame relayed at {new_snr} dB appears in the table")
         check(True, f"frames relayed after the click carry {new_snr} dB")
+        # A hybrid sender on the same relay: its rows show both parts (digital map + metadata, analog symbols).
+        hybrid_sender()
+
+        def layered_rows():
+            return [r for r in driver.find_elements(By.CSS_SELECTOR, '#frames tbody tr[data-layered="1"]')
+                    if r.get_attribute("data-status") == "generated"
+                    and "analog" in r.find_element(By.CSS_SELECTOR, ".col-bytes").text]
+        row = wait(layered_rows, "a hybrid frame's row with both parts and its image")[0]
+        check(True, f"hybrid frame: {row.find_element(By.CSS_SELECTOR, '.col-bytes').text} ({row.get_attribute('data-parts')})")
         # For the picture: let a few more images arrive (not a condition of the test).
         deadline = time.time() + 40
         while time.time() < deadline and len(complete_rows()) < 4:
@@ -291,7 +300,14 @@ def main():
         daemons.append(dashboard)
         url = dashboard.wait_for(r"dashboard on (http://\S+)").group(1)
         browser_safety(url, l_http, d_port)
-        browser(url, l_http, args.screenshot, lambda: add_scenes(work / "all", work / "scenes", names[8:]))
+        def hybrid_sender():
+            subprocess.run([semcom, "scenes", "--count", "2", "--seed", "4", "--out", str(work / "hybrid")], check=True,
+                           capture_output=True)
+            daemons.append(Daemon("hybrid-sender", [semcom, "send", "--connect", f"127.0.0.1:{l_port}", "--input",
+                                                    str(work / "hybrid"), "--encoding", "hybrid", "--budget", "1/6",
+                                                    "--design-snr", "3"]))
+
+        browser(url, l_http, args.screenshot, lambda: add_scenes(work / "all", work / "scenes", names[8:]), hybrid_sender)
         print("dashboard browser test passed")
     finally:
         for d in reversed(daemons):

@@ -23,9 +23,10 @@ import Testing
 
     @Test func unknownVersionIsRefused() throws {
         var bytes = try ackBytes()
-        bytes[4] = 3
+        let unknown = WireProtocol.supportedVersions.upperBound + 1
+        bytes[4] = unknown
         let error = wireError { try decode(bytes) }
-        #expect(error == .unsupportedVersion(3, supported: WireProtocol.supportedVersions))
+        #expect(error == .unsupportedVersion(unknown, supported: WireProtocol.supportedVersions))
         #expect(error?.errorCode == .unsupportedVersion)
     }
 

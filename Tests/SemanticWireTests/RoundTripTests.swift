@@ -53,8 +53,9 @@ import Testing
         let offer = Hello(minVersion: 1, maxVersion: 3, role: .sender, peerName: "s", origin: "s")
         #expect(offer.negotiate(supported: 1...1) == 1)
         #expect(offer.negotiate(supported: 2...5) == 3)
-        #expect(Hello(minVersion: 2, maxVersion: 3, role: .sender, peerName: "s", origin: "s").negotiate() == 2)
-        #expect(Hello(minVersion: 3, maxVersion: 4, role: .sender, peerName: "s", origin: "s").negotiate() == nil)
+        #expect(Hello(minVersion: 2, maxVersion: 3, role: .sender, peerName: "s", origin: "s").negotiate() == 3)
+        #expect(Hello(minVersion: 2, maxVersion: 9, role: .sender, peerName: "s", origin: "s").negotiate() == 3)
+        #expect(Hello(minVersion: 4, maxVersion: 5, role: .sender, peerName: "s", origin: "s").negotiate() == nil)
     }
 
     @Test func errorTextIsCutToTheLimitOnACharacterBoundary() throws {

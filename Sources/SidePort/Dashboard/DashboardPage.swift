@@ -130,10 +130,15 @@ enum DashboardPage {
           f.status = status; f.tr.dataset.status = status; f.cells.status.textContent = status; f.cells.status.className = "col-status status-" + status;
         }
 
-        // A context-coded map's bytes with what zlib would have cost (the sender logs map.zlib_bytes).
+        // A context-coded map's bytes with what zlib would have cost (the sender logs map.zlib_bytes); a layered
+        // frame's two parts: the digital one (map + SoftCast metadata, at its MCS) and the analog symbols.
         function bytesText(e) {
           const bytes = num(e["frame.bytes"]), zlib = num(e["map.zlib_bytes"]);
           if (bytes === null) return "";
+          if (e["layer.symbols"] !== undefined) {
+            return bytes + " = digital " + (num(e["layer.map_bytes"]) ?? 0) + " map (" + (e["layer.map_coding"] ?? "?") + ") + "
+              + (num(e["layer.metadata_bytes"]) ?? 0) + " metadata at " + (e["layer.mcs"] ?? "?") + "; analog " + e["layer.symbols"] + " symbols";
+          }
           if (zlib === null || zlib <= 0) return String(bytes);
           return bytes + " (zlib " + zlib + ", −" + Math.round(100 * (1 - bytes / zlib)) + " %)";
         }
@@ -156,11 +161,20 @@ enum DashboardPage {
             const rho = num(e["channel.rho"]);
             if (rho !== null) { f.cells.rho.textContent = rho.toFixed(4) + " (+" + (e["channel.header_uses"] ?? "?") + ")"; f.tr.dataset.rho = String(rho); }
             f.cells.attempts.textContent = String(Number(e["frame.attempt"] ?? 0) + 1);
+            if (e["layer.symbols"] !== undefined) { f.cells.bytes.textContent = bytesText(e); f.tr.dataset.layered = "1"; }
             if (snr !== null) { snrPoints.push([ms(e.ts), snr]); drawChart(); }
             setStatus(f, "relayed");
           } else if (daemon === "receiver") {
             f.sentAt = f.sentAt ?? ms(e.ts);
             if (!f.cells.bytes.textContent) f.cells.bytes.textContent = e["frame.bytes"] ?? "";
+            // A layered frame as received: which parts arrived; without a map its SoftCast estimate is the image.
+            if (kind === "decided" && e["layer.map"] !== undefined) {
+              f.tr.dataset.parts = "map " + e["layer.map"] + ", layer " + e["layer.layer"];
+              f.cells.status.title = f.tr.dataset.parts + (e["layer.expected_mse"] ? " (expected MSE " + e["layer.expected_mse"] + ")" : "");
+              f.layerOnly = e["layer.map"] !== "ok";
+            }
+            if (kind === "written" && f.layerOnly) { setStatus(f, "generated"); f.cells.status.textContent = "layer image (map " + (f.tr.dataset.parts.includes("map lost") ? "lost" : "none") + ")";
+              if (config.receiver) f.imgs.generated.src = config.receiver + "/frames/" + encodeURIComponent(name) + "/image.png?" + Date.now(); }
             if (kind === "written") { setStatus(f, "written"); if (config.receiver) f.imgs.decided.src = config.receiver + "/frames/" + encodeURIComponent(name) + "/map.png?" + Date.now(); }
             if (kind === "generated") { setStatus(f, "generated"); if (f.sentAt) f.cells.image.textContent = (ms(e.ts) - f.sentAt).toFixed(0);
               if (config.receiver) f.imgs.generated.src = config.receiver + "/frames/" + encodeURIComponent(name) + "/image.png?" + Date.now(); }
