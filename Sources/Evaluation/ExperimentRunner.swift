@@ -533,8 +533,8 @@ public final class ExperimentRunner {
         return CellResult(records: [record], shown: estimate.image)
     }
 
-    /// The hybrid: the context-coded map and the SoftCast metadata through the physical layer (two transmissions, so
-    /// a lost map leaves the layer decodable), the chunks that fit the rest of the budget as analog symbols. The
+    /// The hybrid: the context-coded map and the SoftCast metadata through the physical layer (one transmission; a
+    /// block error breaks only the part it holds), the chunks that fit the rest of the budget as analog symbols. The
     /// receiver generates from the layer's LLSE estimate at the step its expected error matches (calibration c =
     /// `settings.hybridCalibration`), conditioned on the map. Map lost: the layer's estimate as it is (scheme
     /// says so); layer lost: generation from noise, as GESCO's digital scheme; both lost: the fallback image.
@@ -554,28 +554,29 @@ public final class ExperimentRunner {
         var clock = Stopwatch()
         let physical = PhysicalLayer(configuration)
         var rng = SeededGenerator(seed: context.relaySeed, stream: source.frameID)
-        let (mapReceived, mapStatistics) = physical.transmit(map.payload.bytes, esN0DB: context.snr, using: &rng)
         let frame = try codec.encode(source.image, kept: kept)
-        let metadata = frame.metadata.bytes()
-        var (layerUses, layerBitsOnAir, layerOK) = (0, 0, false)
+        let metadata = kept > 0 ? frame.metadata.bytes() : []
+        // Map and metadata as one transmission (`LayeredPlan.split`, the relay's layered hop); each part is judged
+        // by its own bytes, as the receiver judges it by its own CRC.
+        let digital = map.payload.bytes + metadata
+        let (received, statistics) = physical.transmit(digital, esN0DB: context.snr, using: &rng)
+        let mapReceived = Array(received[0..<mapBytes])
+        var (layerUses, layerOK) = (0, false)
         var symbols = frame.symbols
         var channel: (gains: [Float], noiseVariances: [Float])?
         if kept > 0 {
-            let (received, statistics) = physical.transmit(metadata, esN0DB: context.snr, using: &rng)
             let analog = analogChannel(snr: context.snr).applyReportingChannel(&symbols, using: &rng)
             channel = analog.channel
-            layerUses = statistics.channelUses + analog.uses
-            layerBitsOnAir = statistics.bitsOnAir
-            layerOK = received == metadata
+            layerUses = analog.uses
+            layerOK = Array(received[mapBytes...]) == metadata
         }
         let headerUses = ChannelLedger.headerChannelUses(
             headerBits: map.headerBits, spectralEfficiency: configuration.spectralEfficiency)
         record.book(
             ChannelLedger(
-                payloadChannelUses: mapStatistics.channelUses + layerUses, headerChannelUses: headerUses,
-                payloadBits: 8 * (mapBytes + (kept > 0 ? metadata.count : 0)),
-                bitsOnAir: mapStatistics.bitsOnAir + layerBitsOnAir + map.headerBits, pixels: source.pixels,
-                mcs: "\(configuration.modulation) \(configuration.code)"))
+                payloadChannelUses: statistics.channelUses + layerUses, headerChannelUses: headerUses,
+                payloadBits: 8 * digital.count, bitsOnAir: statistics.bitsOnAir + map.headerBits,
+                pixels: source.pixels, mcs: "\(configuration.modulation) \(configuration.code)"))
         record.channelMS = clock.lap()
         let mapOK = mapReceived == map.payload.bytes
         record.mapAccuracy = mapOK ? 1 : 0

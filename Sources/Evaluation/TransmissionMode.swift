@@ -29,6 +29,10 @@ public enum TransmissionMode: String, Sendable, CaseIterable, Codable {
     case separationBound = "separation-bound"
 
     /// Whether the receiver regenerates the image with the diffusion model.
+    /// Whether the mode context-codes the map with the shipped prior (`digital-context`, and the hybrid's map
+    /// part): a sweep with one of them loads the prior.
+    public var codesMapWithPrior: Bool { self == .digitalContext || self == .hybrid }
+
     public var isSemantic: Bool { self == .analog || isDigitalMap || self == .hybrid }
 
     /// Whether the mode sends the label map digitally (either coding).

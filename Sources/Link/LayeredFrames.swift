@@ -20,7 +20,7 @@ public struct LayeredPlan: Sendable, Equatable {
     }
 
     /// The split of `budget` complex channel uses between the digital parts (the map of `mapBytes` bytes when
-    /// given, then the metadata) and SoftCast's chunks, fixed by what a sender knows — budget, SNR and map size,
+    /// given, then the metadata, as one transmission) and SoftCast's chunks, fixed by what a sender knows — budget, SNR and map size,
     /// never the image's outcome: of the table's MCSs reliable at `snrDB` on `channel` (frame error rate < 10 %,
     /// `MCSTable`), the one that leaves the most chunks (ties: the lower threshold) — a short digital part favours
     /// a code with small blocks. Nil when the map fits under none. Without a budget: `unbudgeted` and every chunk.
@@ -38,9 +38,10 @@ public struct LayeredPlan: Sendable, Equatable {
             let configuration = PhysicalLayerConfiguration(
                 modulation: entry.modulation, code: entry.code, channel: channel)
             let physical = PhysicalLayer(configuration)
-            let mapUses = mapBytes.map { physical.cost(payloadBytes: $0).channelUses } ?? 0
-            guard mapUses <= budget else { continue }
-            let kept = codec.keptChunks(channelUses: budget - mapUses) { physical.cost(payloadBytes: $0).channelUses }
+            let map = mapBytes ?? 0
+            guard map == 0 || physical.cost(payloadBytes: map).channelUses <= budget else { continue }
+            // Map and metadata cross the physical layer as one payload: no block is padded twice.
+            let kept = codec.keptChunks(channelUses: budget) { physical.cost(payloadBytes: map + $0).channelUses }
             if best == nil || kept > best!.kept { best = LayeredPlan(configuration: configuration, kept: kept) }
         }
         return best

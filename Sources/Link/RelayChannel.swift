@@ -166,9 +166,9 @@ public struct RelayChannel: Sendable {
             symbols: symbols, modeMismatch: false, link: nil, physicalLayer: nil, ledger: ledger)
     }
 
-    /// Layered frames (protocol §6.4): the map part, then the metadata, cross the physical layer the frame names
-    /// (two transmissions, so a broken map leaves the layer decodable) on the radio's channel, each forwarded
-    /// with its residual errors and the sender's CRC; the symbols meet the analog channel at Es/N0 whatever the
+    /// Layered frames (protocol §6.4): the map part and the metadata cross the physical layer the frame names as
+    /// one payload on the radio's channel, forwarded with their residual errors and the sender's CRCs (a block
+    /// error breaks only the part or parts it holds); the symbols meet the analog channel at Es/N0 whatever the
     /// setting's convention (SoftCast's symbols have unit average power per complex use; a peak has no
     /// meaning for DCT coefficients), with the radio's fading when it has one.
     private func layered(
@@ -178,15 +178,10 @@ public struct RelayChannel: Sendable {
         let radio = self.radio ?? RelayRadio()
         let configuration = try layout.mcs.configuration(on: radio)
         let physical = PhysicalLayer(configuration)
-        var digital = LinkStatistics()
-        func cross(_ bytes: [UInt8]) -> [UInt8] {
-            guard !bytes.isEmpty else { return bytes }
-            let (received, statistics) = physical.transmit(bytes, esN0DB: setting.dB, using: &rng)
-            digital.add(statistics)
-            return received
-        }
-        let map = cross(parts.map)
-        let metadata = cross(parts.metadata)
+        // One transmission of map then metadata (no block padded twice); each part keeps the sender's CRC, so the
+        // receiver tells which one a block error broke.
+        let (received, digital) = physical.transmit(parts.map + parts.metadata, esN0DB: setting.dB, using: &rng)
+        let map = Array(received[0..<parts.map.count]), metadata = Array(received[parts.map.count...])
         var symbols = parts.symbols
         let noise = AWGNChannel.esN0(setting.dB)
         var analogUses = 0

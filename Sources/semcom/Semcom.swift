@@ -12,6 +12,7 @@ struct Semcom: AsyncParsableCommand {
             GenerateCommand.self, SegmentCommand.self, BenchLinkCommand.self, BenchEngineCommand.self,
             ChannelCommand.self,
             EvalCommand.self, CertsCommand.self, DashboardCommand.self, MapCommand.self, SoftCastCommand.self,
+            ScoreCommand.self,
         ]
     )
 

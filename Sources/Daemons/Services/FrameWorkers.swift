@@ -112,14 +112,17 @@ extension FrameWorkers {
     /// Bytes of working memory handling `frame` takes at most, from its declared sizes (checked against
     /// the limits before this is asked): the inflated payload, the analog symbols as float32 and the
     /// denoiser's and channel's copies of them (≈ 6 in all, measured: a 2048×2048 map with 19 classes
-    /// peaked at 1.6 GB), the decided map, its colour image and their PNG encodings.
+    /// peaked at 1.6 GB), the decided map, its colour image and their PNG encodings. A layered frame adds its
+    /// SoftCast estimate: three planes of coefficients in float64 and the image (32 bytes per pixel).
     public static func cost(of frame: MapFrame) -> Int {
         let pixels = frame.width * frame.height
         let uncompressed = frame.payload.uncompressedLength
-        var symbols = 0
-        if case .analog(let layout) = frame.encoding {
-            symbols = uncompressed / max(1, layout.sampleFormat.byteCount)
+        var symbols = 0, layer = 0
+        switch frame.encoding {
+        case .analog(let layout): symbols = uncompressed / max(1, layout.sampleFormat.byteCount)
+        case .layered(let layout): (symbols, layer) = (layout.symbolCount, 32 * pixels)
+        case .digital, .context: break
         }
-        return uncompressed + 24 * symbols + 8 * pixels
+        return uncompressed + 24 * symbols + 8 * pixels + layer
     }
 }
