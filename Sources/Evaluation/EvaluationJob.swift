@@ -142,7 +142,8 @@ public struct EvaluationJob {
         }
 
         // The map coder's prior, when a mode codes the map with it; its file is part of what decides the numbers.
-        let mapPriorPath = settings.modes.contains(where: \.codesMapWithPrior) ? try ModelLocator.mapPriorPath(nil) : nil
+        let mapPriorPath =
+            settings.modes.contains(where: \.codesMapWithPrior) ? try ModelLocator.mapPriorPath(nil) : nil
         let mapPrior = try mapPriorPath.map { try MapPrior(path: $0) }
         let runner = ExperimentRunner(
             settings: settings, generator: generator, segmenter: segmenter, imagesDirectory: path("images"),

@@ -31,7 +31,8 @@ struct ScoreCommand: ParsableCommand {
             let image = try PNG.readRGB(path: path)
             let original = try PNG.readRGB(path: SceneFolder.path(reference, SceneFolder.images, name))
             guard image.width == original.width, image.height == original.height else {
-                throw ValidationError("\(path) is \(image.width)x\(image.height), its original \(original.width)x\(original.height)")
+                throw ValidationError(
+                    "\(path) is \(image.width)x\(image.height), its original \(original.width)x\(original.height)")
             }
             let labels = try PNG.readLabels(path: SceneFolder.path(reference, SceneFolder.labels, name))
             let w = model.config.image_width, h = model.config.image_height
