@@ -3,11 +3,21 @@ import ChannelModels
 import Evaluation
 import Foundation
 
-/// `semcom channel`: a Monte-Carlo link simulator over the physical layer of `ChannelModels`, and the
-/// generator of the shipped MCS table (`--mcs-table`).
+/// `semcom channel`: the link simulator (`simulate`, the default, so `semcom channel --snr …` runs it) and the
+/// multipath models' inspector (`taps`).
 struct ChannelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "channel",
+        abstract: "Simulate a digital link (modulation, code, fading) and measure BER/BLER against theory.",
+        subcommands: [ChannelSimulateCommand.self, ChannelTapsCommand.self],
+        defaultSubcommand: ChannelSimulateCommand.self)
+}
+
+/// `semcom channel [simulate]`: a Monte-Carlo link simulator over the physical layer of `ChannelModels`, and the
+/// generator of the shipped MCS table (`--mcs-table`).
+struct ChannelSimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
         abstract: "Simulate a digital link (modulation, code, fading) and measure BER/BLER against theory.",
         discussion: """
             SNR: --snr is Es/N0 per complex channel use (unit-power symbols, N0/2 per real dimension); --ebn0 is

@@ -18,3 +18,7 @@ import Darwin
 @inline(__always) func libmExpf(_ x: Float) -> Float { expf(x) }
 @inline(__always) func libmLogf(_ x: Float) -> Float { logf(x) }
 @inline(__always) func libmExp(_ x: Double) -> Double { exp(x) }
+@inline(__always) func libmCos(_ x: Double) -> Double { cos(x) }
+@inline(__always) func libmSin(_ x: Double) -> Double { sin(x) }
+/// Bessel function of the first kind, order 0 (Clarke's autocorrelation J0(2π f_D τ)).
+public func besselJ0(_ x: Double) -> Double { j0(x) }
