@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build links against (pkg-config names in Package.swift).
 APT_PACKAGES := pkg-config zlib1g-dev libssl-dev libopenblas-dev libdnnl-dev libpng-dev libturbojpeg0-dev \
   libopenjp2-7-dev libwebp-dev libavif-dev libx265-dev libde265-dev librsvg2-bin \
-  liblzma-dev libzstd-dev libbrotli-dev libjxl-dev
+  liblzma-dev libzstd-dev libbrotli-dev libjxl-dev libfftw3-dev
 BIN_DEBUG := .build/debug/semcom
 BIN_RELEASE := .build/release/semcom
 DEMO_DIR ?= demo-output

@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // FFTW (single precision) for OFDM's transforms (docs/multipath.md).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // oneDNN (the library PyTorch's CPU convolutions come from); Debian ships no pkg-config file for it.
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
@@ -48,7 +50,7 @@ let package = Package(
         // Seeded random numbers shared by scenes, channels and samplers.
         .target(name: "Randomness"),
         // Channel models (AWGN, bit errors, FDS) the relay and receiver apply; no I/O.
-        .target(name: "ChannelModels", dependencies: ["Randomness", "Checksums"]),
+        .target(name: "ChannelModels", dependencies: ["Randomness", "Checksums", "CFFTW"]),
         // CPU tensors and kernels: convolutions on oneDNN, matrix products on BLAS; safetensors reader.
         // The norms' element-wise kernels, vectorised in C: -O3 in every configuration (the engine's debug build
         // runs the end-to-end tests' generators), one clone per ISA chosen at load time.
