@@ -73,6 +73,19 @@ import Glibc
         #expect(withLS > above && withLS < below, "LS \(withLS), perfect at 8.5 dB \(above), at 7.5 dB \(below)")
     }
 
+    /// LMMSE with the model's power-delay profile smooths the pilots' noise away: at 10 dB it has the BER of perfect
+    /// CSI at 9.6 dB (measured, TDL-A 100 ns): a 0.4 dB loss, against LS's 2.1.
+    @Test func lmmseEstimationCostsAFractionOfADecibel() {
+        let model = TDLModel(.a, delaySpread: 100e-9)
+        let lmmse = Self.bpsk(
+            OFDMLink(multipath: model, dopplerHz: 100, estimation: .lmmse), esN0DB: 10, calls: 100,
+            symbolsPerCall: 3072, seed: 5)
+        let perfect = OFDMLink(multipath: model, dopplerHz: 100)
+        let atTen = Self.bpsk(perfect, esN0DB: 10, calls: 100, symbolsPerCall: 3072, seed: 5)
+        let atNine = Self.bpsk(perfect, esN0DB: 9, calls: 100, symbolsPerCall: 3072, seed: 5)
+        #expect(lmmse > atTen && lmmse < atNine, "LMMSE \(lmmse), perfect at 10 dB \(atTen), at 9 dB \(atNine)")
+    }
+
     @Test func channelUsesCountPrefixAndPilots() {
         let settings = OFDMSettings()
         #expect(settings.dataSubcarriers == 192 && settings.cyclicPrefix == 18)

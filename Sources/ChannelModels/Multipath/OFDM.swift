@@ -42,6 +42,10 @@ public enum OFDMEstimation: String, Sendable, Hashable, CaseIterable {
     case perfect
     /// Least squares on the comb's pilots (Y/X), linearly interpolated across the subcarriers between them.
     case ls
+    /// Linear MMSE from the pilots' LS estimates, with the channel's frequency correlation from the model's
+    /// power-delay profile and the noise level (the receiver knows both; the gains it does not):
+    /// Ĥ = R_HP (R_PP + N0/Es·I)⁻¹ Ĥ_LS,P.
+    case lmmse
 }
 
 /// A link of OFDM symbols through a multipath channel (`TDLFading`, or none: AWGN), equalised per subcarrier.
@@ -99,6 +103,7 @@ public struct OFDMLink: Sendable {
         var out: [ComplexSymbol] = [], gains: [Float] = [], variances: [Float] = []
         out.reserveCapacity(count * data.count)
         var draws = [Double](repeating: 0, count: 2 * (n + cp))
+        var lmmseFilter: LMMSEFilter?
         for s in 0..<count {
             var frequency = [ComplexSymbol](repeating: .zero, count: n)
             for k in pilots { frequency[k] = ComplexSymbol(pilotValue, 0) }
@@ -138,6 +143,15 @@ public struct OFDMLink: Sendable {
             case .perfect: estimate = truth
             case .ls:
                 estimate = Self.interpolate(received, pilots: pilots.sorted(), pilotValue: pilotValue, subcarriers: n)
+            case .lmmse:
+                let sortedPilots = pilots.sorted()
+                let filter =
+                    lmmseFilter
+                    ?? LMMSEFilter(
+                        pilots: sortedPilots, subcarriers: n, sampleIndex: sampleIndex,
+                        powers: multipath?.powers ?? [1], noiseToSignal: n0 / symbolEnergy)
+                lmmseFilter = filter
+                estimate = filter.apply(sortedPilots.map { received[$0] * (1 / pilotValue) })
             }
             let last = min(data.count, symbols.count - s * data.count)
             for j in 0..<max(0, last) {
@@ -178,5 +192,107 @@ public struct OFDMLink: Sendable {
             }
         }
         return estimate
+    }
+}
+
+/// The LMMSE interpolation filter of a comb: W = R_HP (R_PP + γ⁻¹·I)⁻¹, from the frequency correlation
+/// r(Δk) = Σ_l p_l·e^(−j2π·Δk·m_l/N) of taps of mean power p_l at sample delays m_l.
+struct LMMSEFilter {
+    /// Row k: the weights of the pilots' LS estimates for subcarrier k (P per row), row-major, (re, im) as doubles.
+    private let weights: [(re: Double, im: Double)]
+    private let pilotCount: Int
+
+    init(pilots: [Int], subcarriers n: Int, sampleIndex: [Int], powers: [Double], noiseToSignal: Double) {
+        func correlation(_ dk: Int) -> (re: Double, im: Double) {
+            var re = 0.0, im = 0.0
+            for (m, p) in zip(sampleIndex, powers) {
+                let angle = -2 * Double.pi * Double(dk * m) / Double(n)
+                re += p * libmCos(angle)
+                im += p * libmSin(angle)
+            }
+            return (re, im)
+        }
+        let count = pilots.count
+        // M = R_PP + (N0/Es)·I, Hermitian positive definite; solve M·X = R_P,all column by column (Cholesky).
+        var m = [(re: Double, im: Double)](repeating: (0, 0), count: count * count)
+        for i in 0..<count {
+            for j in 0..<count { m[i * count + j] = correlation(pilots[i] - pilots[j]) }
+            m[i * count + i].re += noiseToSignal
+        }
+        let l = Self.cholesky(m, count: count)
+        var rows = [(re: Double, im: Double)](repeating: (0, 0), count: n * count)
+        var column = [(re: Double, im: Double)](repeating: (0, 0), count: count)
+        for k in 0..<n {
+            for i in 0..<count { column[i] = correlation(pilots[i] - k) }  // R_P,k
+            let x = Self.solve(l, column, count: count)  // M⁻¹·R_P,k
+            for i in 0..<count { rows[k * count + i] = (x[i].re, -x[i].im) }  // W[k, i] = conj(x[i])
+        }
+        weights = rows
+        pilotCount = count
+    }
+
+    /// Ĥ[k] = Σ_i W[k, i]·Ĥ_LS[i].
+    func apply(_ estimates: [ComplexSymbol]) -> [ComplexSymbol] {
+        let n = weights.count / pilotCount
+        return (0..<n).map { k in
+            var re = 0.0, im = 0.0
+            for i in 0..<pilotCount {
+                let w = weights[k * pilotCount + i], e = estimates[i]
+                re += w.re * Double(e.re) - w.im * Double(e.im)
+                im += w.re * Double(e.im) + w.im * Double(e.re)
+            }
+            return ComplexSymbol(Float(re), Float(im))
+        }
+    }
+
+    /// L with M = L·Lᴴ (lower triangular, row-major).
+    static func cholesky(_ m: [(re: Double, im: Double)], count: Int) -> [(re: Double, im: Double)] {
+        var l = [(re: Double, im: Double)](repeating: (0, 0), count: count * count)
+        for j in 0..<count {
+            var d = m[j * count + j].re
+            for k in 0..<j {
+                d -= l[j * count + k].re * l[j * count + k].re + l[j * count + k].im * l[j * count + k].im
+            }
+            let diagonal = max(d, 1e-300).squareRoot()
+            l[j * count + j] = (diagonal, 0)
+            for i in (j + 1)..<max(j + 1, count) {
+                var re = m[i * count + j].re, im = m[i * count + j].im
+                for k in 0..<j {  // − L[i,k]·conj(L[j,k])
+                    let a = l[i * count + k], b = l[j * count + k]
+                    re -= a.re * b.re + a.im * b.im
+                    im -= a.im * b.re - a.re * b.im
+                }
+                l[i * count + j] = (re / diagonal, im / diagonal)
+            }
+        }
+        return l
+    }
+
+    /// x with L·Lᴴ·x = b.
+    static func solve(
+        _ l: [(re: Double, im: Double)], _ b: [(re: Double, im: Double)], count: Int
+    ) -> [(re: Double, im: Double)] {
+        var y = b
+        for i in 0..<count {  // L·y = b
+            var re = y[i].re, im = y[i].im
+            for k in 0..<i {
+                let a = l[i * count + k], v = y[k]
+                re -= a.re * v.re - a.im * v.im
+                im -= a.re * v.im + a.im * v.re
+            }
+            let d = l[i * count + i].re
+            y[i] = (re / d, im / d)
+        }
+        for i in stride(from: count - 1, through: 0, by: -1) {  // Lᴴ·x = y
+            var re = y[i].re, im = y[i].im
+            for k in (i + 1)..<max(i + 1, count) {
+                let a = l[k * count + i], v = y[k]  // conj(L[k,i])·x[k]
+                re -= a.re * v.re + a.im * v.im
+                im -= a.re * v.im - a.im * v.re
+            }
+            let d = l[i * count + i].re
+            y[i] = (re / d, im / d)
+        }
+        return y
     }
 }
