@@ -67,7 +67,7 @@ bench: release
 ## target FUZZ_SECONDS; prints inputs executed and crashes per target, fails on any crash. A short pass:
 ## `make fuzz FUZZ_SECONDS=20`. Reproducers land in .build/fuzz/artifacts/TARGET/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= frame digital analog png safetensors codecs map
+FUZZ_TARGETS ?= frame digital analog layered png safetensors codecs map
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/fuzz.sh
 

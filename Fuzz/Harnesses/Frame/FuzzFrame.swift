@@ -59,7 +59,7 @@ import SemanticWire
         fuzzTrace("decoded \(message.type)")
         let encoded: [UInt8]
         do {
-            encoded = try message.encodedBytes(version: 1)
+            encoded = try message.encodedBytes()  // at the lowest version that defines it, as peers write it
         } catch {
             fuzzCheck(false, "decoded \(message.type) does not re-encode: \(error)")
             return
