@@ -6,7 +6,7 @@
    every frame relayed and stored; the idle connections closed by the request timeout;
 3. a 100,000-point schedule on the relay and 8 clients polling GET /channel every 100 ms (20 times the
    dashboard's rate; 80 requests a second): the time of a 48-frame send against the same send without
-   pollers, and the size of GET /channel.
+   pollers (the best of 3 of each), and the size of GET /channel.
 
 Usage: scripts/sideport-abuse.py [SEMCOM_BINARY]   (default .build/debug/semcom; stdlib only)
 Prints one line per figure; exits 1 when a bound of the issue is missed.
@@ -162,7 +162,15 @@ def main():
         subprocess.run([SEMCOM, "scenes", "--count", "48", "--seed", "8", "--out", str(work / "many")], check=True,
                        capture_output=True)
         receiver, r_http, relay, l_port, l_http = link(work, schedule=schedule)
-        code, quiet = send(work / "many", l_port, "quiet")
+        # Each time is the best of 3 sends (new origins, so every frame is stored anew): one 0.5 s send on a
+        # busy 2-core machine is too noisy a sample for a 20 % bound.
+        repeats = 3
+
+        def best_of(label):
+            runs = [send(work / "many", l_port, f"{label}-{i}") for i in range(repeats)]
+            return max(c for c, _ in runs), min(t for _, t in runs)
+
+        code, quiet = best_of("quiet")
         stop, sizes, polls = threading.Event(), [], [0]
 
         def poll():
@@ -175,13 +183,13 @@ def main():
         pollers = [threading.Thread(target=poll, daemon=True) for _ in range(8)]
         for t in pollers:
             t.start()
-        code2, busy = send(work / "many", l_port, "busy")
+        code2, busy = best_of("busy")
         stop.set()
         for t in pollers:
             t.join()
         check(code == 0 and code2 == 0 and quiet / busy >= 0.8,
               f"100,000-point schedule: 48 frames in {quiet:.2f} s quiet, {busy:.2f} s with 8 pollers "
-              f"({polls[0]} polls): rate {quiet / busy:.0%} (≥ 80 %)")
+              f"(best of {repeats} each; {polls[0]} polls): rate {quiet / busy:.0%} (≥ 80 %)")
         check(max(sizes) < 4096, f"GET /channel with the schedule: at most {max(sizes)} bytes (< 4 KB)")
         receiver.stop(); relay.stop()
     finally:

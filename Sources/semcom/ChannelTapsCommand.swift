@@ -70,14 +70,13 @@ struct ChannelTapsCommand: ParsableCommand {
         let measured = TDLStatistics.measure(model, dopplerHz: fD, realisations: realisations, lags: lags, seed: seed)
         if json {
             var object: [String: Any] = [
-                "profile": profile.rawValue, "delay_spread_s": model.rmsDelaySpread, "doppler_hz": fD,
+                "profile": profile.rawValue, "delay_spread_s": try Self.seconds(delaySpread), "doppler_hz": fD,
                 "delays_s": model.delays, "powers": model.powers, "rms_delay_spread_s": model.rmsDelaySpread,
                 "realised_powers": measured.powers, "realised_rms_delay_spread_s": measured.rmsDelaySpread,
                 "realisations": realisations, "autocorrelation_tap": measured.autocorrelationTap,
                 "autocorrelation": measured.autocorrelation.map { [$0.lag, $0.value] },
                 "j0": measured.autocorrelation.map { [$0.lag, besselJ0(2 * Double.pi * fD * $0.lag)] },
             ]
-            object["delay_spread_s"] = try Self.seconds(delaySpread)
             if let k = profile.kFactorDB { object["k_factor_db"] = k }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
