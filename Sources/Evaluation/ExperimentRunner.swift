@@ -570,13 +570,11 @@ public final class ExperimentRunner {
             layerUses = analog.uses
             layerOK = Array(received[mapBytes...]) == metadata
         }
-        let headerUses = ChannelLedger.headerChannelUses(
-            headerBits: map.headerBits, spectralEfficiency: configuration.spectralEfficiency)
-        record.book(
-            ChannelLedger(
-                payloadChannelUses: statistics.channelUses + layerUses, headerChannelUses: headerUses,
-                payloadBits: 8 * digital.count, bitsOnAir: statistics.bitsOnAir + map.headerBits,
-                pixels: source.pixels, mcs: "\(configuration.modulation) \(configuration.code)"))
+        var ledger = ChannelLedger.digital(
+            payloadBytes: digital.count, statistics: statistics, configuration: configuration,
+            headerBits: map.headerBits, pixels: source.pixels)
+        ledger.payloadChannelUses += layerUses
+        record.book(ledger)
         record.channelMS = clock.lap()
         let mapOK = mapReceived == map.payload.bytes
         record.mapAccuracy = mapOK ? 1 : 0

@@ -40,7 +40,7 @@ extension MapFrame {
     ) throws -> (frame: MapFrame, zlibBytes: Int) {
         let zlib = try digital(frameID: frameID, name: name, map: map, classCount: classCount)
         let zlibBytes = zlib.payload.bytes.count
-        guard coding == .context, version >= MapEncoding.context(prior: 0).requiredVersion,
+        guard coding == .context, version >= MapEncoding.contextVersion,
             Int(classCount) + 1 <= MapCoder.maxContextSymbols
         else { return (zlib, zlibBytes) }
         let usable = prior?.classCount == Int(classCount) ? prior : nil

@@ -196,13 +196,10 @@ public struct RelayChannel: Sendable {
                 (analogUses, measured) = (statistics.channelUses, statistics.measuredSNRDB)
             }
         }
-        let headerBits = frame.headerBits
-        let ledger = ChannelLedger(
-            payloadChannelUses: digital.channelUses + analogUses,
-            headerChannelUses: ChannelLedger.headerChannelUses(
-                headerBits: headerBits, spectralEfficiency: configuration.spectralEfficiency),
-            payloadBits: 8 * (parts.map.count + parts.metadata.count), bitsOnAir: digital.bitsOnAir + headerBits,
-            pixels: frame.width * frame.height, mcs: "\(configuration.modulation) \(configuration.code)")
+        var ledger = ChannelLedger.digital(
+            payloadBytes: parts.map.count + parts.metadata.count, statistics: digital, configuration: configuration,
+            headerBits: frame.headerBits, pixels: frame.width * frame.height)
+        ledger.payloadChannelUses += analogUses
         let (k, n) = configuration.code.fraction
         let coded = configuration.code != .none
         let report = ChannelReport(

@@ -26,7 +26,8 @@ public struct SoftCastProfiles: Sendable, CustomStringConvertible {
                 throw SoftCastError("\(path): cannot read the SoftCast profile")
             }
             return Profile(
-                codec: try SoftCastCodec(profile: SoftCastProfile(path: path)), identity: CRC32.checksum([UInt8](data)),
+                codec: try SoftCastCodec(profile: SoftCastProfile(data: data, source: path)),
+                identity: CRC32.checksum([UInt8](data)),
                 path: path)
         }
     }

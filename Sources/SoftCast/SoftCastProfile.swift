@@ -31,10 +31,15 @@ public struct SoftCastProfile: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SoftCastError("\(path): cannot read the SoftCast profile")
         }
+        try self.init(data: data, source: path)
+    }
+
+    /// Decodes a profile file's bytes (`source` names them in errors).
+    public init(data: Data, source: String) throws {
         do {
             self = try JSONDecoder().decode(SoftCastProfile.self, from: data)
         } catch {
-            throw SoftCastError("\(path): not a SoftCast profile (\(error))")
+            throw SoftCastError("\(source): not a SoftCast profile (\(error))")
         }
         try validate()
     }

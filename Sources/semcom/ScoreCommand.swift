@@ -22,7 +22,8 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "One JSON object instead of text.") var json = false
 
     func run() throws {
-        let model = try Segmenter(folder: try ModelLocator.folder(segmenter, kind: "segmenter"))
+        let model = SegmenterLabels(
+            segmenter: try Segmenter(folder: try ModelLocator.folder(segmenter, kind: "segmenter")))
         let names = InputFolder.images(in: reference).map(\.name)
         var rows: [(name: String, psnr: Double, ssim: Double, miou: Double)] = []
         for name in names {
@@ -35,9 +36,7 @@ struct ScoreCommand: ParsableCommand {
                     "\(path) is \(image.width)x\(image.height), its original \(original.width)x\(original.height)")
             }
             let labels = try PNG.readLabels(path: SceneFolder.path(reference, SceneFolder.labels, name))
-            let w = model.config.image_width, h = model.config.image_height
-            let predicted = Resize.nearest(
-                try model.segment(Resize.image(image, width: w, height: h)), width: image.width, height: image.height)
+            let predicted = try model.labels(of: image)
             rows.append(
                 (
                     name, ImageQuality.psnr(image, original), ImageQuality.ssim(image, original),

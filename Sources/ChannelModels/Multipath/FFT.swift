@@ -6,11 +6,10 @@ import Synchronization
 /// once, in place (FFTW_ESTIMATE | FFTW_UNALIGNED, so any array will do) under a lock, since FFTW's planner is not
 /// thread-safe; executing a plan on new arrays is.
 public enum FFT {
-    nonisolated(unsafe) private static var plans: [Int: OpaquePointer] = [:]
-    private static let planning = Mutex(())
+    private static let plans = Mutex<[Int: OpaquePointer]>([:])
 
     private static func plan(size: Int, forward: Bool) -> OpaquePointer {
-        planning.withLock { _ in
+        plans.withLock { plans in
             let key = forward ? size : -size
             if let plan = plans[key] { return plan }
             // In place, as every transform is run: FFTW's new-array execute keeps the plan's in-place-ness.

@@ -91,8 +91,8 @@ public struct OFDMLink: Sendable {
         _ symbols: [ComplexSymbol], esN0DB: Double, symbolEnergy: Double = 1, using rng: inout SeededGenerator
     ) -> Output {
         let n = settings.subcarriers, cp = settings.cyclicPrefix
-        let pilots = Set(stride(from: 0, to: n, by: settings.pilotSpacing))
-        let data = (0..<n).filter { !pilots.contains($0) }
+        let pilots = Array(stride(from: 0, to: n, by: settings.pilotSpacing))  // ascending
+        let data = (0..<n).filter { $0 % settings.pilotSpacing != 0 }
         let count = max(1, (symbols.count + data.count - 1) / data.count)
         let n0 = symbolEnergy * ChannelConventions.linear(fromDecibels: -esN0DB)
         let sigma = Float((n0 / 2).squareRoot()), pilotValue = Float(symbolEnergy.squareRoot())
@@ -142,16 +142,15 @@ public struct OFDMLink: Sendable {
             switch estimation {
             case .perfect: estimate = truth
             case .ls:
-                estimate = Self.interpolate(received, pilots: pilots.sorted(), pilotValue: pilotValue, subcarriers: n)
+                estimate = Self.interpolate(received, pilots: pilots, pilotValue: pilotValue, subcarriers: n)
             case .lmmse:
-                let sortedPilots = pilots.sorted()
                 let filter =
                     lmmseFilter
                     ?? LMMSEFilter(
-                        pilots: sortedPilots, subcarriers: n, sampleIndex: sampleIndex,
+                        pilots: pilots, subcarriers: n, sampleIndex: sampleIndex,
                         powers: multipath?.powers ?? [1], noiseToSignal: n0 / symbolEnergy)
                 lmmseFilter = filter
-                estimate = filter.apply(sortedPilots.map { received[$0] * (1 / pilotValue) })
+                estimate = filter.apply(pilots.map { received[$0] * (1 / pilotValue) })
             }
             let last = min(data.count, symbols.count - s * data.count)
             for j in 0..<max(0, last) {

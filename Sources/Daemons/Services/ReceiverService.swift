@@ -173,11 +173,11 @@ public struct ReceiverService: Service {
                 continue
             }
             // A hybrid frame's layer, when it was stored: generation starts from it as it would have.
-            let guide = try? await configuration.workers.run { try ReceiverStore.storedGuide(map.files) }
+            let guide = (try? await configuration.workers.run { try ReceiverStore.storedGuide(map.files) }) ?? nil
             TransmissionMetrics.queueDepth(daemon: "receiver").increment()
             let received = ReceivedMap(
                 name: map.name, origin: map.originFolder, frameID: InputFolder.frameID(forName: map.name),
-                labels: labels, files: map.files, guide: guide ?? nil)
+                labels: labels, files: map.files, guide: guide)
             guard await queue.push(received) else {
                 TransmissionMetrics.queueDepth(daemon: "receiver").decrement()
                 return

@@ -435,15 +435,15 @@ final class SenderRunner {
             connected = true
             negotiatedVersion = hello.minVersion
             if configuration.encoding == .digital, configuration.mapCoding == .context,
-                negotiatedVersion < MapEncoding.context(prior: 0).requiredVersion
+                negotiatedVersion < MapEncoding.contextVersion
             {
                 logger.warning(
                     "the peer speaks protocol \(negotiatedVersion) only: maps go zlib-coded on this connection",
                     metadata: ["peer.name": "\(hello.peerName)"])
             }
-            if configuration.encoding == .layered, negotiatedVersion < Self.layeredVersion {
+            if configuration.encoding == .layered, negotiatedVersion < MapEncoding.layeredVersion {
                 logger.warning(
-                    "the peer speaks protocol \(negotiatedVersion) only: layered frames need \(Self.layeredVersion), each is reported lost",
+                    "the peer speaks protocol \(negotiatedVersion) only: layered frames need \(MapEncoding.layeredVersion), each is reported lost",
                     metadata: ["peer.name": "\(hello.peerName)"])
             }
             failedAttempts = 0
@@ -538,22 +538,15 @@ final class SenderRunner {
         }
     }
 
-    /// The protocol version layered frames need.
-    static let layeredVersion = MapEncoding.layered(
-        LayeredLayout(
-            mapCoding: .none, profile: 0, sampleFormat: .float32, mcs: RequestedMCS(modulation: .bpsk, code: .uncoded),
-            mapLength: 0, mapCRC: 0, metadataLength: 0, metadataCRC: 0, symbolCount: 0)
-    ).requiredVersion
-
     /// A layered frame of `file`: the image's SoftCast layer and, for the hybrid, its map, split as planned.
     private func layered(_ file: SenderService.ImageFile, frameID: UInt64) async throws -> MapFrame {
         guard let layer = configuration.layer else {
             throw DaemonError.configuration("layered frames need SoftCast settings")
         }
-        guard negotiatedVersion >= Self.layeredVersion else {
+        guard negotiatedVersion >= MapEncoding.layeredVersion else {
             throw DaemonError.configuration(
                 "the peer speaks protocol \(negotiatedVersion); layered frames (hybrid, softcast) need protocol "
-                    + "\(Self.layeredVersion): upgrade the relay and receiver")
+                    + "\(MapEncoding.layeredVersion): upgrade the relay and receiver")
         }
         let image = try PNG.readRGB(path: file.path)
         guard let profile = layer.profiles.profile(width: image.width, height: image.height) else {

@@ -60,12 +60,17 @@ public enum MapEncoding: Sendable, Equatable {
         }
     }
 
+    /// The protocol version that added the context-coded map (encoding 3).
+    public static let contextVersion: UInt8 = 2
+    /// The protocol version that added the layered frame (encoding 4).
+    public static let layeredVersion: UInt8 = 3
+
     /// The lowest protocol version that defines this encoding.
     public var requiredVersion: UInt8 {
         switch self {
         case .digital, .analog: 1
-        case .context: 2
-        case .layered: 3
+        case .context: Self.contextVersion
+        case .layered: Self.layeredVersion
         }
     }
 
